@@ -1,0 +1,46 @@
+//! Accounts: who the caller is, their profile, and erasing them.
+
+use crate::auth::AuthenticatedSubject;
+use crate::clients::neon::NeonError;
+use crate::db::Sql;
+use crate::db::users::{self, NewUser, User};
+use crate::domain::profile::ProfileChange;
+use crate::ports::Ids;
+
+/// The stored user behind a verified token, created with the starter grant the first
+/// time the subject is seen. Safe to call on every request and concurrently.
+pub async fn resolve_user(
+    db: &impl Sql,
+    ids: &impl Ids,
+    subject: &AuthenticatedSubject,
+    starter_credits: i64,
+) -> Result<User, NeonError> {
+    users::find_or_provision(
+        db,
+        &NewUser {
+            id: ids.new_uuid(),
+            grant_id: ids.new_uuid(),
+            auth_subject: &subject.subject,
+            email: subject.email.as_deref(),
+            starter_credits,
+        },
+    )
+    .await
+}
+
+/// Applies a validated profile change. An empty change costs no round trip.
+pub async fn update_profile(
+    db: &impl Sql,
+    user: &User,
+    change: &ProfileChange,
+) -> Result<User, NeonError> {
+    if change.is_empty() {
+        return Ok(user.clone());
+    }
+    users::update_profile(db, user.id, change).await
+}
+
+/// Erases every row of the user in one transaction.
+pub async fn erase_account(db: &impl Sql, user: &User) -> Result<(), NeonError> {
+    users::erase(db, user.id).await.map(|_| ())
+}

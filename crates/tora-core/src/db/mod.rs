@@ -1,0 +1,36 @@
+//! Typed query functions: the only Rust code that holds SQL. Every placeholder is cast
+//! explicitly because Neon sends parameters untyped; every column is named.
+#![allow(async_fn_in_trait)]
+
+pub mod health;
+pub mod users;
+
+use crate::clients::neon::{
+    NeonClient, NeonError, QueryResult, Statement, TransactionOptions,
+};
+use crate::ports::{Clock, Transport};
+
+/// What the query functions need from a database connection: one statement, or several
+/// in one transaction. `NeonClient` is the production implementation.
+pub trait Sql {
+    async fn query(&self, statement: Statement) -> Result<QueryResult, NeonError>;
+    async fn transaction(
+        &self,
+        statements: Vec<Statement>,
+        options: TransactionOptions,
+    ) -> Result<Vec<QueryResult>, NeonError>;
+}
+
+impl<T: Transport, C: Clock> Sql for NeonClient<'_, T, C> {
+    async fn query(&self, statement: Statement) -> Result<QueryResult, NeonError> {
+        NeonClient::query(self, statement).await
+    }
+
+    async fn transaction(
+        &self,
+        statements: Vec<Statement>,
+        options: TransactionOptions,
+    ) -> Result<Vec<QueryResult>, NeonError> {
+        NeonClient::transaction(self, statements, options).await
+    }
+}

@@ -1,0 +1,171 @@
+//! Accounts: provisioning on first sight, the profile, and erasure.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::Sql;
+use crate::clients::neon::{NeonError, Param, Row, Statement, TransactionOptions};
+use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub auth_subject: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub units: Units,
+    pub timezone: Timezone,
+    pub credit_balance: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    fn from_row(row: &Row) -> Result<Self, NeonError> {
+        let units: String = row.get("units")?;
+        let timezone: String = row.get("timezone")?;
+        Ok(Self {
+            id: row.get("id")?,
+            auth_subject: row.get("auth_subject")?,
+            email: row.get("email")?,
+            display_name: row.get("display_name")?,
+            // Stored values were validated on the way in; a bad one is corrupt data.
+            units: units
+                .parse()
+                .map_err(|_| NeonError::decode("users.units holds an unknown unit"))?,
+            timezone: timezone
+                .parse()
+                .map_err(|_| NeonError::decode("users.timezone holds an unknown zone"))?,
+            credit_balance: row.get("credit_balance")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
+/// What to create when a subject is seen for the first time.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub grant_id: Uuid,
+    pub auth_subject: &'a str,
+    pub email: Option<&'a str>,
+    pub starter_credits: i64,
+}
+
+/// Inserts the user with the starter grant (balance and ledger row together) unless the
+/// subject already exists, and returns the stored user either way — one round trip.
+///
+/// Two first requests racing: the loser's insert waits for the winner and then does
+/// nothing, but its statement snapshot predates the winner's row, so it sees no user.
+/// That case is answered by reading again.
+const PROVISION_USER: &str = "\
+with inserted as (
+    insert into users (id, auth_subject, email, credit_balance)
+    values ($1::uuid, $2::text, $3::text, $4::int8)
+    on conflict (auth_subject) do nothing
+    returning id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
+), starter_grant as (
+    insert into credit_ledger (id, user_id, delta, balance_after, reason, idempotency_key)
+    select $5::uuid, id, credit_balance, credit_balance, 'starter_grant', 'starter_grant'
+    from inserted
+    where credit_balance > 0
+)
+select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
+from inserted
+union all
+select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
+from users
+where auth_subject = $2::text and not exists (select 1 from inserted)";
+
+const SELECT_USER_BY_SUBJECT: &str = "\
+select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
+from users
+where auth_subject = $1::text";
+
+pub async fn find_or_provision(db: &impl Sql, new_user: &NewUser<'_>) -> Result<User, NeonError> {
+    let provisioned = db
+        .query(Statement::new(
+            PROVISION_USER,
+            vec![
+                new_user.id.into(),
+                new_user.auth_subject.into(),
+                new_user.email.into(),
+                new_user.starter_credits.into(),
+                new_user.grant_id.into(),
+            ],
+        ))
+        .await?;
+    if let Some(row) = provisioned.first() {
+        return User::from_row(&row);
+    }
+    let existing = db
+        .query(Statement::new(
+            SELECT_USER_BY_SUBJECT,
+            vec![new_user.auth_subject.into()],
+        ))
+        .await?;
+    User::from_row(&existing.one()?)
+}
+
+/// Applies the fields present in `change`; absent fields keep their value.
+const UPDATE_PROFILE: &str = "\
+update users set
+    display_name = case when $2::bool then $3::text else display_name end,
+    units = coalesce($4::text, units),
+    timezone = coalesce($5::text, timezone),
+    updated_at = now()
+where id = $1::uuid
+returning id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at";
+
+pub async fn update_profile(
+    db: &impl Sql,
+    user_id: Uuid,
+    change: &ProfileChange,
+) -> Result<User, NeonError> {
+    let display_name: Option<&DisplayName> = change.display_name.as_ref().and_then(Option::as_ref);
+    let result = db
+        .query(Statement::new(
+            UPDATE_PROFILE,
+            vec![
+                user_id.into(),
+                change.display_name.is_some().into(),
+                display_name.map(DisplayName::as_str).into(),
+                change.units.map(Units::as_str).into(),
+                change.timezone.map(Timezone::name).into(),
+            ],
+        ))
+        .await?;
+    User::from_row(&result.one()?)
+}
+
+/// Every table holding a user's rows, children first. `on delete cascade` would do
+/// the same from `users` alone; naming each table keeps erasure complete even if a
+/// future table forgets its cascade, and lets the caller report what was removed.
+const ERASE_STATEMENTS: [&str; 11] = [
+    "delete from memories where user_id = $1::uuid",
+    "delete from meals where user_id = $1::uuid",
+    "delete from uploads where user_id = $1::uuid",
+    "delete from workout_sets where user_id = $1::uuid",
+    "delete from workouts where user_id = $1::uuid",
+    "delete from chat_messages where user_id = $1::uuid",
+    "delete from user_skill_states where user_id = $1::uuid",
+    "delete from credit_ledger where user_id = $1::uuid",
+    "delete from exercise_aliases where exercise_id in (select id from exercises where owner_user_id = $1::uuid)",
+    "delete from exercises where owner_user_id = $1::uuid",
+    "delete from users where id = $1::uuid",
+];
+
+/// Erases the user and everything they own in one transaction. Returns how many rows
+/// went in total.
+pub async fn erase(db: &impl Sql, user_id: Uuid) -> Result<u64, NeonError> {
+    let statements = ERASE_STATEMENTS
+        .iter()
+        .map(|sql| Statement::new(sql, vec![Param::from(user_id)]))
+        .collect();
+    let results = db
+        .transaction(statements, TransactionOptions::default())
+        .await?;
+    Ok(results.iter().filter_map(|result| result.row_count).sum())
+}

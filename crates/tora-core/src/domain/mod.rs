@@ -1,0 +1,3 @@
+//! Domain types and rules, free of I/O.
+
+pub mod profile;

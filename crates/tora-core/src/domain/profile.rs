@@ -1,0 +1,164 @@
+//! A person's profile: how they are called, which load unit they think in and the
+//! timezone their training days are counted in. Each type can only hold a valid value.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Why a profile value was refused. The messages are shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("must be 1 to {max} characters after trimming spaces", max = DisplayName::MAX_CHARS)]
+    DisplayNameLength,
+    #[error("must not contain control characters")]
+    DisplayNameControlCharacters,
+    #[error("must be \"kg\" or \"lb\"")]
+    UnknownUnits,
+    #[error("must be an IANA timezone name such as \"Europe/Berlin\"")]
+    UnknownTimezone,
+}
+
+/// A trimmed, printable name of 1 to 60 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 60;
+
+    pub fn parse(raw: &str) -> Result<Self, ProfileError> {
+        let trimmed = raw.trim();
+        let length = trimmed.chars().count();
+        if length == 0 || length > Self::MAX_CHARS {
+            return Err(ProfileError::DisplayNameLength);
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(ProfileError::DisplayNameControlCharacters);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The unit loads are shown in. Storage is always kilograms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Units {
+    #[default]
+    Kg,
+    Lb,
+}
+
+impl Units {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Units::Kg => "kg",
+            Units::Lb => "lb",
+        }
+    }
+}
+
+impl FromStr for Units {
+    type Err = ProfileError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "kg" => Ok(Units::Kg),
+            "lb" => Ok(Units::Lb),
+            _ => Err(ProfileError::UnknownUnits),
+        }
+    }
+}
+
+/// An IANA timezone known to the tz database compiled into the worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timezone(chrono_tz::Tz);
+
+impl Timezone {
+    pub fn utc() -> Self {
+        Self(chrono_tz::Tz::UTC)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+}
+
+impl FromStr for Timezone {
+    type Err = ProfileError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        // Exact names only: "europe/berlin" would be a guess, and a guess here moves
+        // every streak boundary.
+        raw.parse::<chrono_tz::Tz>()
+            .map(Self)
+            .map_err(|_| ProfileError::UnknownTimezone)
+    }
+}
+
+impl fmt::Display for Timezone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A validated change to a profile. `display_name: Some(None)` clears the name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileChange {
+    pub display_name: Option<Option<DisplayName>>,
+    pub units: Option<Units>,
+    pub timezone: Option<Timezone>,
+}
+
+impl ProfileChange {
+    pub fn is_empty(&self) -> bool {
+        self.display_name.is_none() && self.units.is_none() && self.timezone.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Ana ").unwrap().as_str(), "Ana");
+        assert_eq!(DisplayName::parse("   "), Err(ProfileError::DisplayNameLength));
+        assert_eq!(DisplayName::parse(""), Err(ProfileError::DisplayNameLength));
+        let sixty = "é".repeat(60);
+        assert!(DisplayName::parse(&sixty).is_ok(), "limit counts characters, not bytes");
+        assert_eq!(
+            DisplayName::parse(&"x".repeat(61)),
+            Err(ProfileError::DisplayNameLength)
+        );
+        assert_eq!(
+            DisplayName::parse("Ana\u{0}Bob"),
+            Err(ProfileError::DisplayNameControlCharacters)
+        );
+    }
+
+    #[test]
+    fn units_are_kg_or_lb_exactly() {
+        assert_eq!("kg".parse::<Units>(), Ok(Units::Kg));
+        assert_eq!("lb".parse::<Units>(), Ok(Units::Lb));
+        assert_eq!("lbs".parse::<Units>(), Err(ProfileError::UnknownUnits));
+        assert_eq!("KG".parse::<Units>(), Err(ProfileError::UnknownUnits));
+    }
+
+    #[test]
+    fn timezones_must_be_iana_names() {
+        assert_eq!("Europe/Berlin".parse::<Timezone>().unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            "America/Argentina/Buenos_Aires".parse::<Timezone>().unwrap().name(),
+            "America/Argentina/Buenos_Aires"
+        );
+        assert_eq!("UTC".parse::<Timezone>().unwrap(), Timezone::utc());
+        assert_eq!("Mars/Olympus".parse::<Timezone>(), Err(ProfileError::UnknownTimezone));
+        assert_eq!("+02:00".parse::<Timezone>(), Err(ProfileError::UnknownTimezone));
+        assert_eq!("".parse::<Timezone>(), Err(ProfileError::UnknownTimezone));
+    }
+}

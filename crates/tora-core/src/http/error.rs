@@ -1,0 +1,268 @@
+//! The API's one error type, and the one place that turns errors into HTTP:
+//! `application/problem+json` (RFC 9457) with a stable `type`, the request id and,
+//! for validation failures, every failing field.
+
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::auth::AuthError;
+use crate::clients::neon::{NeonError, NeonErrorKind};
+
+/// One failing input field: a JSON pointer-like dotted path and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a request can fail with, as the client should see it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("no route")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(AuthError),
+    #[error("origin not allowed")]
+    OriginNotAllowed,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u32 },
+    /// The identity provider's keys could not be fetched and none are cached.
+    #[error("auth keys unavailable: {0}")]
+    AuthUnavailable(AuthError),
+    #[error("database: {0}")]
+    Database(#[from] NeonError),
+    /// A bug or a broken deployment; the cause is logged, never sent.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        if matches!(error, AuthError::KeysUnavailable) {
+            ApiError::AuthUnavailable(error)
+        } else {
+            ApiError::Unauthenticated(error)
+        }
+    }
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::AuthUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Database(error) => match error.kind() {
+                NeonErrorKind::Unavailable | NeonErrorKind::Timeout => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                NeonErrorKind::RetryableConflict => StatusCode::CONFLICT,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable problem type; clients switch on it, so never rename one.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            ApiError::NotFound => "not-found",
+            ApiError::MethodNotAllowed { .. } => "method-not-allowed",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::MalformedJson(_) => "malformed-json",
+            ApiError::Validation(_) => "validation-failed",
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::OriginNotAllowed => "origin-not-allowed",
+            ApiError::RateLimited { .. } => "rate-limited",
+            ApiError::AuthUnavailable(_) => "auth-unavailable",
+            ApiError::Database(error) => match error.kind() {
+                NeonErrorKind::Unavailable | NeonErrorKind::Timeout => "database-unavailable",
+                NeonErrorKind::RetryableConflict => "conflict-retry",
+                _ => "internal",
+            },
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status() {
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+            StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",
+            StatusCode::BAD_REQUEST => "Malformed request body",
+            StatusCode::UNPROCESSABLE_ENTITY => "Invalid request",
+            StatusCode::UNAUTHORIZED => "Authentication required",
+            StatusCode::FORBIDDEN => "Forbidden",
+            StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+            StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
+            StatusCode::CONFLICT => "Conflict",
+            _ => "Internal error",
+        }
+    }
+
+    /// What the client is told. Server-side causes stay in the log.
+    fn detail(&self) -> String {
+        match self {
+            ApiError::NotFound => "There is nothing at this path.".into(),
+            ApiError::MethodNotAllowed { allow } => format!("This path accepts: {allow}."),
+            ApiError::UnsupportedMediaType => {
+                "Send the body as JSON with `content-type: application/json`.".into()
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                format!("The body may be at most {limit} bytes on this route.")
+            }
+            ApiError::MalformedJson(reason) => format!("The body is not valid JSON: {reason}."),
+            ApiError::Validation(errors) => format!(
+                "{} field{} failed validation.",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            ),
+            ApiError::Unauthenticated(error) => format!(
+                "Send a valid bearer token in the `authorization` header ({}).",
+                error.reason()
+            ),
+            ApiError::OriginNotAllowed => "This origin may not call the API.".into(),
+            ApiError::RateLimited { retry_after_secs } => {
+                format!("Slow down; try again in {retry_after_secs} seconds.")
+            }
+            ApiError::AuthUnavailable(_) => {
+                "Tokens cannot be checked right now; try again shortly.".into()
+            }
+            ApiError::Database(error) if error.kind() == NeonErrorKind::RetryableConflict => {
+                "The request collided with another one; retry it.".into()
+            }
+            ApiError::Database(_) | ApiError::Internal(_) => {
+                if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+                    "A service the API depends on is unavailable; try again shortly.".into()
+                } else {
+                    "Something went wrong on our side; it has been logged.".into()
+                }
+            }
+        }
+    }
+
+    /// Renders the problem document. `instance` is the request path.
+    pub fn into_response(self, request_id: &str, instance: &str) -> Response<Vec<u8>> {
+        let status = self.status();
+        let mut body = json!({
+            "type": format!("urn:tora:problem:{}", self.slug()),
+            "title": self.title(),
+            "status": status.as_u16(),
+            "detail": self.detail(),
+            "instance": instance,
+            "request_id": request_id,
+        });
+        if let ApiError::Validation(errors) = &self {
+            body["errors"] = json!(errors);
+        }
+        if let ApiError::Unauthenticated(error) = &self {
+            body["reason"] = json!(error.reason());
+        }
+        let mut response = Response::new(body.to_string().into_bytes());
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        match &self {
+            ApiError::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            ApiError::Unauthenticated(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            ApiError::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            ApiError::AuthUnavailable(_) | ApiError::Database(_) => {
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn body(response: &Response<Vec<u8>>) -> Value {
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    #[test]
+    fn validation_errors_list_every_field() {
+        let response = ApiError::Validation(vec![
+            FieldError::new("units", "must be \"kg\" or \"lb\""),
+            FieldError::new("timezone", "must be an IANA timezone name"),
+        ])
+        .into_response("req-1", "/v1/me");
+        assert_eq!(response.status(), 422);
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        let body = body(&response);
+        assert_eq!(body["type"], "urn:tora:problem:validation-failed");
+        assert_eq!(body["status"], 422);
+        assert_eq!(body["request_id"], "req-1");
+        assert_eq!(body["instance"], "/v1/me");
+        assert_eq!(body["errors"][0]["field"], "units");
+        assert_eq!(body["errors"][1]["field"], "timezone");
+    }
+
+    #[test]
+    fn internal_causes_are_not_sent() {
+        let response = ApiError::Internal("pool exhausted at 10.0.0.3".into()).into_response("r", "/x");
+        assert_eq!(response.status(), 500);
+        assert!(!String::from_utf8_lossy(response.body()).contains("10.0.0.3"));
+    }
+
+    #[test]
+    fn rate_limits_say_when_to_come_back() {
+        let response = ApiError::RateLimited { retry_after_secs: 60 }.into_response("r", "/v1/me");
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], "60");
+    }
+
+    #[test]
+    fn method_not_allowed_lists_the_allowed_methods() {
+        let response = ApiError::MethodNotAllowed { allow: "GET, PATCH, DELETE" }.into_response("r", "/v1/me");
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    }
+}

@@ -1,0 +1,193 @@
+use garde::Validate;
+use http::{Response, StatusCode};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{json, no_content};
+use crate::app::accounts;
+use crate::db::users::User;
+use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
+use crate::http::json::{decode, field_errors};
+use crate::http::{ApiError, FieldError, Platform, RequestContext};
+
+/// The caller's account as the app shows it.
+#[derive(Debug, Serialize)]
+pub struct MeResponse {
+    pub id: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub units: &'static str,
+    pub timezone: &'static str,
+    pub credits: CreditsView,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreditsView {
+    pub balance: i64,
+}
+
+impl From<&User> for MeResponse {
+    fn from(user: &User) -> Self {
+        Self {
+            id: user.id.to_string(),
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            units: user.units.as_str(),
+            timezone: user.timezone.name(),
+            credits: CreditsView {
+                balance: user.credit_balance,
+            },
+            created_at: user.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        }
+    }
+}
+
+/// `PATCH /v1/me`: every field optional; `display_name: null` clears the name.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[garde(custom(display_name_shape))]
+    pub display_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "string_not_null")]
+    #[garde(inner(length(max = 8)))]
+    pub units: Option<String>,
+    #[serde(default, deserialize_with = "string_not_null")]
+    #[garde(inner(length(min = 1, max = 64)))]
+    pub timezone: Option<String>,
+}
+
+/// Distinguishes `"display_name": null` (clear it) from an absent field (keep it).
+fn present_or_null<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+/// Units and timezone always have a value; `null` is refused rather than ignored.
+fn string_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(deserializer).map(Some)
+}
+
+/// Cheap bound before the domain parse, so a megabyte of spaces is not trimmed.
+fn display_name_shape(value: &Option<Option<String>>, _context: &()) -> garde::Result {
+    match value {
+        Some(Some(name)) if name.len() > 4 * DisplayName::MAX_CHARS => {
+            Err(garde::Error::new("is far too long"))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl UpdateMeRequest {
+    /// Validates every field and reports all failures together.
+    fn into_change(self) -> Result<ProfileChange, ApiError> {
+        if let Err(report) = self.validate() {
+            return Err(ApiError::Validation(field_errors(&report)));
+        }
+        let mut errors = Vec::new();
+        let display_name = match self.display_name {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(raw)) => match DisplayName::parse(&raw) {
+                Ok(name) => Some(Some(name)),
+                Err(error) => {
+                    errors.push(FieldError::new("display_name", error.to_string()));
+                    None
+                }
+            },
+        };
+        let units = self.units.and_then(|raw| {
+            raw.parse::<Units>()
+                .map_err(|error| errors.push(FieldError::new("units", error.to_string())))
+                .ok()
+        });
+        let timezone = self.timezone.and_then(|raw| {
+            raw.parse::<Timezone>()
+                .map_err(|error| errors.push(FieldError::new("timezone", error.to_string())))
+                .ok()
+        });
+        if errors.is_empty() {
+            Ok(ProfileChange {
+                display_name,
+                units,
+                timezone,
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+pub(super) fn get_me(user: &User) -> Result<Response<Vec<u8>>, ApiError> {
+    json(StatusCode::OK, &MeResponse::from(user))
+}
+
+pub(super) async fn update_me<P: Platform>(
+    context: &RequestContext<'_, P>,
+    user: &User,
+    body: &[u8],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let change = decode::<UpdateMeRequest>(body)?.into_change()?;
+    let updated = accounts::update_profile(&context.db, user, &change).await?;
+    json(StatusCode::OK, &MeResponse::from(&updated))
+}
+
+pub(super) async fn delete_me<P: Platform>(
+    context: &RequestContext<'_, P>,
+    user: &User,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    accounts::erase_account(&context.db, user).await?;
+    Ok(no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(body: &str) -> Result<ProfileChange, ApiError> {
+        decode::<UpdateMeRequest>(body.as_bytes())?.into_change()
+    }
+
+    #[test]
+    fn absent_null_and_present_names_differ() {
+        assert_eq!(change("{}").unwrap(), ProfileChange::default());
+        assert_eq!(change(r#"{"display_name":null}"#).unwrap().display_name, Some(None));
+        assert_eq!(
+            change(r#"{"display_name":" Ana "}"#).unwrap().display_name,
+            Some(Some(DisplayName::parse("Ana").unwrap()))
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let Err(ApiError::Validation(errors)) =
+            change(r#"{"display_name":"","units":"stone","timezone":"Mars/Base"}"#)
+        else {
+            panic!("expected validation errors");
+        };
+        let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["display_name", "units", "timezone"]);
+    }
+
+    #[test]
+    fn garde_bounds_apply_before_parsing() {
+        let long = format!(r#"{{"timezone":"{}"}}"#, "a".repeat(65));
+        let Err(ApiError::Validation(errors)) = change(&long) else {
+            panic!("expected validation errors");
+        };
+        assert_eq!(errors[0].field, "timezone");
+    }
+
+    #[test]
+    fn units_and_timezones_must_be_strings() {
+        let Err(ApiError::Validation(errors)) = change(r#"{"units":5}"#) else {
+            panic!("expected validation errors");
+        };
+        assert_eq!(errors[0].field, "units");
+        let Err(ApiError::Validation(errors)) = change(r#"{"units":null}"#) else {
+            panic!("units cannot be cleared");
+        };
+        assert_eq!(errors[0].field, "units");
+    }
+}

@@ -1,0 +1,228 @@
+//! The HTTP surface: one request in, one response and one log line out.
+//!
+//! Order of the edge checks (cheap and anonymous first): request id → per-IP rate
+//! limit → CORS → route and method → content type and declared size → authentication
+//! → per-user rate limit → body → handler. Every response, errors included, leaves
+//! through `finish`, which adds the request id, security and CORS headers.
+#![allow(async_fn_in_trait)]
+
+pub mod error;
+mod handlers;
+mod json;
+pub mod log;
+pub mod routes;
+mod waf;
+
+use http::{Method, Request, Response, header};
+
+use crate::auth::{JwksCache, SignatureVerifier};
+use crate::clients::neon::NeonClient;
+use crate::config::{Config, ConfigError};
+use crate::ports::{Clock, Ids, RateLimitScope, RateLimiter, Transport};
+pub use error::{ApiError, FieldError};
+pub use log::RequestLog;
+use routes::{Access, BodyRule, Lookup};
+
+/// Everything the platform provides to handle a request.
+pub trait Platform {
+    type Transport: Transport;
+    type Verifier: SignatureVerifier;
+    type Clock: Clock;
+    type Ids: Ids;
+    type RateLimiter: RateLimiter;
+
+    fn transport(&self) -> &Self::Transport;
+    fn verifier(&self) -> &Self::Verifier;
+    fn clock(&self) -> &Self::Clock;
+    fn ids(&self) -> &Self::Ids;
+    fn rate_limiter(&self) -> &Self::RateLimiter;
+}
+
+/// Why a body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    TooLarge,
+    Unreadable(String),
+}
+
+/// A request body the platform reads only when, and only as far as, the route allows.
+pub trait BodySource {
+    async fn read(self, limit: usize) -> Result<Vec<u8>, BodyError>;
+}
+
+impl BodySource for Vec<u8> {
+    async fn read(self, limit: usize) -> Result<Vec<u8>, BodyError> {
+        if self.len() > limit {
+            Err(BodyError::TooLarge)
+        } else {
+            Ok(self)
+        }
+    }
+}
+
+/// A handled request: the response to send and the line to log.
+pub struct Handled {
+    pub response: Response<Vec<u8>>,
+    pub log: RequestLog,
+}
+
+/// The per-request view handlers work with.
+pub(crate) struct RequestContext<'a, P: Platform> {
+    pub config: &'a Config,
+    pub platform: &'a P,
+    pub db: NeonClient<'a, P::Transport, P::Clock>,
+}
+
+/// Handles one request end to end. `config` is an error when the deployment is
+/// misconfigured: every request then fails with 500 and the log names the setting.
+pub async fn handle<P: Platform, B: BodySource>(
+    request: Request<B>,
+    config: Result<&Config, &ConfigError>,
+    jwks: &JwksCache,
+    platform: &P,
+) -> Handled {
+    let started = platform.clock().now_millis();
+    let request_id = platform.ids().new_uuid().to_string();
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let mut log = RequestLog::new(&request_id, parts.method.as_str());
+
+    let outcome = match config {
+        Ok(config) => {
+            let db = NeonClient::new(&config.neon, platform.transport(), platform.clock());
+            let context = RequestContext {
+                config,
+                platform,
+                db,
+            };
+            let outcome = route(&context, &parts, body, jwks, &mut log).await;
+            log.db_ms = context.db.elapsed_ms();
+            log.db_round_trips = context.db.round_trips();
+            outcome
+        }
+        Err(error) => Err(ApiError::Internal(format!("configuration: {error}"))),
+    };
+
+    let response = match outcome {
+        Ok(response) => response,
+        Err(error) => {
+            if error.status().is_server_error() {
+                log.error = Some(error.to_string());
+            } else {
+                log.problem = Some(error.slug());
+            }
+            error.into_response(&request_id, &path)
+        }
+    };
+    let allowed_origin = config
+        .ok()
+        .and_then(|config| waf::allowed_origin(&parts.headers, &config.cors_allowed_origins));
+    let response = waf::finish(response, &request_id, allowed_origin.as_deref());
+    log.status = response.status().as_u16();
+    log.duration_ms = (platform.clock().now_millis() - started).max(0);
+    Handled { response, log }
+}
+
+async fn route<P: Platform, B: BodySource>(
+    context: &RequestContext<'_, P>,
+    parts: &http::request::Parts,
+    body: B,
+    jwks: &JwksCache,
+    log: &mut RequestLog,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let config = context.config;
+    let platform = context.platform;
+    let headers = &parts.headers;
+
+    let client_ip = waf::client_ip(headers);
+    if !platform
+        .rate_limiter()
+        .allow(RateLimitScope::PerIp, &client_ip)
+        .await
+    {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: config.rate_limit_period_secs,
+        });
+    }
+
+    let origin_allowed = waf::check_origin(headers, &config.cors_allowed_origins)?;
+
+    let path = parts.uri.path();
+    let lookup = routes::lookup(&parts.method, path);
+    if parts.method == Method::OPTIONS {
+        return match lookup {
+            Lookup::NotFound => Err(ApiError::NotFound),
+            Lookup::Found { route, .. } | Lookup::WrongMethod { route } => {
+                log.route = route.pattern;
+                Ok(waf::preflight(route, origin_allowed))
+            }
+        };
+    }
+    let (route, operation, params) = match lookup {
+        Lookup::Found {
+            route,
+            operation,
+            params,
+        } => (route, operation, params),
+        Lookup::WrongMethod { route } => {
+            log.route = route.pattern;
+            return Err(ApiError::MethodNotAllowed { allow: route.allow });
+        }
+        Lookup::NotFound => return Err(ApiError::NotFound),
+    };
+    log.route = route.pattern;
+
+    if let BodyRule::Json { limit } = operation.body {
+        waf::require_json(headers)?;
+        waf::check_declared_length(headers, limit)?;
+    }
+
+    let user = match operation.access {
+        Access::Public => None,
+        Access::User => {
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|value| value.to_str().ok());
+            let subject = crate::auth::authenticate(
+                authorization,
+                &config.auth,
+                jwks,
+                platform.transport(),
+                platform.verifier(),
+                platform.clock(),
+            )
+            .await?;
+            if !platform
+                .rate_limiter()
+                .allow(RateLimitScope::PerUser, &subject.subject)
+                .await
+            {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: config.rate_limit_period_secs,
+                });
+            }
+            Some(
+                crate::app::accounts::resolve_user(
+                    &context.db,
+                    platform.ids(),
+                    &subject,
+                    config.starter_credits,
+                )
+                .await?,
+            )
+        }
+    };
+
+    let body = match operation.body {
+        BodyRule::None => Vec::new(),
+        BodyRule::Json { limit } => body.read(limit).await.map_err(|error| match error {
+            BodyError::TooLarge => ApiError::PayloadTooLarge { limit },
+            BodyError::Unreadable(reason) => ApiError::MalformedJson(reason),
+        })?,
+    };
+
+    handlers::dispatch(context, operation.endpoint, user.as_ref(), &params, &body).await
+}
+
+#[cfg(test)]
+mod tests;

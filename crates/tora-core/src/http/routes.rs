@@ -1,0 +1,188 @@
+//! The route table: every path the API serves, which methods it takes, whether it
+//! needs a user, and how big a body it accepts. It reads as the API's index.
+
+use http::Method;
+
+/// One operation of the API (a method on a path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Health,
+    GetMe,
+    UpdateMe,
+    DeleteMe,
+}
+
+/// Who may call an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    User,
+}
+
+/// What an operation accepts as a body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyRule {
+    /// The body is ignored and never read.
+    None,
+    /// `application/json` of at most `limit` bytes.
+    Json { limit: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub method: Method,
+    pub endpoint: Endpoint,
+    pub access: Access,
+    pub body: BodyRule,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    /// `/v1/workouts/{id}`: literal segments and `{name}` parameters.
+    pub pattern: &'static str,
+    pub operations: &'static [Operation],
+    /// The `allow` header value, also used for CORS preflights.
+    pub allow: &'static str,
+}
+
+const fn op(method: Method, endpoint: Endpoint, access: Access, body: BodyRule) -> Operation {
+    Operation {
+        method,
+        endpoint,
+        access,
+        body,
+    }
+}
+
+/// Profile patches are a few short strings.
+const PROFILE_BODY_LIMIT: usize = 4 * 1024;
+
+pub static ROUTES: &[Route] = &[
+    Route {
+        pattern: "/health",
+        operations: &[op(Method::GET, Endpoint::Health, Access::Public, BodyRule::None)],
+        allow: "GET",
+    },
+    Route {
+        pattern: "/v1/me",
+        operations: &[
+            op(Method::GET, Endpoint::GetMe, Access::User, BodyRule::None),
+            op(
+                Method::PATCH,
+                Endpoint::UpdateMe,
+                Access::User,
+                BodyRule::Json {
+                    limit: PROFILE_BODY_LIMIT,
+                },
+            ),
+            op(Method::DELETE, Endpoint::DeleteMe, Access::User, BodyRule::None),
+        ],
+        allow: "GET, PATCH, DELETE",
+    },
+];
+
+/// The outcome of looking a request up in the table.
+#[derive(Debug)]
+pub enum Lookup<'p> {
+    Found {
+        route: &'static Route,
+        operation: &'static Operation,
+        params: Vec<&'p str>,
+    },
+    /// The path exists but not with this method.
+    WrongMethod { route: &'static Route },
+    NotFound,
+}
+
+/// Matches `path` against a pattern, returning the `{param}` segments in order.
+fn match_pattern<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
+    let mut params = Vec::new();
+    let mut pattern_segments = pattern.split('/');
+    let mut path_segments = path.split('/');
+    loop {
+        match (pattern_segments.next(), path_segments.next()) {
+            (None, None) => return Some(params),
+            (Some(expected), Some(actual)) => {
+                if expected.starts_with('{') && expected.ends_with('}') {
+                    if actual.is_empty() {
+                        return None;
+                    }
+                    params.push(actual);
+                } else if expected != actual {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+pub fn lookup<'p>(method: &Method, path: &'p str) -> Lookup<'p> {
+    for route in ROUTES {
+        if let Some(params) = match_pattern(route.pattern, path) {
+            return match route.operations.iter().find(|op| op.method == method) {
+                Some(operation) => Lookup::Found {
+                    route,
+                    operation,
+                    params,
+                },
+                // HEAD is answered like GET by the platform; we don't serve it.
+                None => Lookup::WrongMethod { route },
+            };
+        }
+    }
+    Lookup::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_paths_resolve_to_their_operations() {
+        match lookup(&Method::PATCH, "/v1/me") {
+            Lookup::Found { operation, .. } => {
+                assert_eq!(operation.endpoint, Endpoint::UpdateMe);
+                assert_eq!(operation.access, Access::User);
+                assert_eq!(operation.body, BodyRule::Json { limit: 4096 });
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            lookup(&Method::GET, "/health"),
+            Lookup::Found { operation: Operation { endpoint: Endpoint::Health, access: Access::Public, .. }, .. }
+        ));
+    }
+
+    #[test]
+    fn wrong_methods_and_unknown_paths_are_told_apart() {
+        assert!(matches!(
+            lookup(&Method::POST, "/v1/me"),
+            Lookup::WrongMethod { route } if route.allow == "GET, PATCH, DELETE"
+        ));
+        assert!(matches!(lookup(&Method::GET, "/v1/me/"), Lookup::NotFound));
+        assert!(matches!(lookup(&Method::GET, "/v1"), Lookup::NotFound));
+        assert!(matches!(lookup(&Method::GET, "/"), Lookup::NotFound));
+    }
+
+    #[test]
+    fn parameters_are_captured() {
+        assert_eq!(match_pattern("/v1/workouts/{id}", "/v1/workouts/abc"), Some(vec!["abc"]));
+        assert_eq!(match_pattern("/v1/workouts/{id}", "/v1/workouts/"), None);
+        assert_eq!(match_pattern("/v1/workouts/{id}", "/v1/workouts/a/b"), None);
+    }
+
+    #[test]
+    fn every_route_lists_its_methods_in_allow() {
+        for route in ROUTES {
+            for operation in route.operations {
+                assert!(
+                    route.allow.split(", ").any(|method| method == operation.method.as_str()),
+                    "{} {} missing from allow",
+                    operation.method,
+                    route.pattern
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Tora's platform-free core: domain rules, protocol codecs, typed queries and the
+//! HTTP surface. It never names `worker`, never reads the clock and never draws
+//! randomness itself; the platform hands those in through `ports`.
+
+pub mod app;
+pub mod auth;
+pub mod clients;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod ports;
+pub mod secret;

@@ -1,0 +1,6 @@
+//! Native developer tooling for Tora. Each module backs one `tora-dev` subcommand;
+//! the end-to-end tests reuse `tokens` to mint the JWTs they send.
+
+pub mod migrate;
+pub mod neon_local;
+pub mod tokens;

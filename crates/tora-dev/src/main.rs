@@ -1,0 +1,84 @@
+//! `tora-dev`: the command-line entry for the native tooling.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "tora-dev", about = "Tora developer tooling")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve Neon's HTTP SQL protocol (`POST /sql`) over a real Postgres.
+    NeonLocal {
+        #[arg(long, default_value = "127.0.0.1:4444")]
+        listen: SocketAddr,
+        /// The Postgres the endpoint forwards to.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+    /// Apply the numbered SQL files in `migrations/` that have not been applied yet.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value = "migrations")]
+        dir: PathBuf,
+    },
+    /// Mint an HS256 token the local API accepts.
+    DevToken {
+        #[arg(long, env = "JWT_HS256_SECRET")]
+        secret: String,
+        #[arg(long, env = "JWT_ISSUER")]
+        issuer: String,
+        #[arg(long, env = "JWT_AUDIENCE")]
+        audience: String,
+        /// The user the token speaks for.
+        #[arg(long, default_value = "00000000-0000-4000-8000-00000000d3b0")]
+        subject: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 86_400)]
+        ttl: i64,
+    },
+    /// Serve a JWKS for the ES256/RS256 path (test harness); private keys go to `keys`.
+    JwksServe {
+        #[arg(long, default_value = "127.0.0.1:4455")]
+        listen: SocketAddr,
+        /// JSON file holding the signing keys; created when missing.
+        #[arg(long)]
+        keys: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::NeonLocal {
+            listen,
+            database_url,
+        } => tora_dev::neon_local::serve(listen, &database_url).await,
+        Command::Migrate { database_url, dir } => {
+            tora_dev::migrate::run(&database_url, &dir).await.map(|_| ())
+        }
+        Command::DevToken {
+            secret,
+            issuer,
+            audience,
+            subject,
+            ttl,
+        } => {
+            let token = tora_dev::tokens::mint_hs256(
+                secret.as_bytes(),
+                &tora_dev::tokens::TokenSpec::new(&issuer, &audience, &subject, ttl),
+            )?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::JwksServe { listen, keys } => tora_dev::tokens::serve_jwks(listen, &keys).await,
+    }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Shared helpers for dev.sh and test.sh: tool installation, free ports, and starting
+# and stopping the local stack (embedded Postgres, local Neon endpoint, JWKS issuer,
+# wrangler dev). Every server binds 127.0.0.1 and is stopped by its own pid.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE_DIR="$ROOT/.tora"
+LOG_DIR="$STATE_DIR/logs"
+TOOLS_BIN="$ROOT/node_modules/.bin"
+mkdir -p "$LOG_DIR"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The wasm-bindgen version the lockfile pins (the CLI must match it exactly).
+locked_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || fail "Rust is required (https://rustup.rs)"
+  command -v node >/dev/null || fail "Node.js 20+ is required"
+  if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! command -v worker-build >/dev/null; then
+    say "installing worker-build (first run only)"
+    cargo install worker-build --version '^0.8' 
+  fi
+  local wanted
+  wanted="$(locked_wasm_bindgen_version)"
+  [ -n "$wanted" ] || fail "wasm-bindgen is missing from Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wanted" ]; then
+    say "installing wasm-bindgen-cli $wanted (first run only)"
+    # No --locked: one of the CLI's locked dependencies is not on the registry mirror.
+    cargo install wasm-bindgen-cli --version "$wanted" --force
+  fi
+}
+
+ensure_node_packages() {
+  if [ ! -x "$TOOLS_BIN/wrangler" ] || [ ! -x "$TOOLS_BIN/pglite-server" ] \
+     || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    say "installing npm packages"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
+}
+
+build_dev_tools() {
+  say "building the developer tools (tora-dev)"
+  (cd "$ROOT" && cargo build --locked -p tora-dev)
+  TORA_DEV="$ROOT/target/debug/tora-dev"
+}
+
+build_worker() {
+  say "building the worker (release Wasm)"
+  (cd "$ROOT" && bash scripts/build-worker.sh)
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# wait_for_port PORT NAME PID [SECONDS]
+wait_for_port() {
+  local port="$1" name="$2" pid="$3" limit="${4:-60}" waited=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$LOG_DIR/$name.log" >&2; fail "$name exited during start-up (log: .tora/logs/$name.log)"; }
+    waited=$((waited + 1))
+    [ "$waited" -le "$((limit * 4))" ] || { tail -n 30 "$LOG_DIR/$name.log" >&2; fail "$name did not listen on $port within ${limit}s"; }
+    sleep 0.25
+  done
+}
+
+STARTED_PIDS=()
+
+# start NAME COMMAND...: runs a server in the background, logging to .tora/logs/NAME.log.
+start() {
+  local name="$1"; shift
+  # Own process group (setsid), so stopping it also stops the children it spawns.
+  setsid "$@" >"$LOG_DIR/$name.log" 2>&1 &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  LAST_PID=$pid
+}
+
+stop_all() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  STARTED_PIDS=()
+}
+
+# start_database DATA_DIR PORT: PGlite (real Postgres compiled to Wasm) with pgvector.
+start_database() {
+  local data_dir="$1" port="$2"
+  mkdir -p "$data_dir"
+  say "starting the embedded Postgres on 127.0.0.1:$port (data in ${data_dir#"$ROOT"/})"
+  start pglite "$TOOLS_BIN/pglite-server" -d "$data_dir" -p "$port" -h 127.0.0.1 -m 8 \
+    -e @electric-sql/pglite-pgvector:vector
+  wait_for_port "$port" pglite "$LAST_PID" 120
+}
+
+# start_neon_local PORT DATABASE_URL
+start_neon_local() {
+  local port="$1" database_url="$2"
+  say "starting the local Neon endpoint on 127.0.0.1:$port"
+  start neon-local "$TORA_DEV" neon-local --listen "127.0.0.1:$port" --database-url "$database_url"
+  wait_for_port "$port" neon-local "$LAST_PID" 30
+}
+
+run_migrations() {
+  local database_url="$1"
+  say "applying migrations"
+  "$TORA_DEV" migrate --database-url "$database_url" --dir "$ROOT/migrations"
+}
+
+# start_jwks PORT KEYS_FILE: the local identity provider's key set (ES256 + RS256).
+start_jwks() {
+  local port="$1" keys="$2"
+  say "starting the local JWKS issuer on 127.0.0.1:$port"
+  start jwks "$TORA_DEV" jwks-serve --listen "127.0.0.1:$port" --keys "$keys"
+  wait_for_port "$port" jwks "$LAST_PID" 30
+}
+
+# start_wrangler PORT INSPECTOR_PORT VAR=VALUE...: the built worker under `wrangler dev`.
+start_wrangler() {
+  local port="$1" inspector="$2"; shift 2
+  local vars=() pair
+  for pair in "$@"; do vars+=(--var "${pair%%=*}:${pair#*=}"); done
+  say "starting wrangler dev on http://127.0.0.1:$port"
+  # The worker was just built; wrangler's own build step only checks for it.
+  TORA_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false start wrangler "$TOOLS_BIN/wrangler" dev \
+    --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
+    --show-interactive-dev-session=false --log-level info "${vars[@]}"
+  wait_for_port "$port" wrangler "$LAST_PID" 120
+}

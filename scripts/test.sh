@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the native unit tests, then the whole stack
+# on free ports (embedded Postgres, local Neon endpoint, local JWKS issuer, the built
+# worker under `wrangler dev`) for the Neon driver conformance test and the end-to-end
+# suite over HTTP. Everything it starts is stopped on exit, also on failure.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_rust_tools
+ensure_node_packages
+
+say "checking formatting"
+cargo fmt --all --check
+say "linting"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+say "running the native tests"
+cargo test --locked --workspace --exclude tora-e2e
+
+build_dev_tools
+build_worker
+
+RUN_DIR="$(mktemp -d "$STATE_DIR/test-run.XXXXXX")"
+cleanup() {
+  local status=$?
+  stop_all
+  rm -rf "$RUN_DIR"
+  if [ "$status" -ne 0 ]; then
+    echo "tests failed; server logs are in .tora/logs/" >&2
+  fi
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+DB_PORT="$(free_port)"; NEON_PORT="$(free_port)"; JWKS_PORT="$(free_port)"
+API_PORT="$(free_port)"; INSPECTOR_PORT="$(free_port)"
+ISSUER="https://auth.tora.test/auth/v1"
+AUDIENCE="authenticated"
+SECRET="test-secret-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  BACKEND_URL="$DATABASE_URL"
+else
+  start_database "$RUN_DIR/pgdata" "$DB_PORT"
+  BACKEND_URL="postgresql://postgres:postgres@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
+fi
+run_migrations "$BACKEND_URL"
+run_migrations "$BACKEND_URL" # a second run must be a no-op
+start_neon_local "$NEON_PORT" "$BACKEND_URL"
+start_jwks "$JWKS_PORT" "$RUN_DIR/jwks-keys.json"
+start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
+  "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
+  "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
+  "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
+  "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" \
+  "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100"
+
+say "Neon protocol conformance (official @neondatabase/serverless driver)"
+NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/
+
+say "end-to-end tests against the built worker"
+BASE_URL="http://127.0.0.1:$API_PORT" \
+TORA_DATABASE_URL="$BACKEND_URL" \
+TORA_JWT_SECRET="$SECRET" TORA_JWT_ISSUER="$ISSUER" TORA_JWT_AUDIENCE="$AUDIENCE" \
+TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.json" \
+TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
+  cargo test --locked -p tora-e2e -- --test-threads 4
+
+say "all tests passed"

@@ -1,0 +1,51 @@
+//! The Tora worker: adapts the Workers runtime to the core's ports and hands every
+//! request to `tora_core::http::handle`. Nothing here decides anything about the API;
+//! it converts types, sends bytes, reads the clock and draws randomness.
+
+mod platform;
+mod webcrypto;
+
+use std::rc::Rc;
+
+use tora_core::auth::JwksCache;
+use tora_core::config::Config;
+use worker::{Context, Env, Request, Response, console_error, console_log, event};
+
+use platform::{WorkerBody, WorkerPlatform};
+
+thread_local! {
+    /// The identity provider's keys, shared by every request this isolate serves.
+    static JWKS: Rc<JwksCache> = Rc::new(JwksCache::new());
+}
+
+/// Reads a setting: secrets (`wrangler secret put`, `.dev.vars`) first, then plain vars.
+fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|secret| secret.to_string())
+        .or_else(|_| env.var(name).map(|var| var.to_string()))
+        .ok()
+}
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<Response> {
+    let config = Config::from_lookup(|name| setting(&env, name));
+    let platform = WorkerPlatform::new(&env);
+    let jwks = JWKS.with(Rc::clone);
+
+    let converted = match platform::to_http_request(request) {
+        Ok(converted) => converted,
+        Err(error) => {
+            console_error!("{{\"level\":\"error\",\"error\":\"unreadable request: {error}\"}}");
+            return Response::error("Bad request", 400);
+        }
+    };
+    let handled = tora_core::http::handle::<_, WorkerBody>(
+        converted,
+        config.as_ref(),
+        &jwks,
+        &platform,
+    )
+    .await;
+    console_log!("{}", handled.log.to_line());
+    platform::to_worker_response(handled.response)
+}

@@ -1,0 +1,149 @@
+//! The end-to-end harness: where the running stack is, tokens for fresh users, and
+//! direct reads of the database to check what the API stored.
+//!
+//! Every test makes its own user (a fresh `sub`), so tests run in parallel without
+//! seeing each other's rows.
+
+use std::env;
+
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::Value;
+use tora_dev::tokens::{TokenSpec, mint_hs256};
+
+/// The stack scripts/test.sh started.
+pub struct Stack {
+    pub base_url: String,
+    pub database_url: String,
+    pub jwt_secret: String,
+    pub issuer: String,
+    pub audience: String,
+    /// Base URL of the local JWKS issuer (serves `/.well-known/jwks.json`).
+    pub jwks_url: String,
+    pub starter_credits: i64,
+    pub cors_origin: String,
+    client: Client,
+}
+
+fn var(name: &str) -> String {
+    env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the end-to-end tests through scripts/test.sh")
+    })
+}
+
+impl Stack {
+    pub fn from_env() -> Self {
+        Self {
+            base_url: var("BASE_URL"),
+            database_url: var("TORA_DATABASE_URL"),
+            jwt_secret: var("TORA_JWT_SECRET"),
+            issuer: var("TORA_JWT_ISSUER"),
+            audience: var("TORA_JWT_AUDIENCE"),
+            jwks_url: var("TORA_JWKS_URL"),
+            starter_credits: var("TORA_STARTER_CREDITS").parse().unwrap(),
+            cors_origin: var("TORA_CORS_ORIGIN"),
+            client: Client::new(),
+        }
+    }
+
+    /// A token for a brand-new user.
+    pub fn new_user(&self) -> TestUser {
+        let subject = uuid::Uuid::new_v4().to_string();
+        let token = self.hs256_token(&subject);
+        TestUser { subject, token }
+    }
+
+    pub fn hs256_token(&self, subject: &str) -> String {
+        mint_hs256(
+            self.jwt_secret.as_bytes(),
+            &TokenSpec::new(&self.issuer, &self.audience, subject, 600),
+        )
+        .unwrap()
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base_url))
+    }
+
+    pub fn authed(&self, method: Method, path: &str, user: &TestUser) -> RequestBuilder {
+        self.request(method, path).bearer_auth(&user.token)
+    }
+
+    /// A direct connection to the database behind the API, for checking stored rows.
+    /// Statements run in autocommit: the embedded database is a single session, and an
+    /// open transaction here would block the API.
+    pub async fn db(&self) -> tokio_postgres::Client {
+        let (client, connection) =
+            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        client
+    }
+
+    /// How many rows reference the user with this subject, per table.
+    pub async fn rows_of(&self, subject: &str) -> Vec<(String, i64)> {
+        let db = self.db().await;
+        let mut counts = Vec::new();
+        for table in [
+            "credit_ledger",
+            "chat_messages",
+            "workouts",
+            "workout_sets",
+            "user_skill_states",
+            "memories",
+            "meals",
+            "uploads",
+        ] {
+            let sql = format!(
+                "select count(*) from {table} t join users u on u.id = t.user_id where u.auth_subject = $1"
+            );
+            let count: i64 = db.query_one(&sql, &[&subject]).await.unwrap().get(0);
+            counts.push((table.to_owned(), count));
+        }
+        let users: i64 = db
+            .query_one("select count(*) from users where auth_subject = $1", &[&subject])
+            .await
+            .unwrap()
+            .get(0);
+        counts.push(("users".to_owned(), users));
+        counts
+    }
+}
+
+pub struct TestUser {
+    pub subject: String,
+    pub token: String,
+}
+
+/// Status, headers and the parsed JSON body (Null when empty).
+pub async fn read(response: Response) -> (u16, reqwest::header::HeaderMap, Value) {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("body is not JSON: {}", String::from_utf8_lossy(&bytes)))
+    };
+    (status, headers, body)
+}
+
+/// Asserts the RFC 9457 problem shape and returns the body.
+pub fn assert_problem(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+    expected_status: u16,
+    expected_type: &str,
+) {
+    assert_eq!(status, expected_status, "body: {body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(body["status"], expected_status);
+    assert_eq!(body["type"], format!("urn:tora:problem:{expected_type}"));
+    assert!(body["title"].is_string());
+    assert!(body["detail"].is_string());
+    assert_eq!(
+        body["request_id"].as_str().unwrap(),
+        headers["x-request-id"].to_str().unwrap(),
+        "the problem carries the request id"
+    );
+}
