@@ -224,5 +224,3 @@ async fn route<P: Platform, B: BodySource>(
     handlers::dispatch(context, operation.endpoint, user.as_ref(), &params, &body).await
 }
 
-#[cfg(test)]
-mod tests;

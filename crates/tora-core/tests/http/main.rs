@@ -1,0 +1,411 @@
+//! The HTTP pipeline through `tora_core::http::handle`, natively: edge checks, auth,
+//! problem documents and what reaches the database. The database is a fake Neon
+//! endpoint that answers the statements these routes send and records them.
+
+#[path = "../auth/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::cell::{Cell, RefCell};
+
+use http::{Request, Response};
+use serde_json::{Value, json};
+use tora_core::auth::JwksCache;
+use tora_core::config::{Config, ConfigError};
+use tora_core::http::{Handled, Platform, handle};
+use tora_core::ports::{Ids, RateLimitScope, RateLimiter, Transport, TransportError};
+
+use support::{FakeClock, NOW, RustCryptoVerifier};
+
+const USER_ID: &str = "0b7e4c2a-1111-4222-8333-444455556666";
+
+/// A Neon endpoint double: answers by the statement's shape and keeps every body.
+#[derive(Default)]
+struct FakeNeon {
+    bodies: RefCell<Vec<Value>>,
+    down: Cell<bool>,
+}
+
+fn user_row(units: &str, display_name: Value) -> Value {
+    json!([USER_ID, support::SUBJECT, null, display_name, units, "UTC", "100",
+           "2026-11-25 10:00:00.123+00", "2026-11-25 10:00:00.123+00"])
+}
+
+fn result(columns: &[&str], rows: Vec<Value>) -> Value {
+    json!({
+        "fields": columns.iter().map(|name| json!({"name": name, "dataTypeID": 25, "tableID": 0, "columnID": 0, "dataTypeSize": -1, "dataTypeModifier": -1, "format": "text"})).collect::<Vec<_>>(),
+        "rows": rows,
+        "command": "SELECT",
+        "rowCount": 1,
+        "rowAsArray": true,
+    })
+}
+
+const USER_COLUMNS: [&str; 9] = [
+    "id", "auth_subject", "email", "display_name", "units", "timezone", "credit_balance",
+    "created_at", "updated_at",
+];
+
+impl FakeNeon {
+    fn statements(&self) -> Vec<String> {
+        self.bodies
+            .borrow()
+            .iter()
+            .map(|body| body["query"].as_str().unwrap_or("<batch>").to_owned())
+            .collect()
+    }
+}
+
+impl Transport for FakeNeon {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        if self.down.get() {
+            return Err(TransportError::Unreachable { host: "neon".into(), reason: "refused".into() });
+        }
+        assert_eq!(request.uri(), "http://neon.test/sql", "only the database is called");
+        let body: Value = serde_json::from_slice(request.body()).unwrap();
+        self.bodies.borrow_mut().push(body.clone());
+        let sql = body["query"].as_str().unwrap_or_default();
+        let answer = if sql.starts_with("select 1") {
+            result(&["ok"], vec![json!([1])])
+        } else if sql.starts_with("with inserted") {
+            result(&USER_COLUMNS, vec![user_row("kg", Value::Null)])
+        } else if sql.starts_with("update users") {
+            let params = &body["params"];
+            result(&USER_COLUMNS, vec![user_row(params[3].as_str().unwrap_or("kg"), params[2].clone())])
+        } else {
+            return Ok(Response::builder().status(400).body(br#"{"message":"unexpected statement","code":"42601"}"#.to_vec()).unwrap());
+        };
+        Ok(Response::new(answer.to_string().into_bytes()))
+    }
+}
+
+struct SequentialIds(Cell<u128>);
+
+impl Ids for SequentialIds {
+    fn new_uuid(&self) -> uuid::Uuid {
+        self.0.set(self.0.get() + 1);
+        uuid::Uuid::from_u128(self.0.get())
+    }
+}
+
+/// Denies the scopes listed in `deny`; records every key it was asked about.
+#[derive(Default)]
+struct FakeLimiter {
+    deny: RefCell<Vec<RateLimitScope>>,
+    keys: RefCell<Vec<(RateLimitScope, String)>>,
+}
+
+impl RateLimiter for FakeLimiter {
+    async fn allow(&self, scope: RateLimitScope, key: &str) -> bool {
+        self.keys.borrow_mut().push((scope, key.to_owned()));
+        !self.deny.borrow().contains(&scope)
+    }
+}
+
+struct FakePlatform {
+    neon: FakeNeon,
+    verifier: RustCryptoVerifier,
+    clock: FakeClock,
+    ids: SequentialIds,
+    limiter: FakeLimiter,
+}
+
+impl Platform for FakePlatform {
+    type Transport = FakeNeon;
+    type Verifier = RustCryptoVerifier;
+    type Clock = FakeClock;
+    type Ids = SequentialIds;
+    type RateLimiter = FakeLimiter;
+
+    fn transport(&self) -> &FakeNeon {
+        &self.neon
+    }
+    fn verifier(&self) -> &RustCryptoVerifier {
+        &self.verifier
+    }
+    fn clock(&self) -> &FakeClock {
+        &self.clock
+    }
+    fn ids(&self) -> &SequentialIds {
+        &self.ids
+    }
+    fn rate_limiter(&self) -> &FakeLimiter {
+        &self.limiter
+    }
+}
+
+struct App {
+    config: Config,
+    platform: FakePlatform,
+    jwks: JwksCache,
+}
+
+impl App {
+    fn new() -> Self {
+        let config = Config::from_lookup(|name| {
+            match name {
+                "JWT_HS256_SECRET" => Some(support::SECRET),
+                "JWT_ISSUER" => Some(support::ISSUER),
+                "JWT_AUDIENCE" => Some(support::AUDIENCE),
+                "NEON_SQL_URL" => Some("http://neon.test/sql"),
+                "DATABASE_URL" => Some("postgresql://tora:pw@neon.test/tora"),
+                "CORS_ALLOWED_ORIGINS" => Some("https://app.tora.test"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        })
+        .unwrap();
+        Self {
+            config,
+            platform: FakePlatform {
+                neon: FakeNeon::default(),
+                verifier: RustCryptoVerifier,
+                clock: FakeClock::at(NOW),
+                ids: SequentialIds(Cell::new(0)),
+                limiter: FakeLimiter::default(),
+            },
+            jwks: JwksCache::new(),
+        }
+    }
+
+    async fn send(&self, request: Request<Vec<u8>>) -> Handled {
+        handle(request, Ok(&self.config), &self.jwks, &self.platform).await
+    }
+}
+
+fn token() -> String {
+    support::hs256_token(&support::claims())
+}
+
+fn get(path: &str) -> http::request::Builder {
+    Request::builder().method("GET").uri(path)
+}
+
+fn authed(method: &str, path: &str) -> http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {}", token()))
+}
+
+fn body(handled: &Handled) -> Value {
+    serde_json::from_slice(handled.response.body()).unwrap()
+}
+
+fn assert_problem(handled: &Handled, status: u16, slug: &str) -> Value {
+    let response = &handled.response;
+    assert_eq!(response.status(), status, "{}", String::from_utf8_lossy(response.body()));
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body = body(handled);
+    assert_eq!(body["type"], format!("urn:tora:problem:{slug}"));
+    assert_eq!(body["status"], status);
+    assert_eq!(body["request_id"], response.headers()["x-request-id"].to_str().unwrap());
+    assert_eq!(handled.log.status, status);
+    body
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_problems_with_request_id_and_security_headers() {
+    let app = App::new();
+    let handled = app.send(get("/v2/nothing").body(Vec::new()).unwrap()).await;
+    let body = assert_problem(&handled, 404, "not-found");
+    assert_eq!(body["instance"], "/v2/nothing");
+    let headers = handled.response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(headers.contains_key("strict-transport-security"));
+    assert!(headers.contains_key("content-security-policy"));
+    assert_eq!(handled.log.route, "unmatched");
+}
+
+#[tokio::test]
+async fn wrong_methods_are_405_and_list_the_allowed_ones() {
+    let app = App::new();
+    let handled = app.send(authed("PUT", "/v1/me").body(Vec::new()).unwrap()).await;
+    assert_problem(&handled, 405, "method-not-allowed");
+    assert_eq!(handled.response.headers()["allow"], "GET, PATCH, DELETE");
+    assert!(app.platform.neon.statements().is_empty());
+}
+
+#[tokio::test]
+async fn non_json_bodies_are_415_before_authentication() {
+    let app = App::new();
+    let request = Request::builder()
+        .method("PATCH")
+        .uri("/v1/me")
+        .header("content-type", "text/plain")
+        .body(b"units=lb".to_vec())
+        .unwrap();
+    assert_problem(&app.send(request).await, 415, "unsupported-media-type");
+    assert!(app.platform.neon.statements().is_empty());
+}
+
+#[tokio::test]
+async fn bodies_over_the_route_limit_are_413_declared_or_not() {
+    let app = App::new();
+    let big = format!(r#"{{"display_name":"{}"}}"#, "a".repeat(5000));
+    let declared = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json")
+        .header("content-length", big.len().to_string())
+        .body(big.clone().into_bytes())
+        .unwrap();
+    let handled = app.send(declared).await;
+    assert_problem(&handled, 413, "payload-too-large");
+    assert!(app.platform.neon.statements().is_empty(), "refused before touching the database");
+
+    let undeclared = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json")
+        .body(big.into_bytes())
+        .unwrap();
+    assert_problem(&app.send(undeclared).await, 413, "payload-too-large");
+    assert!(
+        !app.platform.neon.statements().iter().any(|sql| sql.starts_with("update")),
+        "nothing was updated"
+    );
+}
+
+#[tokio::test]
+async fn missing_or_bad_tokens_are_401_with_a_bearer_challenge() {
+    let app = App::new();
+    let handled = app.send(get("/v1/me").body(Vec::new()).unwrap()).await;
+    let body = assert_problem(&handled, 401, "unauthenticated");
+    assert_eq!(body["reason"], "missing_token");
+    assert_eq!(handled.response.headers()["www-authenticate"], "Bearer error=\"invalid_token\"");
+
+    let tampered = format!("{}x", token());
+    let handled = app
+        .send(get("/v1/me").header("authorization", format!("Bearer {tampered}")).body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 401, "unauthenticated");
+    assert!(!handled.log.to_line().contains(&tampered), "tokens never reach the log");
+    assert!(app.platform.neon.statements().is_empty());
+}
+
+#[tokio::test]
+async fn per_ip_limits_answer_429_with_retry_after() {
+    let app = App::new();
+    app.platform.limiter.deny.borrow_mut().push(RateLimitScope::PerIp);
+    let handled = app
+        .send(get("/health").header("cf-connecting-ip", "203.0.113.9").body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 429, "rate-limited");
+    assert_eq!(handled.response.headers()["retry-after"], "60");
+    assert_eq!(
+        app.platform.limiter.keys.borrow()[0],
+        (RateLimitScope::PerIp, "203.0.113.9".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn per_user_limits_are_keyed_by_subject_after_authentication() {
+    let app = App::new();
+    app.platform.limiter.deny.borrow_mut().push(RateLimitScope::PerUser);
+    let handled = app.send(authed("GET", "/v1/me").body(Vec::new()).unwrap()).await;
+    assert_problem(&handled, 429, "rate-limited");
+    assert!(app
+        .platform
+        .limiter
+        .keys
+        .borrow()
+        .contains(&(RateLimitScope::PerUser, support::SUBJECT.to_owned())));
+    assert!(app.platform.neon.statements().is_empty(), "no user provisioned while limited");
+}
+
+#[tokio::test]
+async fn cors_serves_listed_origins_and_refuses_others() {
+    let app = App::new();
+    let handled = app
+        .send(get("/health").header("origin", "https://app.tora.test").body(Vec::new()).unwrap())
+        .await;
+    assert_eq!(handled.response.status(), 200);
+    assert_eq!(handled.response.headers()["access-control-allow-origin"], "https://app.tora.test");
+
+    let handled = app
+        .send(get("/health").header("origin", "https://evil.test").body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 403, "origin-not-allowed");
+    assert!(!handled.response.headers().contains_key("access-control-allow-origin"));
+
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri("/v1/me")
+        .header("origin", "https://app.tora.test")
+        .header("access-control-request-method", "PATCH")
+        .body(Vec::new())
+        .unwrap();
+    let handled = app.send(preflight).await;
+    assert_eq!(handled.response.status(), 204);
+    let headers = handled.response.headers();
+    assert_eq!(headers["access-control-allow-methods"], "GET, PATCH, DELETE");
+    assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+}
+
+#[tokio::test]
+async fn health_reports_a_database_outage_as_503() {
+    let app = App::new();
+    let handled = app.send(get("/health").body(Vec::new()).unwrap()).await;
+    assert_eq!(handled.response.status(), 200);
+    assert_eq!(body(&handled), json!({"status": "ok", "database": "ok"}));
+    assert_eq!(handled.log.db_round_trips, 1);
+
+    app.platform.neon.down.set(true);
+    let handled = app.send(get("/health").body(Vec::new()).unwrap()).await;
+    assert_eq!(handled.response.status(), 503);
+    assert_eq!(body(&handled)["database"], "unavailable");
+}
+
+#[tokio::test]
+async fn database_outages_on_user_routes_are_503_problems() {
+    let app = App::new();
+    app.platform.neon.down.set(true);
+    let handled = app.send(authed("GET", "/v1/me").body(Vec::new()).unwrap()).await;
+    assert_problem(&handled, 503, "database-unavailable");
+    assert_eq!(handled.response.headers()["retry-after"], "5");
+    assert!(handled.log.error.is_some(), "the cause is logged");
+}
+
+#[tokio::test]
+async fn invalid_profile_patches_are_422_and_never_reach_the_database_as_updates() {
+    let app = App::new();
+    let request = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json; charset=utf-8")
+        .body(br#"{"units":"stone","timezone":"Nowhere/Special"}"#.to_vec())
+        .unwrap();
+    let handled = app.send(request).await;
+    let body = assert_problem(&handled, 422, "validation-failed");
+    assert_eq!(body["errors"][0]["field"], "units");
+    assert_eq!(body["errors"][1]["field"], "timezone");
+    let statements = app.platform.neon.statements();
+    assert_eq!(statements.len(), 1, "only the user lookup: {statements:?}");
+    assert!(statements[0].starts_with("with inserted"));
+}
+
+#[tokio::test]
+async fn a_valid_patch_is_one_update_with_cast_parameters() {
+    let app = App::new();
+    let request = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json")
+        .body(br#"{"units":"lb","display_name":"  Ana "}"#.to_vec())
+        .unwrap();
+    let handled = app.send(request).await;
+    assert_eq!(handled.response.status(), 200);
+    let me = body(&handled);
+    assert_eq!(me["units"], "lb");
+    assert_eq!(me["display_name"], "Ana");
+    assert_eq!(me["credits"]["balance"], 100);
+    let bodies = app.platform.neon.bodies.borrow();
+    let update = &bodies[1];
+    assert_eq!(update["params"], json!([USER_ID, "true", "Ana", "lb", null]));
+    assert_eq!(handled.log.db_round_trips, 2);
+}
+
+#[tokio::test]
+async fn a_misconfigured_deployment_answers_500_without_details() {
+    let app = App::new();
+    let error = ConfigError::Missing("DATABASE_URL");
+    let handled = handle(get("/health").body(Vec::new()).unwrap(), Err(&error), &app.jwks, &app.platform).await;
+    let body = assert_problem(&handled, 500, "internal");
+    assert!(!body.to_string().contains("DATABASE_URL"));
+    assert!(handled.log.error.as_deref().unwrap_or_default().contains("DATABASE_URL"));
+}
