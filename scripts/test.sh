@@ -52,7 +52,7 @@ start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
   "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
-  "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" \
+  "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" "JWKS_UNKNOWN_KID_REFETCH_SECONDS=0" \
   "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"

@@ -44,6 +44,17 @@ impl Config {
             name: "JWT_HS256_SECRET/JWKS_URL",
             reason: error.to_string(),
         })?;
+        // How often an unknown `kid` may trigger a JWKS refetch. The default keeps
+        // garbage kids from hammering the issuer; tests that rotate keys set 0.
+        let auth = match get("JWKS_UNKNOWN_KID_REFETCH_SECONDS") {
+            None => auth,
+            Some(raw) => auth.with_unknown_kid_refetch_secs(raw.trim().parse::<u32>().map_err(
+                |_| ConfigError::Invalid {
+                    name: "JWKS_UNKNOWN_KID_REFETCH_SECONDS",
+                    reason: "must be a whole number of seconds".into(),
+                },
+            )?),
+        };
 
         let neon = NeonConfig {
             sql_url: required("NEON_SQL_URL")?,

@@ -135,11 +135,12 @@ pub(crate) fn check_claims(
         .map_err(|_| AuthError::Malformed("payload is not a JSON object"))?;
     let leeway = i64::from(config.leeway_secs());
 
-    let expires_at = numeric_date(&claims, "exp")?.ok_or(AuthError::Malformed("exp is missing"))?;
+    let expires_at = numeric_date(claims.get("exp"), "exp is not a number")?
+        .ok_or(AuthError::Malformed("exp is missing"))?;
     if expires_at <= (now_secs - leeway) as f64 {
         return Err(AuthError::Expired);
     }
-    if let Some(not_before) = numeric_date(&claims, "nbf")?
+    if let Some(not_before) = numeric_date(claims.get("nbf"), "nbf is not a number")?
         && not_before > (now_secs + leeway) as f64
     {
         return Err(AuthError::NotYetValid);
@@ -176,17 +177,13 @@ pub(crate) fn check_claims(
 }
 
 /// RFC 7519 NumericDate: a JSON number of seconds, possibly fractional.
-fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Option<f64>, AuthError> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(value) => value
-            .as_f64()
-            .map(Some)
-            .ok_or(AuthError::Malformed(match name {
-                "exp" => "exp is not a number",
-                _ => "nbf is not a number",
-            })),
-    }
+fn numeric_date(
+    claim: Option<&Value>,
+    not_a_number: &'static str,
+) -> Result<Option<f64>, AuthError> {
+    claim
+        .map(|value| value.as_f64().ok_or(AuthError::Malformed(not_a_number)))
+        .transpose()
 }
 
 fn audience_includes(aud: Option<&Value>, audience: &str) -> bool {

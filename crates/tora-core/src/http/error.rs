@@ -58,7 +58,7 @@ pub enum ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
-        if matches!(error, AuthError::KeysUnavailable) {
+        if error.is_unavailable() {
             ApiError::AuthUnavailable(error)
         } else {
             ApiError::Unauthenticated(error)
@@ -207,10 +207,10 @@ impl ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
-            ApiError::AuthUnavailable(_) | ApiError::Database(_) => {
-                if status == StatusCode::SERVICE_UNAVAILABLE {
-                    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-                }
+            ApiError::AuthUnavailable(_) | ApiError::Database(_)
+                if status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

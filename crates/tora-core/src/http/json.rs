@@ -83,7 +83,7 @@ mod tests {
         };
         assert!(errors[0].message.contains("unknown field `colour`"));
 
-        let Err(ApiError::Validation(errors)) = decode::<Probe>(br#"[1,2]"#) else {
+        let Err(ApiError::Validation(errors)) = decode::<Probe>(br#""just a string""#) else {
             panic!("expected a validation error");
         };
         assert_eq!(errors[0].field, "body");

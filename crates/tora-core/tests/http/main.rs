@@ -1,6 +1,7 @@
 //! The HTTP pipeline through `tora_core::http::handle`, natively: edge checks, auth,
 //! problem documents and what reaches the database. The database is a fake Neon
 //! endpoint that answers the statements these routes send and records them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../auth/support.rs"]
 #[allow(dead_code)]

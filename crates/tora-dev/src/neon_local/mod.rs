@@ -68,7 +68,7 @@ pub async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()>
     );
     // Not fatal: the database may come up after the endpoint. Say so early, though.
     match state.pool.get().await {
-        Ok(session) => state.pool.put(session),
+        Ok(lease) => state.pool.put(lease),
         Err(error) => eprintln!("neon-local: warning: {error}"),
     }
     loop {
@@ -227,13 +227,13 @@ where
     // cancel them halfway: the transaction still ends (COMMIT or ROLLBACK) and the session
     // goes back to the pool. An open transaction would block the embedded database.
     let task = tokio::spawn(async move {
-        let mut session = state.pool.get().await.map_err(|error| {
+        let mut lease = state.pool.get().await.map_err(|error| {
             NeonError::Internal(format!(
                 "neon-local could not connect to its database: {error}"
             ))
         })?;
-        let result = sql::run(&mut session, &payload, &options).await;
-        state.pool.put(session);
+        let result = sql::run(&mut lease.session, &payload, &options).await;
+        state.pool.put(lease);
         result
     });
     let body = task

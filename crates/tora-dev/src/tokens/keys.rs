@@ -9,8 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::ecdsa::signature::Signer as _;
 use p256::elliptic_curve::Generate as _;
+// The PKCS#8 traits are shared by `p256` and `rsa` (one `pkcs8` crate).
 use p256::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, LineEnding};
-use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _};
 use rsa::traits::PublicKeyParts as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -59,7 +59,7 @@ impl SigningKey {
             )),
             JwsAlgorithm::Hs256 => bail!("HS256 uses the shared secret, not a signing key"),
         };
-        let kid = thumbprint(&material);
+        let kid = thumbprint(&public_params(&material));
         Ok(Self { kid, material })
     }
 
@@ -212,11 +212,12 @@ fn public_params(material: &Material) -> Value {
     }
 }
 
-/// RFC 7638 JWK thumbprint: stable, unique per key, and what many issuers use as `kid`.
-fn thumbprint(material: &Material) -> String {
-    // serde_json's map is ordered by key, and the members are plain strings, so this
-    // is the canonical form.
-    let canonical = public_params(material).to_string();
+/// RFC 7638 JWK thumbprint of the required public members: stable, unique per key,
+/// and what many issuers use as `kid`.
+pub(crate) fn thumbprint(public_params: &Value) -> String {
+    // The members are plain strings written in lexicographic order (and serde_json
+    // sorts map keys anyway), so compact serialization is the canonical form.
+    let canonical = public_params.to_string();
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
@@ -252,7 +253,10 @@ pub fn ensure_key_file(path: &Path) -> anyhow::Result<Vec<SigningKey>> {
     if path.exists() {
         return load_keys(path);
     }
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
