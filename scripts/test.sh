@@ -56,7 +56,7 @@ start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
-NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/
+NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/conformance.mjs
 
 say "end-to-end tests against the built worker"
 BASE_URL="http://127.0.0.1:$API_PORT" \

@@ -39,13 +39,9 @@ async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<
             return Response::error("Bad request", 400);
         }
     };
-    let handled = tora_core::http::handle::<_, WorkerBody>(
-        converted,
-        config.as_ref(),
-        &jwks,
-        &platform,
-    )
-    .await;
+    let handled =
+        tora_core::http::handle::<_, WorkerBody>(converted, config.as_ref(), &jwks, &platform)
+            .await;
     console_log!("{}", handled.log.to_line());
     platform::to_worker_response(handled.response)
 }

@@ -32,7 +32,8 @@ impl Config {
         let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
         let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
 
-        let hs256_secret = get("JWT_HS256_SECRET").map(|secret| HmacSecret::new(secret.into_bytes()));
+        let hs256_secret =
+            get("JWT_HS256_SECRET").map(|secret| HmacSecret::new(secret.into_bytes()));
         let jwks_url = get("JWKS_URL");
         let auth = AuthConfig::new(
             hs256_secret,
@@ -48,12 +49,14 @@ impl Config {
         // garbage kids from hammering the issuer; tests that rotate keys set 0.
         let auth = match get("JWKS_UNKNOWN_KID_REFETCH_SECONDS") {
             None => auth,
-            Some(raw) => auth.with_unknown_kid_refetch_secs(raw.trim().parse::<u32>().map_err(
-                |_| ConfigError::Invalid {
-                    name: "JWKS_UNKNOWN_KID_REFETCH_SECONDS",
-                    reason: "must be a whole number of seconds".into(),
-                },
-            )?),
+            Some(raw) => {
+                auth.with_unknown_kid_refetch_secs(raw.trim().parse::<u32>().map_err(|_| {
+                    ConfigError::Invalid {
+                        name: "JWKS_UNKNOWN_KID_REFETCH_SECONDS",
+                        reason: "must be a whole number of seconds".into(),
+                    }
+                })?)
+            }
         };
 
         let neon = NeonConfig {
@@ -134,12 +137,19 @@ mod tests {
         assert!(config.cors_allowed_origins.is_empty());
         assert_eq!(config.rate_limit_period_secs, 60);
         assert_eq!(config.neon.sql_url, "http://127.0.0.1:4444/sql");
-        assert!(!format!("{config:?}").contains("tora:tora"), "secrets never print");
+        assert!(
+            !format!("{config:?}").contains("tora:tora"),
+            "secrets never print"
+        );
     }
 
     #[test]
     fn missing_settings_are_named() {
-        let pairs: Vec<_> = BASE.iter().copied().filter(|(key, _)| *key != "DATABASE_URL").collect();
+        let pairs: Vec<_> = BASE
+            .iter()
+            .copied()
+            .filter(|(key, _)| *key != "DATABASE_URL")
+            .collect();
         assert_eq!(
             Config::from_lookup(lookup(&pairs)).unwrap_err(),
             ConfigError::Missing("DATABASE_URL")
@@ -149,7 +159,10 @@ mod tests {
     #[test]
     fn origins_and_credits_are_parsed() {
         let mut pairs = BASE.to_vec();
-        pairs.push(("CORS_ALLOWED_ORIGINS", " https://app.tora.example/, http://localhost:8081 ,"));
+        pairs.push((
+            "CORS_ALLOWED_ORIGINS",
+            " https://app.tora.example/, http://localhost:8081 ,",
+        ));
         pairs.push(("STARTER_CREDITS", "25"));
         let config = Config::from_lookup(lookup(&pairs)).unwrap();
         assert_eq!(
@@ -162,7 +175,10 @@ mod tests {
         pairs.push(("STARTER_CREDITS", "-5"));
         assert!(matches!(
             Config::from_lookup(lookup(&pairs)),
-            Err(ConfigError::Invalid { name: "STARTER_CREDITS", .. })
+            Err(ConfigError::Invalid {
+                name: "STARTER_CREDITS",
+                ..
+            })
         ));
     }
 }

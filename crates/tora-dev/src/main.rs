@@ -62,9 +62,9 @@ async fn main() -> anyhow::Result<()> {
             listen,
             database_url,
         } => tora_dev::neon_local::serve(listen, &database_url).await,
-        Command::Migrate { database_url, dir } => {
-            tora_dev::migrate::run(&database_url, &dir).await.map(|_| ())
-        }
+        Command::Migrate { database_url, dir } => tora_dev::migrate::run(&database_url, &dir)
+            .await
+            .map(|_| ()),
         Command::DevToken {
             secret,
             issuer,

@@ -61,7 +61,8 @@ impl Stack {
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base_url))
+        self.client
+            .request(method, format!("{}{path}", self.base_url))
     }
 
     pub fn authed(&self, method: Method, path: &str, user: &TestUser) -> RequestBuilder {
@@ -73,7 +74,9 @@ impl Stack {
     /// open transaction here would block the API.
     pub async fn db(&self) -> tokio_postgres::Client {
         let (client, connection) =
-            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls).await.unwrap();
+            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
         tokio::spawn(connection);
         client
     }
@@ -99,7 +102,10 @@ impl Stack {
             counts.push((table.to_owned(), count));
         }
         let users: i64 = db
-            .query_one("select count(*) from users where auth_subject = $1", &[&subject])
+            .query_one(
+                "select count(*) from users where auth_subject = $1",
+                &[&subject],
+            )
             .await
             .unwrap()
             .get(0);

@@ -50,7 +50,10 @@ async fn assert_rejected(stack: &Stack, token: &str, reason: &str) {
     let (status, headers, body) = me_with(stack, token).await;
     assert_problem(status, &headers, &body, 401, "unauthenticated");
     assert_eq!(body["reason"], reason, "{body}");
-    assert_eq!(headers["www-authenticate"], "Bearer error=\"invalid_token\"");
+    assert_eq!(
+        headers["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
 }
 
 #[tokio::test]
@@ -76,7 +79,9 @@ async fn a_rotated_key_is_picked_up_on_its_first_unknown_kid() {
     let warm = published(JwsAlgorithm::Es256).mint(&spec(&stack)).unwrap();
     assert_eq!(me_with(&stack, &warm).await.0, 200);
 
-    let rotated = rotate_key(&stack.jwks_url, JwsAlgorithm::Es256).await.unwrap();
+    let rotated = rotate_key(&stack.jwks_url, JwsAlgorithm::Es256)
+        .await
+        .unwrap();
     let token = rotated.mint(&spec(&stack)).unwrap();
     let (status, _, body) = me_with(&stack, &token).await;
     assert_eq!(status, 200, "rotated key refused: {body}");
@@ -119,7 +124,10 @@ async fn alg_none_and_algorithm_confusion_are_refused() {
     // An RS256 header on a token whose kid names the EC key.
     let ec = published(JwsAlgorithm::Es256);
     let mismatched = rsa
-        .mint_with_claims(&json!({"alg": "RS256", "typ": "JWT", "kid": ec.kid()}), &claims)
+        .mint_with_claims(
+            &json!({"alg": "RS256", "typ": "JWT", "kid": ec.kid()}),
+            &claims,
+        )
         .unwrap();
     let (status, headers, body) = me_with(&stack, &mismatched).await;
     assert_problem(status, &headers, &body, 401, "unauthenticated");
@@ -180,14 +188,28 @@ async fn expiry_not_before_issuer_and_audience_are_enforced() {
     };
 
     assert_rejected(&stack, &with(json!({"exp": now - 3600})), "token_expired").await;
-    assert_rejected(&stack, &with(json!({"nbf": now + 3600})), "token_not_yet_valid").await;
-    assert_rejected(&stack, &with(json!({"iss": "https://evil.example/auth/v1"})), "wrong_issuer").await;
+    assert_rejected(
+        &stack,
+        &with(json!({"nbf": now + 3600})),
+        "token_not_yet_valid",
+    )
+    .await;
+    assert_rejected(
+        &stack,
+        &with(json!({"iss": "https://evil.example/auth/v1"})),
+        "wrong_issuer",
+    )
+    .await;
     assert_rejected(&stack, &with(json!({"aud": "anon"})), "wrong_audience").await;
 
     // Small clock skew is tolerated; an audience list containing ours is accepted.
     let (status, _, body) = me_with(&stack, &with(json!({"exp": now - 5}))).await;
     assert_eq!(status, 200, "within leeway: {body}");
-    let (status, _, body) = me_with(&stack, &with(json!({"aud": ["other", stack.audience.clone()]}))).await;
+    let (status, _, body) = me_with(
+        &stack,
+        &with(json!({"aud": ["other", stack.audience.clone()]})),
+    )
+    .await;
     assert_eq!(status, 200, "audience list: {body}");
 }
 

@@ -27,8 +27,18 @@ async fn first_requests_provision_the_user_with_the_starter_grant_once() {
     ids.dedup();
     assert_eq!(ids.len(), 1, "one user id for one subject: {ids:?}");
 
-    let (_, _, again) = read(stack.authed(Method::GET, "/v1/me", &user).send().await.unwrap()).await;
-    assert_eq!(again["credits"]["balance"], stack.starter_credits, "no second grant");
+    let (_, _, again) = read(
+        stack
+            .authed(Method::GET, "/v1/me", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        again["credits"]["balance"], stack.starter_credits,
+        "no second grant"
+    );
     let rows = stack.rows_of(&user.subject).await;
     assert!(rows.contains(&("users".to_owned(), 1)), "{rows:?}");
     assert!(rows.contains(&("credit_ledger".to_owned(), 1)), "{rows:?}");
@@ -66,7 +76,14 @@ async fn profile_changes_are_stored_and_returned() {
     assert_eq!(body["display_name"], serde_json::Value::Null);
     assert_eq!(body["units"], "lb");
 
-    let (_, _, fetched) = read(stack.authed(Method::GET, "/v1/me", &user).send().await.unwrap()).await;
+    let (_, _, fetched) = read(
+        stack
+            .authed(Method::GET, "/v1/me", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(fetched["units"], "lb");
     assert_eq!(fetched["timezone"], "America/Argentina/Buenos_Aires");
 }
@@ -75,21 +92,44 @@ async fn profile_changes_are_stored_and_returned() {
 async fn bad_profile_input_lists_every_failing_field_and_changes_nothing() {
     let stack = Stack::from_env();
     let user = stack.new_user();
-    let patch = |body: serde_json::Value| stack.authed(Method::PATCH, "/v1/me", &user).json(&body).send();
+    let patch = |body: serde_json::Value| {
+        stack
+            .authed(Method::PATCH, "/v1/me", &user)
+            .json(&body)
+            .send()
+    };
     let (status, _, _) = read(patch(json!({"units": "lb"})).await.unwrap()).await;
     assert_eq!(status, 200);
 
     let (status, headers, body) = read(
-        patch(json!({"display_name": "", "units": "stone", "timezone": "Mars/Olympus_Mons"})).await.unwrap(),
+        patch(json!({"display_name": "", "units": "stone", "timezone": "Mars/Olympus_Mons"}))
+            .await
+            .unwrap(),
     )
     .await;
     assert_problem(status, &headers, &body, 422, "validation-failed");
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["display_name", "units", "timezone"]);
 
-    let (status, headers, body) = read(patch(json!({"units": "kg", "email": "x@y.z"})).await.unwrap()).await;
+    let (status, headers, body) = read(
+        patch(json!({"units": "kg", "email": "x@y.z"}))
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_problem(status, &headers, &body, 422, "validation-failed");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("email"), "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("email"),
+        "{body}"
+    );
 
     let (status, headers, body) = read(
         stack
@@ -103,7 +143,14 @@ async fn bad_profile_input_lists_every_failing_field_and_changes_nothing() {
     .await;
     assert_problem(status, &headers, &body, 400, "malformed-json");
 
-    let (_, _, me) = read(stack.authed(Method::GET, "/v1/me", &user).send().await.unwrap()).await;
+    let (_, _, me) = read(
+        stack
+            .authed(Method::GET, "/v1/me", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(me["units"], "lb", "rejected patches change nothing");
 }
 
@@ -113,7 +160,14 @@ async fn delete_erases_every_row_of_the_user_and_only_theirs() {
     let user = stack.new_user();
     let bystander = stack.new_user();
     for someone in [&user, &bystander] {
-        let (status, _, _) = read(stack.authed(Method::GET, "/v1/me", someone).send().await.unwrap()).await;
+        let (status, _, _) = read(
+            stack
+                .authed(Method::GET, "/v1/me", someone)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         assert_eq!(status, 200);
     }
     // Give the user rows in other tables, as later features will.
@@ -132,7 +186,11 @@ async fn delete_erases_every_row_of_the_user_and_only_theirs() {
     .await
     .unwrap();
 
-    let response = stack.authed(Method::DELETE, "/v1/me", &user).send().await.unwrap();
+    let response = stack
+        .authed(Method::DELETE, "/v1/me", &user)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
     assert!(response.headers().contains_key("x-request-id"));
 

@@ -7,12 +7,18 @@ use tora_e2e::{Stack, assert_problem, read};
 #[tokio::test]
 async fn health_checks_the_database_and_needs_no_token() {
     let stack = Stack::from_env();
-    let (status, headers, body) = read(stack.request(Method::GET, "/health").send().await.unwrap()).await;
+    let (status, headers, body) =
+        read(stack.request(Method::GET, "/health").send().await.unwrap()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"status": "ok", "database": "ok"}));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["cache-control"], "no-store");
-    assert!(headers["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+    assert!(
+        headers["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
 }
 
 #[tokio::test]
@@ -21,7 +27,10 @@ async fn every_response_has_a_fresh_request_id() {
     let first = stack.request(Method::GET, "/health").send().await.unwrap();
     let second = stack.request(Method::GET, "/nope").send().await.unwrap();
     let first_id = first.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let second_id = second.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let second_id = second.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(first_id.len(), 36);
     assert_ne!(first_id, second_id);
 }
@@ -29,7 +38,14 @@ async fn every_response_has_a_fresh_request_id() {
 #[tokio::test]
 async fn unknown_paths_are_404_problems() {
     let stack = Stack::from_env();
-    let (status, headers, body) = read(stack.request(Method::GET, "/v1/nothing-here").send().await.unwrap()).await;
+    let (status, headers, body) = read(
+        stack
+            .request(Method::GET, "/v1/nothing-here")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_problem(status, &headers, &body, 404, "not-found");
     assert_eq!(body["instance"], "/v1/nothing-here");
 }
@@ -38,10 +54,24 @@ async fn unknown_paths_are_404_problems() {
 async fn wrong_methods_are_405_with_allow() {
     let stack = Stack::from_env();
     let user = stack.new_user();
-    let (status, headers, body) = read(stack.authed(Method::POST, "/v1/me", &user).send().await.unwrap()).await;
+    let (status, headers, body) = read(
+        stack
+            .authed(Method::POST, "/v1/me", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_problem(status, &headers, &body, 405, "method-not-allowed");
     assert_eq!(headers["allow"], "GET, PATCH, DELETE");
-    let (status, headers, _) = read(stack.request(Method::DELETE, "/health").send().await.unwrap()).await;
+    let (status, headers, _) = read(
+        stack
+            .request(Method::DELETE, "/health")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 405);
     assert_eq!(headers["allow"], "GET");
 }
@@ -78,7 +108,14 @@ async fn oversized_bodies_are_413_and_change_nothing() {
     )
     .await;
     assert_problem(status, &headers, &body, 413, "payload-too-large");
-    let (_, _, me) = read(stack.authed(Method::GET, "/v1/me", &user).send().await.unwrap()).await;
+    let (_, _, me) = read(
+        stack
+            .authed(Method::GET, "/v1/me", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(me["display_name"], serde_json::Value::Null);
 }
 
@@ -94,19 +131,45 @@ async fn cors_allows_listed_origins_and_refuses_others() {
         .unwrap();
     assert_eq!(preflight.status(), 204);
     let headers = preflight.headers();
-    assert_eq!(headers["access-control-allow-origin"], stack.cors_origin.as_str());
-    assert!(headers["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));
-    assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        stack.cors_origin.as_str()
+    );
+    assert!(
+        headers["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("PATCH")
+    );
+    assert!(
+        headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
 
     let (status, headers, _) = read(
-        stack.request(Method::GET, "/health").header("origin", &stack.cors_origin).send().await.unwrap(),
+        stack
+            .request(Method::GET, "/health")
+            .header("origin", &stack.cors_origin)
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!(status, 200);
-    assert_eq!(headers["access-control-allow-origin"], stack.cors_origin.as_str());
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        stack.cors_origin.as_str()
+    );
 
     let (status, headers, body) = read(
-        stack.request(Method::GET, "/health").header("origin", "https://evil.example").send().await.unwrap(),
+        stack
+            .request(Method::GET, "/health")
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_problem(status, &headers, &body, 403, "origin-not-allowed");

@@ -193,9 +193,8 @@ impl Row {
             .position(|column| column == name)
             .ok_or_else(|| NeonError::decode(format!("no column `{name}` in the result")))?;
         let value = self.values.get(index).unwrap_or(&Value::Null);
-        T::from_sql(value).map_err(|expected| {
-            NeonError::decode(format!("column `{name}`: expected {expected}"))
-        })
+        T::from_sql(value)
+            .map_err(|expected| NeonError::decode(format!("column `{name}`: expected {expected}")))
     }
 }
 
@@ -600,7 +599,12 @@ mod tests {
             "postgresql://tora:pw@ep-test.example.neon.tech/tora"
         );
         assert_eq!(request.headers()["neon-array-mode"], "true");
-        assert!(request.headers().get("neon-batch-isolation-level").is_none());
+        assert!(
+            request
+                .headers()
+                .get("neon-batch-isolation-level")
+                .is_none()
+        );
         let body: Value = serde_json::from_slice(request.body()).unwrap();
         assert_eq!(
             body,
@@ -620,7 +624,10 @@ mod tests {
         let results = client
             .transaction(
                 vec![
-                    Statement::new("insert into t values ($1::jsonb)", vec![json!({"a": 1}).into()]),
+                    Statement::new(
+                        "insert into t values ($1::jsonb)",
+                        vec![json!({"a": 1}).into()],
+                    ),
                     Statement::new("delete from t where x = $1", vec![Param::Null]),
                 ],
                 TransactionOptions {
@@ -634,7 +641,10 @@ mod tests {
         assert_eq!(results[1].command, "DELETE");
         let sent = transport.sent.borrow();
         let request = &sent[0];
-        assert_eq!(request.headers()["neon-batch-isolation-level"], "Serializable");
+        assert_eq!(
+            request.headers()["neon-batch-isolation-level"],
+            "Serializable"
+        );
         assert_eq!(request.headers()["neon-batch-read-only"], "true");
         let body: Value = serde_json::from_slice(request.body()).unwrap();
         assert_eq!(body["queries"][0]["params"], json!(["{\"a\":1}"]));
@@ -659,28 +669,45 @@ mod tests {
             error.constraint.as_deref(),
             Some("chat_messages_user_client_id_key")
         );
-        assert!(!error.to_string().contains("secret"), "detail must not be displayed");
+        assert!(
+            !error.to_string().contains("secret"),
+            "detail must not be displayed"
+        );
     }
 
     #[tokio::test]
     async fn server_failures_are_unavailable() {
-        let transport = CannedTransport::new(500, r#"{"message":"could not reach compute","code":""}"#);
+        let transport =
+            CannedTransport::new(500, r#"{"message":"could not reach compute","code":""}"#);
         let config = config();
         let client = NeonClient::new(&config, &transport, &FixedClock);
-        let error = client.query(Statement::new("select 1", vec![])).await.unwrap_err();
+        let error = client
+            .query(Statement::new("select 1", vec![]))
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), NeonErrorKind::Unavailable);
         assert_eq!(error.sqlstate, None);
 
         let transport = CannedTransport::new(502, "<html>bad gateway</html>");
         let client = NeonClient::new(&config, &transport, &FixedClock);
-        let error = client.query(Statement::new("select 1", vec![])).await.unwrap_err();
+        let error = client
+            .query(Statement::new("select 1", vec![]))
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), NeonErrorKind::Unavailable);
     }
 
     #[test]
     fn values_decode_from_the_proxy_encoding() {
         let row = Row {
-            columns: vec!["n".to_owned(), "at".to_owned(), "missing".to_owned(), "d".to_owned(), "x".to_owned()].into(),
+            columns: vec![
+                "n".to_owned(),
+                "at".to_owned(),
+                "missing".to_owned(),
+                "d".to_owned(),
+                "x".to_owned(),
+            ]
+            .into(),
             values: vec![
                 json!("12.50"),
                 json!("2024-01-02 03:04:05.678+00"),

@@ -5,9 +5,7 @@
 pub mod health;
 pub mod users;
 
-use crate::clients::neon::{
-    NeonClient, NeonError, QueryResult, Statement, TransactionOptions,
-};
+use crate::clients::neon::{NeonClient, NeonError, QueryResult, Statement, TransactionOptions};
 use crate::ports::{Clock, Transport};
 
 /// What the query functions need from a database connection: one statement, or several

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Sql;
-use crate::clients::neon::{NeonError, Param, Row, Statement, TransactionOptions};
+use crate::clients::neon::{NeonError, Param, QueryResult, Row, Statement, TransactionOptions};
 use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
 
 /// A user as stored.
@@ -22,7 +22,7 @@ pub struct User {
 }
 
 impl User {
-    fn from_row(row: &Row) -> Result<Self, NeonError> {
+    pub(crate) fn from_row(row: &Row) -> Result<Self, NeonError> {
         let units: String = row.get("units")?;
         let timezone: String = row.get("timezone")?;
         Ok(Self {
@@ -54,39 +54,33 @@ pub struct NewUser<'a> {
     pub starter_credits: i64,
 }
 
-/// Inserts the user with the starter grant (balance and ledger row together) unless the
-/// subject already exists, and returns the stored user either way — one round trip.
-///
-/// Two first requests racing: the loser's insert waits for the winner and then does
-/// nothing, but its statement snapshot predates the winner's row, so it sees no user.
-/// That case is answered by reading again.
+/// Inserts the user with the starter grant (balance and ledger row together) unless
+/// the subject already exists. Returns nothing: the next statement of the same batch
+/// reads the user. A separate read is what makes concurrent first requests safe: when
+/// two race, the loser's insert waits for the winner's commit and does nothing, and
+/// its following statement (a fresh snapshot) sees the winner's row.
 const PROVISION_USER: &str = "\
 with inserted as (
     insert into users (id, auth_subject, email, credit_balance)
     values ($1::uuid, $2::text, $3::text, $4::int8)
     on conflict (auth_subject) do nothing
-    returning id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
-), starter_grant as (
-    insert into credit_ledger (id, user_id, delta, balance_after, reason, idempotency_key)
-    select $5::uuid, id, credit_balance, credit_balance, 'starter_grant', 'starter_grant'
-    from inserted
-    where credit_balance > 0
+    returning id, credit_balance
 )
-select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
+insert into credit_ledger (id, user_id, delta, balance_after, reason, idempotency_key)
+select $5::uuid, id, credit_balance, credit_balance, 'starter_grant', 'starter_grant'
 from inserted
-union all
-select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
-from users
-where auth_subject = $2::text and not exists (select 1 from inserted)";
+where credit_balance > 0";
 
 const SELECT_USER_BY_SUBJECT: &str = "\
 select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
 from users
 where auth_subject = $1::text";
 
-pub async fn find_or_provision(db: &impl Sql, new_user: &NewUser<'_>) -> Result<User, NeonError> {
-    let provisioned = db
-        .query(Statement::new(
+/// The two statements that provision and then read a user; other batches that need
+/// the user in the same round trip start with them.
+pub fn provision_statements(new_user: &NewUser<'_>) -> [Statement; 2] {
+    [
+        Statement::new(
             PROVISION_USER,
             vec![
                 new_user.id.into(),
@@ -95,18 +89,28 @@ pub async fn find_or_provision(db: &impl Sql, new_user: &NewUser<'_>) -> Result<
                 new_user.starter_credits.into(),
                 new_user.grant_id.into(),
             ],
-        ))
+        ),
+        Statement::new(SELECT_USER_BY_SUBJECT, vec![new_user.auth_subject.into()]),
+    ]
+}
+
+/// Reads the user out of the second result of `provision_statements`.
+pub fn user_from_results(results: &[QueryResult]) -> Result<User, NeonError> {
+    let row = results
+        .get(1)
+        .and_then(|result| result.rows.first())
+        .ok_or_else(|| NeonError::decode("the provisioned user could not be read"))?;
+    User::from_row(row)
+}
+
+pub async fn find_or_provision(db: &impl Sql, new_user: &NewUser<'_>) -> Result<User, NeonError> {
+    let results = db
+        .transaction(
+            provision_statements(new_user).to_vec(),
+            TransactionOptions::default(),
+        )
         .await?;
-    if let Some(row) = provisioned.first() {
-        return User::from_row(&row);
-    }
-    let existing = db
-        .query(Statement::new(
-            SELECT_USER_BY_SUBJECT,
-            vec![new_user.auth_subject.into()],
-        ))
-        .await?;
-    User::from_row(&existing.one()?)
+    user_from_results(&results)
 }
 
 /// Applies the fields present in `change`; absent fields keep their value.

@@ -127,10 +127,16 @@ mod tests {
     #[test]
     fn display_names_are_trimmed_and_bounded() {
         assert_eq!(DisplayName::parse("  Ana ").unwrap().as_str(), "Ana");
-        assert_eq!(DisplayName::parse("   "), Err(ProfileError::DisplayNameLength));
+        assert_eq!(
+            DisplayName::parse("   "),
+            Err(ProfileError::DisplayNameLength)
+        );
         assert_eq!(DisplayName::parse(""), Err(ProfileError::DisplayNameLength));
         let sixty = "é".repeat(60);
-        assert!(DisplayName::parse(&sixty).is_ok(), "limit counts characters, not bytes");
+        assert!(
+            DisplayName::parse(&sixty).is_ok(),
+            "limit counts characters, not bytes"
+        );
         assert_eq!(
             DisplayName::parse(&"x".repeat(61)),
             Err(ProfileError::DisplayNameLength)
@@ -151,14 +157,26 @@ mod tests {
 
     #[test]
     fn timezones_must_be_iana_names() {
-        assert_eq!("Europe/Berlin".parse::<Timezone>().unwrap().name(), "Europe/Berlin");
         assert_eq!(
-            "America/Argentina/Buenos_Aires".parse::<Timezone>().unwrap().name(),
+            "Europe/Berlin".parse::<Timezone>().unwrap().name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(
+            "America/Argentina/Buenos_Aires"
+                .parse::<Timezone>()
+                .unwrap()
+                .name(),
             "America/Argentina/Buenos_Aires"
         );
         assert_eq!("UTC".parse::<Timezone>().unwrap(), Timezone::utc());
-        assert_eq!("Mars/Olympus".parse::<Timezone>(), Err(ProfileError::UnknownTimezone));
-        assert_eq!("+02:00".parse::<Timezone>(), Err(ProfileError::UnknownTimezone));
+        assert_eq!(
+            "Mars/Olympus".parse::<Timezone>(),
+            Err(ProfileError::UnknownTimezone)
+        );
+        assert_eq!(
+            "+02:00".parse::<Timezone>(),
+            Err(ProfileError::UnknownTimezone)
+        );
         assert_eq!("".parse::<Timezone>(), Err(ProfileError::UnknownTimezone));
     }
 }

@@ -253,7 +253,10 @@ mod tests {
     fn progress_caps_each_set_and_takes_the_best_sets() {
         assert_eq!(PULL_UP.progress(&[reps(8), reps(8), reps(8)]), 1.0);
         assert_eq!(PULL_UP.progress(&[reps(20), reps(4)]), 0.5);
-        assert_eq!(PULL_UP.progress(&[reps(4), reps(4), reps(4), reps(8)]), 16.0 / 24.0);
+        assert_eq!(
+            PULL_UP.progress(&[reps(4), reps(4), reps(4), reps(8)]),
+            16.0 / 24.0
+        );
         assert_eq!(PULL_UP.progress(&[]), 0.0);
     }
 
@@ -282,11 +285,19 @@ mod tests {
         history.practised.insert("ring_dip".into());
         let partial = states(&tree, &history);
         assert_eq!(partial["dip"], SkillState::Mastered);
-        assert_eq!(partial["ring_dip"], SkillState::Locked, "one prerequisite is not enough");
+        assert_eq!(
+            partial["ring_dip"],
+            SkillState::Locked,
+            "one prerequisite is not enough"
+        );
 
         history.mastered.insert("ring_support".into());
         let after = states(&tree, &history);
-        assert_eq!(after["ring_dip"], SkillState::Unlocked, "practised while locked, now open");
+        assert_eq!(
+            after["ring_dip"],
+            SkillState::Unlocked,
+            "practised while locked, now open"
+        );
         let changes = transitions(&partial, &after);
         assert_eq!(changes.mastered, vec!["ring_support"]);
         assert_eq!(changes.unlocked, vec!["ring_dip"]);

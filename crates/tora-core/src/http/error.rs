@@ -235,7 +235,10 @@ mod tests {
         ])
         .into_response("req-1", "/v1/me");
         assert_eq!(response.status(), 422);
-        assert_eq!(response.headers()["content-type"], "application/problem+json");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
         let body = body(&response);
         assert_eq!(body["type"], "urn:tora:problem:validation-failed");
         assert_eq!(body["status"], 422);
@@ -247,21 +250,28 @@ mod tests {
 
     #[test]
     fn internal_causes_are_not_sent() {
-        let response = ApiError::Internal("pool exhausted at 10.0.0.3".into()).into_response("r", "/x");
+        let response =
+            ApiError::Internal("pool exhausted at 10.0.0.3".into()).into_response("r", "/x");
         assert_eq!(response.status(), 500);
         assert!(!String::from_utf8_lossy(response.body()).contains("10.0.0.3"));
     }
 
     #[test]
     fn rate_limits_say_when_to_come_back() {
-        let response = ApiError::RateLimited { retry_after_secs: 60 }.into_response("r", "/v1/me");
+        let response = ApiError::RateLimited {
+            retry_after_secs: 60,
+        }
+        .into_response("r", "/v1/me");
         assert_eq!(response.status(), 429);
         assert_eq!(response.headers()["retry-after"], "60");
     }
 
     #[test]
     fn method_not_allowed_lists_the_allowed_methods() {
-        let response = ApiError::MethodNotAllowed { allow: "GET, PATCH, DELETE" }.into_response("r", "/v1/me");
+        let response = ApiError::MethodNotAllowed {
+            allow: "GET, PATCH, DELETE",
+        }
+        .into_response("r", "/v1/me");
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
     }

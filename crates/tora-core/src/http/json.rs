@@ -43,7 +43,11 @@ pub fn field_errors(report: &garde::Report) -> Vec<FieldError> {
         .map(|(path, error)| {
             let field = path.to_string();
             FieldError::new(
-                if field.is_empty() { "body".to_owned() } else { field },
+                if field.is_empty() {
+                    "body".to_owned()
+                } else {
+                    field
+                },
                 error.message(),
             )
         })
@@ -65,20 +69,31 @@ mod tests {
 
     #[test]
     fn broken_json_is_malformed() {
-        assert!(matches!(decode::<Probe>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(decode::<Probe>(b"{\"name\":\"a\"} trailing"), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(decode::<Probe>(b""), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(
+            decode::<Probe>(b"{\"name\":"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            decode::<Probe>(b"{\"name\":\"a\"} trailing"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            decode::<Probe>(b""),
+            Err(ApiError::MalformedJson(_))
+        ));
     }
 
     #[test]
     fn wrong_shapes_name_the_field() {
-        let Err(ApiError::Validation(errors)) = decode::<Probe>(br#"{"name":"a","count":"x"}"#) else {
+        let Err(ApiError::Validation(errors)) = decode::<Probe>(br#"{"name":"a","count":"x"}"#)
+        else {
             panic!("expected a validation error");
         };
         assert_eq!(errors[0].field, "count");
         assert!(!errors[0].message.contains("line"), "{}", errors[0].message);
 
-        let Err(ApiError::Validation(errors)) = decode::<Probe>(br#"{"name":"a","colour":1}"#) else {
+        let Err(ApiError::Validation(errors)) = decode::<Probe>(br#"{"name":"a","colour":1}"#)
+        else {
             panic!("expected a validation error");
         };
         assert!(errors[0].message.contains("unknown field `colour`"));

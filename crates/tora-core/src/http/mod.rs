@@ -2,7 +2,9 @@
 //!
 //! Order of the edge checks (cheap and anonymous first): request id → per-IP rate
 //! limit → CORS → route and method → content type and declared size → authentication
-//! → per-user rate limit → body → handler. Every response, errors included, leaves
+//! → per-user rate limit → body → handler. Handlers validate the body before they
+//! touch the database, so bad input never costs a round trip; the first thing a
+//! handler with a caller does with the database is resolve (or provision) the user. Every response, errors included, leaves
 //! through `finish`, which adds the request id, security and CORS headers.
 #![allow(async_fn_in_trait)]
 
@@ -177,7 +179,7 @@ async fn route<P: Platform, B: BodySource>(
         waf::check_declared_length(headers, limit)?;
     }
 
-    let user = match operation.access {
+    let caller = match operation.access {
         Access::Public => None,
         Access::User => {
             let authorization = headers
@@ -201,15 +203,7 @@ async fn route<P: Platform, B: BodySource>(
                     retry_after_secs: config.rate_limit_period_secs,
                 });
             }
-            Some(
-                crate::app::accounts::resolve_user(
-                    &context.db,
-                    platform.ids(),
-                    &subject,
-                    config.starter_credits,
-                )
-                .await?,
-            )
+            Some(subject)
         }
     };
 
@@ -221,6 +215,5 @@ async fn route<P: Platform, B: BodySource>(
         })?,
     };
 
-    handlers::dispatch(context, operation.endpoint, user.as_ref(), &params, &body).await
+    handlers::dispatch(context, operation.endpoint, caller.as_ref(), &params, &body).await
 }
-

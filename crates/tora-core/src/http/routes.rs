@@ -60,7 +60,12 @@ const PROFILE_BODY_LIMIT: usize = 4 * 1024;
 pub static ROUTES: &[Route] = &[
     Route {
         pattern: "/health",
-        operations: &[op(Method::GET, Endpoint::Health, Access::Public, BodyRule::None)],
+        operations: &[op(
+            Method::GET,
+            Endpoint::Health,
+            Access::Public,
+            BodyRule::None,
+        )],
         allow: "GET",
     },
     Route {
@@ -75,7 +80,12 @@ pub static ROUTES: &[Route] = &[
                     limit: PROFILE_BODY_LIMIT,
                 },
             ),
-            op(Method::DELETE, Endpoint::DeleteMe, Access::User, BodyRule::None),
+            op(
+                Method::DELETE,
+                Endpoint::DeleteMe,
+                Access::User,
+                BodyRule::None,
+            ),
         ],
         allow: "GET, PATCH, DELETE",
     },
@@ -90,7 +100,9 @@ pub enum Lookup<'p> {
         params: Vec<&'p str>,
     },
     /// The path exists but not with this method.
-    WrongMethod { route: &'static Route },
+    WrongMethod {
+        route: &'static Route,
+    },
     NotFound,
 }
 
@@ -150,7 +162,14 @@ mod tests {
         }
         assert!(matches!(
             lookup(&Method::GET, "/health"),
-            Lookup::Found { operation: Operation { endpoint: Endpoint::Health, access: Access::Public, .. }, .. }
+            Lookup::Found {
+                operation: Operation {
+                    endpoint: Endpoint::Health,
+                    access: Access::Public,
+                    ..
+                },
+                ..
+            }
         ));
     }
 
@@ -167,7 +186,10 @@ mod tests {
 
     #[test]
     fn parameters_are_captured() {
-        assert_eq!(match_pattern("/v1/workouts/{id}", "/v1/workouts/abc"), Some(vec!["abc"]));
+        assert_eq!(
+            match_pattern("/v1/workouts/{id}", "/v1/workouts/abc"),
+            Some(vec!["abc"])
+        );
         assert_eq!(match_pattern("/v1/workouts/{id}", "/v1/workouts/"), None);
         assert_eq!(match_pattern("/v1/workouts/{id}", "/v1/workouts/a/b"), None);
     }
@@ -177,7 +199,10 @@ mod tests {
         for route in ROUTES {
             for operation in route.operations {
                 assert!(
-                    route.allow.split(", ").any(|method| method == operation.method.as_str()),
+                    route
+                        .allow
+                        .split(", ")
+                        .any(|method| method == operation.method.as_str()),
                     "{} {} missing from allow",
                     operation.method,
                     route.pattern

@@ -28,8 +28,17 @@ struct FakeNeon {
 }
 
 fn user_row(units: &str, display_name: Value) -> Value {
-    json!([USER_ID, support::SUBJECT, null, display_name, units, "UTC", "100",
-           "2026-11-25 10:00:00.123+00", "2026-11-25 10:00:00.123+00"])
+    json!([
+        USER_ID,
+        support::SUBJECT,
+        null,
+        display_name,
+        units,
+        "UTC",
+        "100",
+        "2026-11-25 10:00:00.123+00",
+        "2026-11-25 10:00:00.123+00"
+    ])
 }
 
 fn result(columns: &[&str], rows: Vec<Value>) -> Value {
@@ -43,40 +52,84 @@ fn result(columns: &[&str], rows: Vec<Value>) -> Value {
 }
 
 const USER_COLUMNS: [&str; 9] = [
-    "id", "auth_subject", "email", "display_name", "units", "timezone", "credit_balance",
-    "created_at", "updated_at",
+    "id",
+    "auth_subject",
+    "email",
+    "display_name",
+    "units",
+    "timezone",
+    "credit_balance",
+    "created_at",
+    "updated_at",
 ];
 
 impl FakeNeon {
+    /// Every statement sent, batches flattened, in order.
     fn statements(&self) -> Vec<String> {
         self.bodies
             .borrow()
             .iter()
-            .map(|body| body["query"].as_str().unwrap_or("<batch>").to_owned())
+            .flat_map(|body| match body["queries"].as_array() {
+                Some(queries) => queries.iter().map(|query| query["query"].clone()).collect(),
+                None => vec![body["query"].clone()],
+            })
+            .map(|sql| sql.as_str().unwrap_or_default().to_owned())
             .collect()
+    }
+
+    fn answer(query: &Value) -> Option<Value> {
+        let sql = query["query"].as_str().unwrap_or_default();
+        let params = &query["params"];
+        if sql.starts_with("select 1") {
+            Some(result(&["ok"], vec![json!([1])]))
+        } else if sql.starts_with("with inserted") {
+            Some(result(&[], vec![]))
+        } else if sql.starts_with("select id, auth_subject") {
+            Some(result(&USER_COLUMNS, vec![user_row("kg", Value::Null)]))
+        } else if sql.starts_with("update users") {
+            Some(result(
+                &USER_COLUMNS,
+                vec![user_row(
+                    params[3].as_str().unwrap_or("kg"),
+                    params[2].clone(),
+                )],
+            ))
+        } else {
+            None
+        }
     }
 }
 
 impl Transport for FakeNeon {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         if self.down.get() {
-            return Err(TransportError::Unreachable { host: "neon".into(), reason: "refused".into() });
+            return Err(TransportError::Unreachable {
+                host: "neon".into(),
+                reason: "refused".into(),
+            });
         }
-        assert_eq!(request.uri(), "http://neon.test/sql", "only the database is called");
+        assert_eq!(
+            request.uri(),
+            "http://neon.test/sql",
+            "only the database is called"
+        );
         let body: Value = serde_json::from_slice(request.body()).unwrap();
         self.bodies.borrow_mut().push(body.clone());
-        let sql = body["query"].as_str().unwrap_or_default();
-        let answer = if sql.starts_with("select 1") {
-            result(&["ok"], vec![json!([1])])
-        } else if sql.starts_with("with inserted") {
-            result(&USER_COLUMNS, vec![user_row("kg", Value::Null)])
-        } else if sql.starts_with("update users") {
-            let params = &body["params"];
-            result(&USER_COLUMNS, vec![user_row(params[3].as_str().unwrap_or("kg"), params[2].clone())])
-        } else {
-            return Ok(Response::builder().status(400).body(br#"{"message":"unexpected statement","code":"42601"}"#.to_vec()).unwrap());
+        let answer = match body["queries"].as_array() {
+            Some(queries) => queries
+                .iter()
+                .map(FakeNeon::answer)
+                .collect::<Option<Vec<_>>>()
+                .map(|results| json!({"results": results})),
+            None => FakeNeon::answer(&body),
         };
-        Ok(Response::new(answer.to_string().into_bytes()))
+        Ok(match answer {
+            Some(answer) => Response::new(answer.to_string().into_bytes()),
+            None => Response::builder()
+                .status(400)
+                .body(br#"{"message":"unexpected statement","code":"42601"}"#.to_vec())
+                .unwrap(),
+        })
     }
 }
 
@@ -195,12 +248,23 @@ fn body(handled: &Handled) -> Value {
 
 fn assert_problem(handled: &Handled, status: u16, slug: &str) -> Value {
     let response = &handled.response;
-    assert_eq!(response.status(), status, "{}", String::from_utf8_lossy(response.body()));
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.status(),
+        status,
+        "{}",
+        String::from_utf8_lossy(response.body())
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body = body(handled);
     assert_eq!(body["type"], format!("urn:tora:problem:{slug}"));
     assert_eq!(body["status"], status);
-    assert_eq!(body["request_id"], response.headers()["x-request-id"].to_str().unwrap());
+    assert_eq!(
+        body["request_id"],
+        response.headers()["x-request-id"].to_str().unwrap()
+    );
     assert_eq!(handled.log.status, status);
     body
 }
@@ -223,7 +287,9 @@ async fn unknown_paths_are_404_problems_with_request_id_and_security_headers() {
 #[tokio::test]
 async fn wrong_methods_are_405_and_list_the_allowed_ones() {
     let app = App::new();
-    let handled = app.send(authed("PUT", "/v1/me").body(Vec::new()).unwrap()).await;
+    let handled = app
+        .send(authed("PUT", "/v1/me").body(Vec::new()).unwrap())
+        .await;
     assert_problem(&handled, 405, "method-not-allowed");
     assert_eq!(handled.response.headers()["allow"], "GET, PATCH, DELETE");
     assert!(app.platform.neon.statements().is_empty());
@@ -253,7 +319,10 @@ async fn bodies_over_the_route_limit_are_413_declared_or_not() {
         .unwrap();
     let handled = app.send(declared).await;
     assert_problem(&handled, 413, "payload-too-large");
-    assert!(app.platform.neon.statements().is_empty(), "refused before touching the database");
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "refused before touching the database"
+    );
 
     let undeclared = authed("PATCH", "/v1/me")
         .header("content-type", "application/json")
@@ -261,7 +330,11 @@ async fn bodies_over_the_route_limit_are_413_declared_or_not() {
         .unwrap();
     assert_problem(&app.send(undeclared).await, 413, "payload-too-large");
     assert!(
-        !app.platform.neon.statements().iter().any(|sql| sql.starts_with("update")),
+        !app.platform
+            .neon
+            .statements()
+            .iter()
+            .any(|sql| sql.starts_with("update")),
         "nothing was updated"
     );
 }
@@ -272,23 +345,43 @@ async fn missing_or_bad_tokens_are_401_with_a_bearer_challenge() {
     let handled = app.send(get("/v1/me").body(Vec::new()).unwrap()).await;
     let body = assert_problem(&handled, 401, "unauthenticated");
     assert_eq!(body["reason"], "missing_token");
-    assert_eq!(handled.response.headers()["www-authenticate"], "Bearer error=\"invalid_token\"");
+    assert_eq!(
+        handled.response.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
 
     let tampered = format!("{}x", token());
     let handled = app
-        .send(get("/v1/me").header("authorization", format!("Bearer {tampered}")).body(Vec::new()).unwrap())
+        .send(
+            get("/v1/me")
+                .header("authorization", format!("Bearer {tampered}"))
+                .body(Vec::new())
+                .unwrap(),
+        )
         .await;
     assert_problem(&handled, 401, "unauthenticated");
-    assert!(!handled.log.to_line().contains(&tampered), "tokens never reach the log");
+    assert!(
+        !handled.log.to_line().contains(&tampered),
+        "tokens never reach the log"
+    );
     assert!(app.platform.neon.statements().is_empty());
 }
 
 #[tokio::test]
 async fn per_ip_limits_answer_429_with_retry_after() {
     let app = App::new();
-    app.platform.limiter.deny.borrow_mut().push(RateLimitScope::PerIp);
+    app.platform
+        .limiter
+        .deny
+        .borrow_mut()
+        .push(RateLimitScope::PerIp);
     let handled = app
-        .send(get("/health").header("cf-connecting-ip", "203.0.113.9").body(Vec::new()).unwrap())
+        .send(
+            get("/health")
+                .header("cf-connecting-ip", "203.0.113.9")
+                .body(Vec::new())
+                .unwrap(),
+        )
         .await;
     assert_problem(&handled, 429, "rate-limited");
     assert_eq!(handled.response.headers()["retry-after"], "60");
@@ -301,32 +394,60 @@ async fn per_ip_limits_answer_429_with_retry_after() {
 #[tokio::test]
 async fn per_user_limits_are_keyed_by_subject_after_authentication() {
     let app = App::new();
-    app.platform.limiter.deny.borrow_mut().push(RateLimitScope::PerUser);
-    let handled = app.send(authed("GET", "/v1/me").body(Vec::new()).unwrap()).await;
-    assert_problem(&handled, 429, "rate-limited");
-    assert!(app
-        .platform
+    app.platform
         .limiter
-        .keys
-        .borrow()
-        .contains(&(RateLimitScope::PerUser, support::SUBJECT.to_owned())));
-    assert!(app.platform.neon.statements().is_empty(), "no user provisioned while limited");
+        .deny
+        .borrow_mut()
+        .push(RateLimitScope::PerUser);
+    let handled = app
+        .send(authed("GET", "/v1/me").body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 429, "rate-limited");
+    assert!(
+        app.platform
+            .limiter
+            .keys
+            .borrow()
+            .contains(&(RateLimitScope::PerUser, support::SUBJECT.to_owned()))
+    );
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "no user provisioned while limited"
+    );
 }
 
 #[tokio::test]
 async fn cors_serves_listed_origins_and_refuses_others() {
     let app = App::new();
     let handled = app
-        .send(get("/health").header("origin", "https://app.tora.test").body(Vec::new()).unwrap())
+        .send(
+            get("/health")
+                .header("origin", "https://app.tora.test")
+                .body(Vec::new())
+                .unwrap(),
+        )
         .await;
     assert_eq!(handled.response.status(), 200);
-    assert_eq!(handled.response.headers()["access-control-allow-origin"], "https://app.tora.test");
+    assert_eq!(
+        handled.response.headers()["access-control-allow-origin"],
+        "https://app.tora.test"
+    );
 
     let handled = app
-        .send(get("/health").header("origin", "https://evil.test").body(Vec::new()).unwrap())
+        .send(
+            get("/health")
+                .header("origin", "https://evil.test")
+                .body(Vec::new())
+                .unwrap(),
+        )
         .await;
     assert_problem(&handled, 403, "origin-not-allowed");
-    assert!(!handled.response.headers().contains_key("access-control-allow-origin"));
+    assert!(
+        !handled
+            .response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
 
     let preflight = Request::builder()
         .method("OPTIONS")
@@ -338,8 +459,16 @@ async fn cors_serves_listed_origins_and_refuses_others() {
     let handled = app.send(preflight).await;
     assert_eq!(handled.response.status(), 204);
     let headers = handled.response.headers();
-    assert_eq!(headers["access-control-allow-methods"], "GET, PATCH, DELETE");
-    assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
+    assert_eq!(
+        headers["access-control-allow-methods"],
+        "GET, PATCH, DELETE"
+    );
+    assert!(
+        headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
 }
 
 #[tokio::test]
@@ -360,14 +489,16 @@ async fn health_reports_a_database_outage_as_503() {
 async fn database_outages_on_user_routes_are_503_problems() {
     let app = App::new();
     app.platform.neon.down.set(true);
-    let handled = app.send(authed("GET", "/v1/me").body(Vec::new()).unwrap()).await;
+    let handled = app
+        .send(authed("GET", "/v1/me").body(Vec::new()).unwrap())
+        .await;
     assert_problem(&handled, 503, "database-unavailable");
     assert_eq!(handled.response.headers()["retry-after"], "5");
     assert!(handled.log.error.is_some(), "the cause is logged");
 }
 
 #[tokio::test]
-async fn invalid_profile_patches_are_422_and_never_reach_the_database_as_updates() {
+async fn invalid_profile_patches_are_422_and_never_reach_the_database() {
     let app = App::new();
     let request = authed("PATCH", "/v1/me")
         .header("content-type", "application/json; charset=utf-8")
@@ -377,9 +508,10 @@ async fn invalid_profile_patches_are_422_and_never_reach_the_database_as_updates
     let body = assert_problem(&handled, 422, "validation-failed");
     assert_eq!(body["errors"][0]["field"], "units");
     assert_eq!(body["errors"][1]["field"], "timezone");
-    let statements = app.platform.neon.statements();
-    assert_eq!(statements.len(), 1, "only the user lookup: {statements:?}");
-    assert!(statements[0].starts_with("with inserted"));
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "bad input never reaches the database"
+    );
 }
 
 #[tokio::test]
@@ -397,7 +529,16 @@ async fn a_valid_patch_is_one_update_with_cast_parameters() {
     assert_eq!(me["credits"]["balance"], 100);
     let bodies = app.platform.neon.bodies.borrow();
     let update = &bodies[1];
-    assert_eq!(update["params"], json!([USER_ID, "true", "Ana", "lb", null]));
+    assert!(
+        update["query"]
+            .as_str()
+            .unwrap()
+            .starts_with("update users")
+    );
+    assert_eq!(
+        update["params"],
+        json!([USER_ID, "true", "Ana", "lb", null])
+    );
     assert_eq!(handled.log.db_round_trips, 2);
 }
 
@@ -405,8 +546,21 @@ async fn a_valid_patch_is_one_update_with_cast_parameters() {
 async fn a_misconfigured_deployment_answers_500_without_details() {
     let app = App::new();
     let error = ConfigError::Missing("DATABASE_URL");
-    let handled = handle(get("/health").body(Vec::new()).unwrap(), Err(&error), &app.jwks, &app.platform).await;
+    let handled = handle(
+        get("/health").body(Vec::new()).unwrap(),
+        Err(&error),
+        &app.jwks,
+        &app.platform,
+    )
+    .await;
     let body = assert_problem(&handled, 500, "internal");
     assert!(!body.to_string().contains("DATABASE_URL"));
-    assert!(handled.log.error.as_deref().unwrap_or_default().contains("DATABASE_URL"));
+    assert!(
+        handled
+            .log
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("DATABASE_URL")
+    );
 }

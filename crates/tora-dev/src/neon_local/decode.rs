@@ -293,8 +293,14 @@ mod tests {
         assert_eq!(convert("t", Type::BOOL), json!(true));
         assert_eq!(convert("f", Type::BOOL), json!(false));
         assert_eq!(convert("42", Type::INT2), json!(42));
-        assert_eq!(convert("-2147483648", Type::INT4), json!(-2_147_483_648_i64));
-        assert_eq!(convert("9007199254740993", Type::INT8), json!("9007199254740993"));
+        assert_eq!(
+            convert("-2147483648", Type::INT4),
+            json!(-2_147_483_648_i64)
+        );
+        assert_eq!(
+            convert("9007199254740993", Type::INT8),
+            json!("9007199254740993")
+        );
         assert_eq!(convert("1.50", Type::NUMERIC), json!("1.50"));
         assert_eq!(convert("42.42", Type::FLOAT8), json!(42.42));
         assert_eq!(convert("1.5", Type::FLOAT4), json!(1.5));
@@ -370,7 +376,16 @@ mod tests {
                 r#"{"",foo,"a,b","say \"hi\"","back\\slash","NULL",NULL," spaced "}"#,
                 Type::TEXT_ARRAY
             ),
-            json!(["", "foo", "a,b", "say \"hi\"", "back\\slash", "NULL", null, " spaced "])
+            json!([
+                "",
+                "foo",
+                "a,b",
+                "say \"hi\"",
+                "back\\slash",
+                "NULL",
+                null,
+                " spaced "
+            ])
         );
         assert_eq!(
             convert(r#"{"{braces}",é✓}"#, Type::TEXT_ARRAY),

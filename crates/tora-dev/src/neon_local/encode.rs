@@ -51,7 +51,10 @@ mod tests {
         assert_eq!(encode(json!(42)).as_deref(), Some("42"));
         assert_eq!(encode(json!(-7)).as_deref(), Some("-7"));
         assert_eq!(encode(json!(1.5)).as_deref(), Some("1.5"));
-        assert_eq!(encode(json!(1e100)), Some(serde_json::to_string(&1e100).unwrap()));
+        assert_eq!(
+            encode(json!(1e100)),
+            Some(serde_json::to_string(&1e100).unwrap())
+        );
     }
 
     #[test]

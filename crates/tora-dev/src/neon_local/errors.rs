@@ -268,9 +268,10 @@ mod tests {
             (b'R', "_bt_check_unique"),
             (b'Z', "an unknown field type is ignored"),
         ]);
-        let value: Value =
-            serde_json::from_str(&NeonError::Postgres(PgError::from_body(&body).unwrap()).to_json())
-                .unwrap();
+        let value: Value = serde_json::from_str(
+            &NeonError::Postgres(PgError::from_body(&body).unwrap()).to_json(),
+        )
+        .unwrap();
         assert_eq!(
             value,
             json!({"message":"duplicate key","code":"23505","detail":"Key (id)=(1) already exists.",

@@ -56,21 +56,18 @@ const NEON_REQUEST_ID: HeaderName = HeaderName::from_static("neon-request-id");
 /// SCRAM-SHA-256 login).
 pub async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()> {
     let config = wire::PgConfig::parse(database_url)?;
-    let state = Arc::new(State {
-        pool: Pool::new(config),
-    });
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {listen}: {e}"))?;
+    let max_open = session_limit(&config).await;
     eprintln!(
-        "neon-local: serving http://{listen}/sql on {}",
-        state.pool.config().describe()
+        "neon-local: serving http://{listen}/sql on {} ({max_open} session{})",
+        config.describe(),
+        if max_open == 1 { "" } else { "s" }
     );
-    // Not fatal: the database may come up after the endpoint. Say so early, though.
-    match state.pool.get().await {
-        Ok(lease) => state.pool.put(lease),
-        Err(error) => eprintln!("neon-local: warning: {error}"),
-    }
+    let state = Arc::new(State {
+        pool: Pool::new(config, max_open),
+    });
     loop {
         let (stream, _peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -94,6 +91,39 @@ pub async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()>
             }
         });
     }
+}
+
+/// How many sessions may be open at once. PGlite (the embedded database) runs a single
+/// Postgres backend behind all its connections and interleaves their messages outside
+/// explicit transactions, so two requests in flight at once can destroy each other's
+/// unnamed statement ("unnamed prepared statement does not exist"). There, and when the
+/// database cannot be asked at start-up, requests run one at a time. Requests never wait
+/// on each other inside the database (a batch is one request), so this cannot deadlock.
+async fn session_limit(config: &wire::PgConfig) -> usize {
+    let version = match wire::Session::connect(config).await {
+        Ok(mut session) => session
+            .execute("select version()", &[], 64 * 1024)
+            .await
+            .map_err(|error| format!("{error:?}")),
+        Err(error) => Err(error),
+    };
+    match version {
+        Ok(output) if !is_pglite(&output) => pool::MAX_OPEN,
+        Ok(_) => 1,
+        Err(error) => {
+            eprintln!("neon-local: warning: {error}; running one request at a time");
+            1
+        }
+    }
+}
+
+fn is_pglite(version: &wire::QueryOutput) -> bool {
+    version
+        .rows
+        .iter()
+        .flatten()
+        .flatten()
+        .any(|text| text.contains("PGlite"))
 }
 
 struct State {
@@ -294,17 +324,20 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         drop(listener);
-        let config =
-            wire::PgConfig::parse(&format!("postgres://u:p@127.0.0.1:{port}/db?sslmode=disable"))
-                .unwrap();
+        let config = wire::PgConfig::parse(&format!(
+            "postgres://u:p@127.0.0.1:{port}/db?sslmode=disable"
+        ))
+        .unwrap();
         Arc::new(State {
-            pool: Pool::new(config),
+            pool: Pool::new(config, 1),
         })
     }
 
     fn sql_request(headers: &[(&str, &str)], body: impl Into<Bytes>) -> Request<Full<Bytes>> {
-        let mut builder = Request::post("/sql")
-            .header("Neon-Connection-String", "postgresql://tora:tora@localhost/tora");
+        let mut builder = Request::post("/sql").header(
+            "Neon-Connection-String",
+            "postgresql://tora:tora@localhost/tora",
+        );
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
@@ -332,7 +365,9 @@ mod tests {
 
     #[tokio::test]
     async fn options_preflight_allows_the_neon_headers() {
-        let request = Request::options("/sql").body(Full::new(Bytes::new())).unwrap();
+        let request = Request::options("/sql")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
         let (status, headers, _) = send(request).await;
         assert_eq!(status, StatusCode::OK);
         assert_common_headers(&headers);
@@ -350,7 +385,9 @@ mod tests {
     async fn other_paths_and_methods_get_a_json_string_400() {
         for request in [
             Request::get("/sql").body(Full::new(Bytes::new())).unwrap(),
-            Request::post("/other").body(Full::new(Bytes::new())).unwrap(),
+            Request::post("/other")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
         ] {
             let (status, headers, body) = send(request).await;
             assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -386,7 +423,10 @@ mod tests {
     #[tokio::test]
     async fn an_ip_host_in_the_connection_string_is_missing_hostname() {
         let request = Request::post("/sql")
-            .header("Neon-Connection-String", "postgresql://tora:tora@127.0.0.1/tora")
+            .header(
+                "Neon-Connection-String",
+                "postgresql://tora:tora@127.0.0.1/tora",
+            )
             .body(Full::new(Bytes::from_static(b"{\"query\":\"select 1\"}")))
             .unwrap();
         let (status, _, body) = send(request).await;

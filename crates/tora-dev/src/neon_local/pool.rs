@@ -7,9 +7,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::wire::{PgConfig, Session};
 
-/// Sessions open at once, busy or idle. The embedded database refuses connections past
-/// its `-m` limit (8 in our scripts) and other tools connect to it as well.
-const MAX_OPEN: usize = 4;
+/// Sessions open at once, busy or idle, for a real Postgres. Few, because the endpoint
+/// serves tests, not load.
+pub const MAX_OPEN: usize = 4;
 
 pub struct Pool {
     config: PgConfig,
@@ -26,20 +26,12 @@ pub struct Lease {
 }
 
 impl Pool {
-    pub fn new(config: PgConfig) -> Self {
-        Self::with_limit(config, MAX_OPEN)
-    }
-
-    pub fn with_limit(config: PgConfig, max_open: usize) -> Self {
+    pub fn new(config: PgConfig, max_open: usize) -> Self {
         Pool {
             config,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(max_open)),
         }
-    }
-
-    pub fn config(&self) -> &PgConfig {
-        &self.config
     }
 
     /// Waits for a free slot, then hands out an idle session that still looks alive, or a

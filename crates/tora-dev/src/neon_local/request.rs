@@ -263,14 +263,26 @@ mod tests {
         assert!(message(conn("not a url")).starts_with("invalid connection string: "));
         assert_eq!(message(conn("mysql://u:p@host/db")), "incorrect scheme");
         assert_eq!(message(conn("postgres://:p@host/db")), "missing username");
-        assert_eq!(message(conn("postgres://u:p@host")), "missing database name");
-        assert_eq!(message(conn("postgres://u:p@host/")), "missing database name");
+        assert_eq!(
+            message(conn("postgres://u:p@host")),
+            "missing database name"
+        );
+        assert_eq!(
+            message(conn("postgres://u:p@host/")),
+            "missing database name"
+        );
         assert_eq!(
             message(conn("postgres://u@host/db")),
             "missing authentication credentials: required password"
         );
-        assert_eq!(message(conn("postgres://u:p@127.0.0.1/db")), "missing hostname");
-        assert_eq!(message(conn("postgres://u:p@127.0.0.1:5432/db")), "missing hostname");
+        assert_eq!(
+            message(conn("postgres://u:p@127.0.0.1/db")),
+            "missing hostname"
+        );
+        assert_eq!(
+            message(conn("postgres://u:p@127.0.0.1:5432/db")),
+            "missing hostname"
+        );
         assert_eq!(message(conn("postgres://u:p@[::1]/db")), "missing hostname");
     }
 
@@ -346,8 +358,10 @@ mod tests {
     #[test]
     fn body_is_a_single_query_first_then_a_batch() {
         assert_eq!(
-            Payload::parse(br#"{"query":"select $1","params":[42,null,"x"],"arrayMode":true,"extra":1}"#)
-                .unwrap(),
+            Payload::parse(
+                br#"{"query":"select $1","params":[42,null,"x"],"arrayMode":true,"extra":1}"#
+            )
+            .unwrap(),
             Payload::Single(QueryData {
                 query: "select $1".into(),
                 params: vec![Some("42".into()), None, Some("x".into())],
@@ -386,7 +400,12 @@ mod tests {
 
     #[test]
     fn a_body_of_neither_shape_is_a_bad_request() {
-        for body in [&b"{}"[..], b"not json", br#"{"query":1}"#, br#"{"query":"x","params":{}}"#] {
+        for body in [
+            &b"{}"[..],
+            b"not json",
+            br#"{"query":1}"#,
+            br#"{"query":"x","params":{}}"#,
+        ] {
             match Payload::parse(body) {
                 Err(NeonError::BadRequest(message)) => {
                     assert!(

@@ -347,8 +347,11 @@ impl Session {
                 Message::CopyInResponse(_) => {
                     // The backend ignores Sync while it waits for COPY data, so fail the
                     // copy and sync again; an ErrorResponse and ReadyForQuery follow.
-                    frontend::copy_fail("COPY FROM STDIN is not supported over HTTP", &mut self.write)
-                        .map_err(encode_error)?;
+                    frontend::copy_fail(
+                        "COPY FROM STDIN is not supported over HTTP",
+                        &mut self.write,
+                    )
+                    .map_err(encode_error)?;
                     frontend::sync(&mut self.write);
                     self.flush().await?;
                 }
@@ -377,7 +380,8 @@ impl Session {
         // half-written may stay in the write buffer.
         let mut buf = BytesMut::new();
         let no_types: [u32; 0] = [];
-        frontend::parse("", sql, no_types, &mut buf).map_err(|e| WireError::Encode(e.to_string()))?;
+        frontend::parse("", sql, no_types, &mut buf)
+            .map_err(|e| WireError::Encode(e.to_string()))?;
         // One format code applies to all params (text = 0), and one to all result columns.
         let bound = frontend::bind(
             "",
@@ -441,7 +445,9 @@ impl Session {
             | Message::NotificationResponse(_) => Ok(()),
             _ => {
                 self.broken = true;
-                Err(WireError::Broken("unexpected message from the server".into()))
+                Err(WireError::Broken(
+                    "unexpected message from the server".into(),
+                ))
             }
         }
     }
@@ -528,9 +534,10 @@ mod tests {
 
     #[test]
     fn database_url_is_read_like_libpq() {
-        let config =
-            PgConfig::parse("postgresql://postgres:s%40cret@127.0.0.1:55432/postgres?sslmode=disable")
-                .unwrap();
+        let config = PgConfig::parse(
+            "postgresql://postgres:s%40cret@127.0.0.1:55432/postgres?sslmode=disable",
+        )
+        .unwrap();
         assert_eq!(config.describe(), "postgres@127.0.0.1:55432/postgres");
         assert_eq!(config.password.as_deref(), Some(&b"s@cret"[..]));
         assert!(!format!("{config:?}").contains("cret"));
@@ -556,6 +563,9 @@ mod tests {
         drop(listener);
         let config = PgConfig::parse(&format!("postgres://u:p@127.0.0.1:{port}/db")).unwrap();
         let error = Session::connect(&config).await.err().unwrap();
-        assert!(error.starts_with("could not connect to u@127.0.0.1:"), "{error}");
+        assert!(
+            error.starts_with("could not connect to u@127.0.0.1:"),
+            "{error}"
+        );
     }
 }

@@ -2,8 +2,9 @@ use garde::Validate;
 use http::{Response, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{json, no_content};
+use super::{json, no_content, resolve};
 use crate::app::accounts;
+use crate::auth::AuthenticatedSubject;
 use crate::db::users::User;
 use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
 use crate::http::json::{decode, field_errors};
@@ -37,7 +38,9 @@ impl From<&User> for MeResponse {
             credits: CreditsView {
                 balance: user.credit_balance,
             },
-            created_at: user.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            created_at: user
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         }
     }
 }
@@ -119,25 +122,31 @@ impl UpdateMeRequest {
     }
 }
 
-pub(super) fn get_me(user: &User) -> Result<Response<Vec<u8>>, ApiError> {
-    json(StatusCode::OK, &MeResponse::from(user))
+pub(super) async fn get_me<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let user = resolve(context, caller).await?;
+    json(StatusCode::OK, &MeResponse::from(&user))
 }
 
 pub(super) async fn update_me<P: Platform>(
     context: &RequestContext<'_, P>,
-    user: &User,
+    caller: &AuthenticatedSubject,
     body: &[u8],
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let change = decode::<UpdateMeRequest>(body)?.into_change()?;
-    let updated = accounts::update_profile(&context.db, user, &change).await?;
+    let user = resolve(context, caller).await?;
+    let updated = accounts::update_profile(&context.db, &user, &change).await?;
     json(StatusCode::OK, &MeResponse::from(&updated))
 }
 
 pub(super) async fn delete_me<P: Platform>(
     context: &RequestContext<'_, P>,
-    user: &User,
+    caller: &AuthenticatedSubject,
 ) -> Result<Response<Vec<u8>>, ApiError> {
-    accounts::erase_account(&context.db, user).await?;
+    let user = resolve(context, caller).await?;
+    accounts::erase_account(&context.db, &user).await?;
     Ok(no_content())
 }
 
@@ -152,7 +161,10 @@ mod tests {
     #[test]
     fn absent_null_and_present_names_differ() {
         assert_eq!(change("{}").unwrap(), ProfileChange::default());
-        assert_eq!(change(r#"{"display_name":null}"#).unwrap().display_name, Some(None));
+        assert_eq!(
+            change(r#"{"display_name":null}"#).unwrap().display_name,
+            Some(None)
+        );
         assert_eq!(
             change(r#"{"display_name":" Ana "}"#).unwrap().display_name,
             Some(Some(DisplayName::parse("Ana").unwrap()))

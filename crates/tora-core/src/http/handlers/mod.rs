@@ -9,29 +9,48 @@ use serde::Serialize;
 
 use super::routes::Endpoint;
 use super::{ApiError, Platform, RequestContext};
+use crate::app::accounts;
+use crate::auth::AuthenticatedSubject;
 use crate::db::users::User;
 
 pub(super) async fn dispatch<P: Platform>(
     context: &RequestContext<'_, P>,
     endpoint: Endpoint,
-    user: Option<&User>,
+    caller: Option<&AuthenticatedSubject>,
     _params: &[&str],
     body: &[u8],
 ) -> Result<Response<Vec<u8>>, ApiError> {
     match endpoint {
         Endpoint::Health => health::get_health(context).await,
-        Endpoint::GetMe => me::get_me(require(user)?),
-        Endpoint::UpdateMe => me::update_me(context, require(user)?, body).await,
-        Endpoint::DeleteMe => me::delete_me(context, require(user)?).await,
+        Endpoint::GetMe => me::get_me(context, require(caller)?).await,
+        Endpoint::UpdateMe => me::update_me(context, require(caller)?, body).await,
+        Endpoint::DeleteMe => me::delete_me(context, require(caller)?).await,
     }
 }
 
-/// Authenticated routes always get a user; its absence is a routing bug.
-fn require(user: Option<&User>) -> Result<&User, ApiError> {
-    user.ok_or_else(|| ApiError::Internal("authenticated route without a user".into()))
+/// Authenticated routes always get a caller; its absence is a routing bug.
+fn require(caller: Option<&AuthenticatedSubject>) -> Result<&AuthenticatedSubject, ApiError> {
+    caller.ok_or_else(|| ApiError::Internal("authenticated route without a caller".into()))
 }
 
-pub(super) fn json<T: Serialize>(status: StatusCode, body: &T) -> Result<Response<Vec<u8>>, ApiError> {
+/// The stored user behind the caller, provisioned on first sight (one round trip).
+pub(super) async fn resolve<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+) -> Result<User, ApiError> {
+    Ok(accounts::resolve_user(
+        &context.db,
+        context.platform.ids(),
+        caller,
+        context.config.starter_credits,
+    )
+    .await?)
+}
+
+pub(super) fn json<T: Serialize>(
+    status: StatusCode,
+    body: &T,
+) -> Result<Response<Vec<u8>>, ApiError> {
     let bytes = serde_json::to_vec(body)
         .map_err(|error| ApiError::Internal(format!("encoding a response: {error}")))?;
     let mut response = Response::new(bytes);
