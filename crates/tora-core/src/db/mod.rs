@@ -2,8 +2,11 @@
 //! explicitly because Neon sends parameters untyped; every column is named.
 #![allow(async_fn_in_trait)]
 
+pub mod chat;
 pub mod health;
+pub mod skills;
 pub mod users;
+pub mod workouts;
 
 use crate::clients::neon::{NeonClient, NeonError, QueryResult, Statement, TransactionOptions};
 use crate::ports::{Clock, Transport};

@@ -1,0 +1,95 @@
+//! Per-user skill states.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::clients::neon::{NeonError, Param, QueryResult, Statement};
+use crate::domain::skills::SkillState;
+
+const SELECT_STATES: &str = "\
+select skill_id, state from user_skill_states where user_id = $1::uuid";
+
+/// The same, for batches that only know the caller's subject.
+const SELECT_STATES_BY_SUBJECT: &str = "\
+select s.skill_id, s.state
+from user_skill_states s join users u on u.id = s.user_id
+where u.auth_subject = $1::text";
+
+pub fn select_states_statement(user_id: Uuid) -> Statement {
+    Statement::new(SELECT_STATES, vec![user_id.into()])
+}
+
+pub fn select_states_by_subject_statement(subject: &str) -> Statement {
+    Statement::new(SELECT_STATES_BY_SUBJECT, vec![subject.into()])
+}
+
+pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillState>, NeonError> {
+    result
+        .rows
+        .iter()
+        .map(|row| {
+            let state: String = row.get("state")?;
+            let state = SkillState::parse(&state).ok_or_else(|| {
+                NeonError::decode("user_skill_states.state holds an unknown state")
+            })?;
+            Ok((row.get("skill_id")?, state))
+        })
+        .collect()
+}
+
+/// How a write treats a state that is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateWrite {
+    /// Only ever move forward (logging): a concurrent log that read an older snapshot
+    /// cannot take back what another one granted.
+    Raise,
+    /// Set exactly (re-evaluation after an edit or delete, which may take back mastery).
+    Exact,
+}
+
+const UPSERT_STATES_RAISE: &str = "\
+insert into user_skill_states (user_id, skill_id, state, mastered_at, updated_at)
+select $1::uuid, c.skill_id, c.state, case when c.state = 'mastered' then now() end, now()
+from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text)
+on conflict (user_id, skill_id) do update set
+    state = case
+        when array_position(array['locked','available','unlocked','mastered'], excluded.state)
+           > array_position(array['locked','available','unlocked','mastered'], user_skill_states.state)
+        then excluded.state else user_skill_states.state end,
+    mastered_at = coalesce(user_skill_states.mastered_at, excluded.mastered_at),
+    updated_at = now()";
+
+const UPSERT_STATES_EXACT: &str = "\
+insert into user_skill_states (user_id, skill_id, state, mastered_at, updated_at)
+select $1::uuid, c.skill_id, c.state, case when c.state = 'mastered' then now() end, now()
+from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text)
+on conflict (user_id, skill_id) do update set
+    state = excluded.state,
+    mastered_at = case when excluded.state = 'mastered'
+                       then coalesce(user_skill_states.mastered_at, now()) end,
+    updated_at = now()";
+
+/// Stores the given states; `None` when there is nothing to write.
+pub fn upsert_statement(
+    user_id: Uuid,
+    changes: &BTreeMap<String, SkillState>,
+    mode: StateWrite,
+) -> Option<Statement> {
+    if changes.is_empty() {
+        return None;
+    }
+    let rows: Vec<_> = changes
+        .iter()
+        .map(|(skill_id, state)| json!({"skill_id": skill_id, "state": state.as_str()}))
+        .collect();
+    let sql = match mode {
+        StateWrite::Raise => UPSERT_STATES_RAISE,
+        StateWrite::Exact => UPSERT_STATES_EXACT,
+    };
+    Some(Statement::new(
+        sql,
+        vec![user_id.into(), Param::Json(serde_json::Value::Array(rows))],
+    ))
+}

@@ -1,0 +1,368 @@
+//! Workouts and their sets.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::Sql;
+use crate::clients::neon::{NeonError, Param, Row, Statement};
+use crate::domain::profile::Units;
+use crate::domain::skills::SetPerformance;
+use crate::domain::workout::{ExerciseRef, Workout};
+
+/// A set as stored, with its exercise's name.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StoredSet {
+    pub exercise_id: String,
+    pub exercise_name: String,
+    pub custom: bool,
+    pub reps: Option<u32>,
+    pub reps_max: Option<u32>,
+    pub seconds: Option<f64>,
+    pub added_kg: Option<f64>,
+    pub load_unit: Option<String>,
+    pub assisted: bool,
+    pub each_side: bool,
+    pub rpe: Option<f64>,
+}
+
+impl StoredSet {
+    pub fn performance(&self) -> SetPerformance {
+        SetPerformance {
+            reps: self.reps,
+            seconds: self.seconds,
+            assisted: self.assisted,
+            each_side: self.each_side,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredWorkout {
+    pub id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub notes: Option<String>,
+    pub source_message_id: Option<Uuid>,
+    pub sets: Vec<StoredSet>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StoredWorkout {
+    fn from_row(row: &Row) -> Result<Self, NeonError> {
+        let sets: Value = row.get("sets")?;
+        Ok(Self {
+            id: row.get("id")?,
+            performed_at: row.get("performed_at")?,
+            notes: row.get("notes")?,
+            source_message_id: row.get("source_message_id")?,
+            sets: serde_json::from_value(sets)
+                .map_err(|error| NeonError::decode(format!("workout sets: {error}")))?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+
+    /// The catalog exercises this workout touches.
+    pub fn catalog_exercises(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for set in self.sets.iter().filter(|set| !set.custom) {
+            if !ids.contains(&set.exercise_id.as_str()) {
+                ids.push(&set.exercise_id);
+            }
+        }
+        ids
+    }
+}
+
+/// Where a new workout comes from and when it happened.
+#[derive(Debug, Clone)]
+pub struct NewWorkout<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub notes: Option<&'a str>,
+    pub source_message_id: Option<Uuid>,
+    pub workout: &'a Workout,
+}
+
+const INSERT_CUSTOM_EXERCISE: &str = "\
+insert into exercises (id, name, category, owner_user_id)
+values ($1::text, $2::text, 'other', $3::uuid)
+on conflict do nothing";
+
+const INSERT_WORKOUT: &str = "\
+insert into workouts (id, user_id, source_message_id, performed_at, notes)
+values ($1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5::text)";
+
+/// All sets in one statement. A custom exercise is found by the owner and name, so a
+/// name the person used before maps to the exercise created then.
+const INSERT_SETS: &str = "\
+insert into workout_sets (id, workout_id, user_id, exercise_id, position, reps, reps_max, seconds,
+                          added_kg, load_unit, assisted, each_side, rpe)
+select s.id, $1::uuid, $2::uuid,
+       coalesce(s.exercise_id,
+                (select e.id from exercises e
+                 where e.owner_user_id = $2::uuid and lower(e.name) = lower(s.custom_name))),
+       s.position, s.reps, s.reps_max, s.seconds, s.added_kg, s.load_unit, s.assisted,
+       s.each_side, s.rpe
+from jsonb_to_recordset($3::jsonb) as s(id uuid, exercise_id text, custom_name text, position int,
+     reps int, reps_max int, seconds numeric, added_kg numeric, load_unit text, assisted bool,
+     each_side bool, rpe numeric)";
+
+/// The statements that store a workout, for use inside a caller's transaction.
+/// `new_id` supplies row ids.
+pub fn insert_statements(new: &NewWorkout<'_>, mut new_id: impl FnMut() -> Uuid) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    let mut custom_names: Vec<&str> = Vec::new();
+    for entry in new.workout.entries() {
+        if let ExerciseRef::Custom { name } = &entry.exercise
+            && !custom_names
+                .iter()
+                .any(|seen| seen.to_lowercase() == name.to_lowercase())
+        {
+            custom_names.push(name);
+            statements.push(Statement::new(
+                INSERT_CUSTOM_EXERCISE,
+                vec![
+                    format!("c_{}", new_id().simple()).into(),
+                    name.as_str().into(),
+                    new.user_id.into(),
+                ],
+            ));
+        }
+    }
+    statements.push(Statement::new(
+        INSERT_WORKOUT,
+        vec![
+            new.id.into(),
+            new.user_id.into(),
+            new.source_message_id.into(),
+            new.performed_at.to_rfc3339().into(),
+            new.notes.into(),
+        ],
+    ));
+    statements.push(Statement::new(
+        INSERT_SETS,
+        vec![
+            new.id.into(),
+            new.user_id.into(),
+            Param::Json(sets_json(new.workout, &mut new_id)),
+        ],
+    ));
+    statements
+}
+
+fn sets_json(workout: &Workout, new_id: &mut impl FnMut() -> Uuid) -> Value {
+    let mut position = 0;
+    let mut rows = Vec::new();
+    for entry in workout.entries() {
+        let (exercise_id, custom_name) = match &entry.exercise {
+            ExerciseRef::Catalog(id) => (Some(id.as_str()), None),
+            ExerciseRef::Custom { name } => (None, Some(name.as_str())),
+        };
+        for set in &entry.sets {
+            rows.push(json!({
+                "id": new_id().to_string(),
+                "exercise_id": exercise_id,
+                "custom_name": custom_name,
+                "position": position,
+                "reps": set.reps(),
+                "reps_max": set.reps_max(),
+                "seconds": set.seconds(),
+                "added_kg": set.added_kg(),
+                "load_unit": set.load_unit().map(Units::as_str),
+                "assisted": set.assisted(),
+                "each_side": set.each_side(),
+                "rpe": set.rpe(),
+            }));
+            position += 1;
+        }
+    }
+    Value::Array(rows)
+}
+
+/// Replaces a workout's fields and sets (used inside a caller's transaction).
+const UPDATE_WORKOUT: &str = "\
+update workouts set performed_at = $3::timestamptz, notes = $4::text, updated_at = now()
+where id = $1::uuid and user_id = $2::uuid";
+
+const DELETE_SETS: &str =
+    "delete from workout_sets where workout_id = $1::uuid and user_id = $2::uuid";
+
+pub fn replace_statements(new: &NewWorkout<'_>, new_id: impl FnMut() -> Uuid) -> Vec<Statement> {
+    let mut statements = vec![
+        Statement::new(
+            UPDATE_WORKOUT,
+            vec![
+                new.id.into(),
+                new.user_id.into(),
+                new.performed_at.to_rfc3339().into(),
+                new.notes.into(),
+            ],
+        ),
+        Statement::new(DELETE_SETS, vec![new.id.into(), new.user_id.into()]),
+    ];
+    statements.extend(
+        insert_statements(new, new_id)
+            .into_iter()
+            .filter(|statement| statement.sql != INSERT_WORKOUT),
+    );
+    statements
+}
+
+const DELETE_WORKOUT: &str = "delete from workouts where id = $1::uuid and user_id = $2::uuid";
+
+pub fn delete_statement(user_id: Uuid, workout_id: Uuid) -> Statement {
+    Statement::new(DELETE_WORKOUT, vec![workout_id.into(), user_id.into()])
+}
+
+/// A workout with its sets as one jsonb array, in position order.
+const SELECT_WORKOUTS: &str = "\
+select w.id, w.performed_at, w.notes, w.source_message_id, w.created_at, w.updated_at,
+       coalesce((
+           select jsonb_agg(jsonb_build_object(
+                      'exercise_id', s.exercise_id, 'exercise_name', e.name,
+                      'custom', e.owner_user_id is not null,
+                      'reps', s.reps, 'reps_max', s.reps_max, 'seconds', s.seconds,
+                      'added_kg', s.added_kg, 'load_unit', s.load_unit, 'assisted', s.assisted,
+                      'each_side', s.each_side, 'rpe', s.rpe)
+                  order by s.position)
+           from workout_sets s join exercises e on e.id = s.exercise_id
+           where s.workout_id = w.id), '[]'::jsonb) as sets
+from workouts w
+where w.user_id = $1::uuid
+  and ($2::uuid is null or w.id = $2::uuid)
+  and ($3::timestamptz is null or w.performed_at >= $3::timestamptz)
+  and ($4::timestamptz is null or w.performed_at < $4::timestamptz)
+  and ($5::timestamptz is null or (w.performed_at, w.id) < ($5::timestamptz, $6::uuid))
+order by w.performed_at desc, w.id desc
+limit $7::int4";
+
+/// A page position: the last workout of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorkoutCursor {
+    pub performed_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkoutFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub after: Option<WorkoutCursor>,
+}
+
+pub fn select_page_statement(user_id: Uuid, filter: &WorkoutFilter, limit: u32) -> Statement {
+    Statement::new(
+        SELECT_WORKOUTS,
+        vec![
+            user_id.into(),
+            Param::Null,
+            filter.from.map(|at| at.to_rfc3339()).into(),
+            filter.to.map(|at| at.to_rfc3339()).into(),
+            filter
+                .after
+                .map(|cursor| cursor.performed_at.to_rfc3339())
+                .into(),
+            filter.after.map(|cursor| cursor.id).into(),
+            i64::from(limit).into(),
+        ],
+    )
+}
+
+pub fn select_one_statement(user_id: Uuid, workout_id: Uuid) -> Statement {
+    Statement::new(
+        SELECT_WORKOUTS,
+        vec![
+            user_id.into(),
+            workout_id.into(),
+            Param::Null,
+            Param::Null,
+            Param::Null,
+            Param::Null,
+            1_i64.into(),
+        ],
+    )
+}
+
+pub fn workouts_from(
+    result: crate::clients::neon::QueryResult,
+) -> Result<Vec<StoredWorkout>, NeonError> {
+    result.rows.iter().map(StoredWorkout::from_row).collect()
+}
+
+pub async fn page(
+    db: &impl Sql,
+    user_id: Uuid,
+    filter: &WorkoutFilter,
+    limit: u32,
+) -> Result<Vec<StoredWorkout>, NeonError> {
+    workouts_from(
+        db.query(select_page_statement(user_id, filter, limit))
+            .await?,
+    )
+}
+
+/// Every set of these exercises the user ever logged, with its workout, for
+/// re-deciding mastery. `except` leaves out one workout (the one being replaced).
+const SELECT_SETS_OF_EXERCISES: &str = "\
+select s.workout_id, s.exercise_id, s.reps, s.seconds, s.assisted, s.each_side
+from workout_sets s
+where s.user_id = $1::uuid
+  and s.exercise_id = any($2::text[])
+  and ($3::uuid is null or s.workout_id <> $3::uuid)
+order by s.workout_id, s.position";
+
+pub fn select_sets_of_exercises_statement(
+    user_id: Uuid,
+    exercise_ids: &[&str],
+    except: Option<Uuid>,
+) -> Statement {
+    // A Postgres array literal: the ids are catalog ids (letters, digits, `_`), but
+    // quote them anyway so the literal is right for any text.
+    let literal = format!(
+        "{{{}}}",
+        exercise_ids
+            .iter()
+            .map(|id| format!("\"{}\"", id.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    Statement::new(
+        SELECT_SETS_OF_EXERCISES,
+        vec![user_id.into(), literal.into(), except.into()],
+    )
+}
+
+/// One historical set for the skill rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoricalSet {
+    pub workout_id: Uuid,
+    pub exercise_id: String,
+    pub performance: SetPerformance,
+}
+
+pub fn historical_sets_from(
+    result: crate::clients::neon::QueryResult,
+) -> Result<Vec<HistoricalSet>, NeonError> {
+    result
+        .rows
+        .iter()
+        .map(|row| {
+            Ok(HistoricalSet {
+                workout_id: row.get("workout_id")?,
+                exercise_id: row.get("exercise_id")?,
+                performance: SetPerformance {
+                    reps: row
+                        .get::<Option<i64>>("reps")?
+                        .and_then(|reps| u32::try_from(reps).ok()),
+                    seconds: row.get("seconds")?,
+                    assisted: row.get("assisted")?,
+                    each_side: row.get("each_side")?,
+                },
+            })
+        })
+        .collect()
+}

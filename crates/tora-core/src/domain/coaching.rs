@@ -1,0 +1,173 @@
+//! Coaching decisions and their templated phrasing. The decision is structured (what
+//! was mastered, what opened up, the next target, a volume note); the template turns it
+//! into a short reply without a model call.
+
+use crate::domain::workout::Volume;
+
+/// A skill to aim for next, with how close the person is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub skill_id: String,
+    pub name: String,
+    /// `3x8` or `3x20s`, with ` each side` when per side.
+    pub goal: String,
+    /// Best single-session progress toward the goal, 0.0 to 1.0.
+    pub progress: f64,
+}
+
+/// A remark on training volume.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VolumeNote {
+    /// This session's volume is well under the recent average.
+    SharpDrop { percent_of_recent: u32 },
+}
+
+/// Everything the reply says, decided by the rules.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Decision {
+    /// Exercise names and set counts, as logged.
+    pub logged: Vec<(String, usize)>,
+    pub mastered: Vec<String>,
+    pub unlocked: Vec<String>,
+    pub next_target: Option<Target>,
+    pub volume_note: Option<VolumeNote>,
+}
+
+/// Sessions must fall under this share of the recent average to get a note.
+const SHARP_DROP_SHARE: f64 = 0.5;
+
+/// Compares a session with the previous ones (newest first). Holds count a third of
+/// their seconds as reps, so a hold-heavy day is not mistaken for a light one. Needs
+/// at least two earlier sessions to say anything.
+pub fn volume_note(current: Volume, recent: &[(f64, f64)]) -> Option<VolumeNote> {
+    if recent.len() < 2 {
+        return None;
+    }
+    let work = |reps: f64, seconds: f64| reps + seconds / 3.0;
+    let average = recent
+        .iter()
+        .map(|(reps, seconds)| work(*reps, *seconds))
+        .sum::<f64>()
+        / recent.len() as f64;
+    if average <= 0.0 {
+        return None;
+    }
+    let share = work(current.reps, current.seconds) / average;
+    (share < SHARP_DROP_SHARE).then(|| VolumeNote::SharpDrop {
+        percent_of_recent: (share * 100.0).round() as u32,
+    })
+}
+
+fn list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The templated reply for a logged workout.
+pub fn workout_reply(decision: &Decision) -> String {
+    let mut parts = Vec::new();
+    let logged: Vec<String> = decision
+        .logged
+        .iter()
+        .map(|(name, sets)| format!("{sets} set{} of {name}", if *sets == 1 { "" } else { "s" }))
+        .collect();
+    parts.push(format!("Logged {}.", list(&logged)));
+    if !decision.mastered.is_empty() {
+        parts.push(format!("You mastered {}!", list(&decision.mastered)));
+    }
+    if !decision.unlocked.is_empty() {
+        parts.push(format!("Now open: {}.", list(&decision.unlocked)));
+    }
+    if let Some(target) = &decision.next_target {
+        let progress = (target.progress * 100.0).round() as u32;
+        if progress > 0 {
+            parts.push(format!(
+                "Next target: {} {} (you're at {progress}% of it).",
+                target.name, target.goal
+            ));
+        } else {
+            parts.push(format!("Next target: {} {}.", target.name, target.goal));
+        }
+    }
+    if let Some(VolumeNote::SharpDrop { percent_of_recent }) = decision.volume_note {
+        parts.push(format!(
+            "That was about {percent_of_recent}% of your usual volume. Fine for a light day; if you're run down, rest counts too."
+        ));
+    }
+    parts.join(" ")
+}
+
+/// The reply to a message that is not a workout log.
+pub fn not_workout_reply(message: &str) -> String {
+    if message.trim_end().ends_with('?') {
+        "I can log your training and track your skills. Tell me what you did, like \"3x8 pull-ups, then 4x20s L-sit\", and check GET /v1/skills for your next targets.".to_owned()
+    } else {
+        "Tell me what you trained, like \"3x8 pull-ups, then 4x20s L-sit\", and I'll log it and track your skills.".to_owned()
+    }
+}
+
+/// The reply to a message kept for a closer read.
+pub fn unsure_reply() -> String {
+    "I couldn't read that one with confidence, so I've kept it and will look at it more closely. Writing it like \"3x8 pull-ups\" gets it logged right away.".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sharp_drops_need_history_and_a_real_drop() {
+        let light = Volume {
+            reps: 10.0,
+            seconds: 0.0,
+        };
+        assert_eq!(
+            volume_note(light, &[(60.0, 0.0)]),
+            None,
+            "one session is no trend"
+        );
+        assert_eq!(
+            volume_note(light, &[(60.0, 0.0), (40.0, 0.0)]),
+            Some(VolumeNote::SharpDrop {
+                percent_of_recent: 20
+            })
+        );
+        let usual = Volume {
+            reps: 45.0,
+            seconds: 0.0,
+        };
+        assert_eq!(volume_note(usual, &[(60.0, 0.0), (40.0, 0.0)]), None);
+        let holds = Volume {
+            reps: 0.0,
+            seconds: 150.0,
+        };
+        assert_eq!(
+            volume_note(holds, &[(60.0, 0.0), (40.0, 0.0)]),
+            None,
+            "holds count"
+        );
+    }
+
+    #[test]
+    fn the_reply_says_what_was_decided() {
+        let reply = workout_reply(&Decision {
+            logged: vec![("Pull-up".into(), 3), ("L-sit".into(), 1)],
+            mastered: vec!["Pull-up".into()],
+            unlocked: vec!["Archer pull-up".into(), "Chest-to-bar pull-up".into()],
+            next_target: Some(Target {
+                skill_id: "archer_pull_up".into(),
+                name: "Archer pull-up".into(),
+                goal: "3x5 each side".into(),
+                progress: 0.0,
+            }),
+            volume_note: None,
+        });
+        assert_eq!(
+            reply,
+            "Logged 3 sets of Pull-up and 1 set of L-sit. You mastered Pull-up! Now open: Archer pull-up and Chest-to-bar pull-up. Next target: Archer pull-up 3x5 each side."
+        );
+    }
+}

@@ -1,0 +1,380 @@
+//! A logged workout: entries of sets, each set valid by construction.
+
+use crate::domain::profile::Units;
+use crate::domain::skills::SetPerformance;
+
+/// Kilograms in one pound (exact, by definition).
+pub const KG_PER_LB: f64 = 0.453_592_37;
+
+/// Why a set or workout was refused; shown to the user next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkoutError {
+    #[error("a set needs reps or seconds")]
+    EmptySet,
+    #[error("reps must be between 0 and {max}", max = LoggedSet::MAX_REPS)]
+    RepsOutOfRange,
+    #[error("reps_max must be at least reps")]
+    RangeReversed,
+    #[error("reps_max needs reps")]
+    RangeWithoutStart,
+    #[error("seconds must be between 0 and {max}", max = LoggedSet::MAX_SECONDS)]
+    SecondsOutOfRange,
+    #[error("added_kg must be between -{max} and {max}", max = LoggedSet::MAX_LOAD_KG)]
+    LoadOutOfRange,
+    #[error("rpe must be between 0 and 10")]
+    RpeOutOfRange,
+    #[error("an entry needs at least one set")]
+    NoSets,
+    #[error("a workout needs at least one entry")]
+    NoEntries,
+    #[error("at most {max} sets per workout", max = Workout::MAX_SETS)]
+    TooManySets,
+}
+
+/// One set as written: reps (or a range), a hold, load added (negative: assistance by
+/// weight), assistance, per-side work and effort.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LoggedSet {
+    reps: Option<u32>,
+    reps_max: Option<u32>,
+    seconds: Option<f64>,
+    added_kg: Option<f64>,
+    load_unit: Option<Units>,
+    assisted: bool,
+    each_side: bool,
+    rpe: Option<f64>,
+}
+
+/// The raw fields of a set, before validation.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SetFields {
+    pub reps: Option<u32>,
+    pub reps_max: Option<u32>,
+    pub seconds: Option<f64>,
+    pub added_kg: Option<f64>,
+    pub load_unit: Option<Units>,
+    pub assisted: bool,
+    pub each_side: bool,
+    pub rpe: Option<f64>,
+}
+
+impl LoggedSet {
+    pub const MAX_REPS: u32 = 10_000;
+    pub const MAX_SECONDS: f64 = 86_400.0;
+    pub const MAX_LOAD_KG: f64 = 1_000.0;
+
+    pub fn new(fields: SetFields) -> Result<Self, WorkoutError> {
+        if fields.reps.is_none() && fields.seconds.is_none() {
+            return Err(WorkoutError::EmptySet);
+        }
+        if fields
+            .reps
+            .into_iter()
+            .chain(fields.reps_max)
+            .any(|reps| reps > Self::MAX_REPS)
+        {
+            return Err(WorkoutError::RepsOutOfRange);
+        }
+        match (fields.reps, fields.reps_max) {
+            (None, Some(_)) => return Err(WorkoutError::RangeWithoutStart),
+            (Some(low), Some(high)) if high < low => return Err(WorkoutError::RangeReversed),
+            _ => {}
+        }
+        if fields
+            .seconds
+            .is_some_and(|seconds| !(0.0..=Self::MAX_SECONDS).contains(&seconds))
+        {
+            return Err(WorkoutError::SecondsOutOfRange);
+        }
+        if fields
+            .added_kg
+            .is_some_and(|kg| !kg.is_finite() || kg.abs() > Self::MAX_LOAD_KG)
+        {
+            return Err(WorkoutError::LoadOutOfRange);
+        }
+        if fields.rpe.is_some_and(|rpe| !(0.0..=10.0).contains(&rpe)) {
+            return Err(WorkoutError::RpeOutOfRange);
+        }
+        Ok(Self {
+            reps: fields.reps,
+            // A range whose ends agree is just a number.
+            reps_max: fields.reps_max.filter(|high| Some(*high) != fields.reps),
+            seconds: fields.seconds,
+            added_kg: fields.added_kg.map(round_to_tenth),
+            load_unit: fields.added_kg.and(fields.load_unit),
+            assisted: fields.assisted,
+            each_side: fields.each_side,
+            rpe: fields.rpe,
+        })
+    }
+
+    pub fn reps(&self) -> Option<u32> {
+        self.reps
+    }
+    pub fn reps_max(&self) -> Option<u32> {
+        self.reps_max
+    }
+    pub fn seconds(&self) -> Option<f64> {
+        self.seconds
+    }
+    pub fn added_kg(&self) -> Option<f64> {
+        self.added_kg
+    }
+    pub fn load_unit(&self) -> Option<Units> {
+        self.load_unit
+    }
+    pub fn assisted(&self) -> bool {
+        self.assisted
+    }
+    pub fn each_side(&self) -> bool {
+        self.each_side
+    }
+    pub fn rpe(&self) -> Option<f64> {
+        self.rpe
+    }
+
+    /// What the skill rules look at.
+    pub fn performance(&self) -> SetPerformance {
+        SetPerformance {
+            reps: self.reps,
+            seconds: self.seconds,
+            assisted: self.assisted,
+            each_side: self.each_side,
+        }
+    }
+}
+
+/// Loads are kept to one decimal: finer is noise, and lb conversions produce long tails.
+pub fn round_to_tenth(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// Pounds to kilograms, one decimal.
+pub fn lb_to_kg(pounds: f64) -> f64 {
+    round_to_tenth(pounds * KG_PER_LB)
+}
+
+/// Which exercise an entry is: a catalog id, or a person's own exercise by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExerciseRef {
+    Catalog(String),
+    Custom { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkoutEntry {
+    pub exercise: ExerciseRef,
+    pub sets: Vec<LoggedSet>,
+}
+
+/// A workout ready to store: at least one entry, every entry with sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workout {
+    entries: Vec<WorkoutEntry>,
+}
+
+impl Workout {
+    pub const MAX_SETS: usize = 200;
+
+    pub fn new(entries: Vec<WorkoutEntry>) -> Result<Self, WorkoutError> {
+        if entries.is_empty() {
+            return Err(WorkoutError::NoEntries);
+        }
+        if entries.iter().any(|entry| entry.sets.is_empty()) {
+            return Err(WorkoutError::NoSets);
+        }
+        if entries.iter().map(|entry| entry.sets.len()).sum::<usize>() > Self::MAX_SETS {
+            return Err(WorkoutError::TooManySets);
+        }
+        Ok(Self { entries })
+    }
+
+    pub fn entries(&self) -> &[WorkoutEntry] {
+        &self.entries
+    }
+
+    /// Catalog ids this workout touches, in first-seen order.
+    pub fn catalog_exercises(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for entry in &self.entries {
+            if let ExerciseRef::Catalog(id) = &entry.exercise
+                && !ids.contains(&id.as_str())
+            {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
+    /// Every set of one catalog exercise, across entries.
+    pub fn sets_of(&self, exercise_id: &str) -> Vec<SetPerformance> {
+        self.entries
+            .iter()
+            .filter(
+                |entry| matches!(&entry.exercise, ExerciseRef::Catalog(id) if id == exercise_id),
+            )
+            .flat_map(|entry| entry.sets.iter().map(LoggedSet::performance))
+            .collect()
+    }
+
+    /// Total reps and hold seconds, for volume comparisons.
+    pub fn volume(&self) -> Volume {
+        let mut volume = Volume::default();
+        for set in self.entries.iter().flat_map(|entry| &entry.sets) {
+            let sides = if set.each_side { 2.0 } else { 1.0 };
+            volume.reps += f64::from(set.reps.unwrap_or(0)) * sides;
+            volume.seconds += set.seconds.unwrap_or(0.0) * sides;
+        }
+        volume
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Volume {
+    pub reps: f64,
+    pub seconds: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(fields: SetFields) -> Result<LoggedSet, WorkoutError> {
+        LoggedSet::new(fields)
+    }
+
+    #[test]
+    fn sets_need_reps_or_seconds_within_bounds() {
+        assert_eq!(set(SetFields::default()), Err(WorkoutError::EmptySet));
+        assert!(
+            set(SetFields {
+                reps: Some(8),
+                ..SetFields::default()
+            })
+            .is_ok()
+        );
+        assert!(
+            set(SetFields {
+                seconds: Some(20.0),
+                ..SetFields::default()
+            })
+            .is_ok()
+        );
+        assert_eq!(
+            set(SetFields {
+                reps: Some(10_001),
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::RepsOutOfRange)
+        );
+        assert_eq!(
+            set(SetFields {
+                seconds: Some(-1.0),
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::SecondsOutOfRange)
+        );
+        assert_eq!(
+            set(SetFields {
+                seconds: Some(f64::NAN),
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::SecondsOutOfRange)
+        );
+        assert_eq!(
+            set(SetFields {
+                reps: Some(5),
+                rpe: Some(11.0),
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::RpeOutOfRange)
+        );
+    }
+
+    #[test]
+    fn ranges_keep_both_ends_in_order() {
+        let range = set(SetFields {
+            reps: Some(8),
+            reps_max: Some(10),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!((range.reps(), range.reps_max()), (Some(8), Some(10)));
+        assert_eq!(
+            set(SetFields {
+                reps: Some(10),
+                reps_max: Some(8),
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::RangeReversed)
+        );
+        let flat = set(SetFields {
+            reps: Some(8),
+            reps_max: Some(8),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!(flat.reps_max(), None);
+    }
+
+    #[test]
+    fn pounds_convert_to_one_decimal_kilograms() {
+        assert_eq!(lb_to_kg(20.0), 9.1);
+        assert_eq!(lb_to_kg(45.0), 20.4);
+        assert_eq!(lb_to_kg(100.0), 45.4);
+        let loaded = set(SetFields {
+            reps: Some(5),
+            added_kg: Some(lb_to_kg(25.0)),
+            load_unit: Some(Units::Lb),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!(loaded.added_kg(), Some(11.3));
+        assert_eq!(loaded.load_unit(), Some(Units::Lb));
+    }
+
+    #[test]
+    fn workouts_need_entries_with_sets() {
+        assert_eq!(Workout::new(vec![]), Err(WorkoutError::NoEntries));
+        let empty_entry = WorkoutEntry {
+            exercise: ExerciseRef::Catalog("pull_up".into()),
+            sets: vec![],
+        };
+        assert_eq!(Workout::new(vec![empty_entry]), Err(WorkoutError::NoSets));
+    }
+
+    #[test]
+    fn volume_counts_both_sides() {
+        let one_side = set(SetFields {
+            reps: Some(5),
+            each_side: true,
+            ..SetFields::default()
+        })
+        .unwrap();
+        let hold = set(SetFields {
+            seconds: Some(30.0),
+            ..SetFields::default()
+        })
+        .unwrap();
+        let workout = Workout::new(vec![
+            WorkoutEntry {
+                exercise: ExerciseRef::Catalog("pistol_squat".into()),
+                sets: vec![one_side, one_side],
+            },
+            WorkoutEntry {
+                exercise: ExerciseRef::Catalog("plank".into()),
+                sets: vec![hold],
+            },
+        ])
+        .unwrap();
+        assert_eq!(
+            workout.volume(),
+            Volume {
+                reps: 20.0,
+                seconds: 30.0
+            }
+        );
+        assert_eq!(workout.catalog_exercises(), ["pistol_squat", "plank"]);
+        assert_eq!(workout.sets_of("pistol_squat").len(), 2);
+    }
+}
