@@ -60,7 +60,7 @@ NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/
 
 say "end-to-end tests against the built worker"
 BASE_URL="http://127.0.0.1:$API_PORT" \
-TORA_DATABASE_URL="$BACKEND_URL" \
+TORA_NEON_URL="http://127.0.0.1:$NEON_PORT" \
 TORA_JWT_SECRET="$SECRET" TORA_JWT_ISSUER="$ISSUER" TORA_JWT_AUDIENCE="$AUDIENCE" \
 TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.json" \
 TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \

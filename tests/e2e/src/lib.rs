@@ -13,7 +13,8 @@ use tora_dev::tokens::{TokenSpec, mint_hs256};
 /// The stack scripts/test.sh started.
 pub struct Stack {
     pub base_url: String,
-    pub database_url: String,
+    /// The local Neon endpoint (`/sql` is appended).
+    pub neon_url: String,
     pub jwt_secret: String,
     pub issuer: String,
     pub audience: String,
@@ -34,7 +35,7 @@ impl Stack {
     pub fn from_env() -> Self {
         Self {
             base_url: var("BASE_URL"),
-            database_url: var("TORA_DATABASE_URL"),
+            neon_url: var("TORA_NEON_URL"),
             jwt_secret: var("TORA_JWT_SECRET"),
             issuer: var("TORA_JWT_ISSUER"),
             audience: var("TORA_JWT_AUDIENCE"),
@@ -69,21 +70,28 @@ impl Stack {
         self.request(method, path).bearer_auth(&user.token)
     }
 
-    /// A direct connection to the database behind the API, for checking stored rows.
-    /// Statements run in autocommit: the embedded database is a single session, and an
-    /// open transaction here would block the API.
-    pub async fn db(&self) -> tokio_postgres::Client {
-        let (client, connection) =
-            tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        tokio::spawn(connection);
-        client
+    /// Runs one statement against the database behind the API and returns its rows
+    /// (array mode). It goes through the local Neon endpoint rather than a second
+    /// Postgres connection: the embedded database serves one session at a time, and
+    /// the endpoint is what serialises access to it.
+    pub async fn sql(&self, query: &str, params: &[&str]) -> Vec<Vec<Value>> {
+        let response = self
+            .client
+            .post(format!("{}/sql", self.neon_url))
+            .header("neon-connection-string", "postgresql://tora:tora@localhost/tora")
+            .header("neon-array-mode", "true")
+            .json(&serde_json::json!({"query": query, "params": params}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "{query}: {body}");
+        serde_json::from_value(body["rows"].clone()).unwrap()
     }
 
     /// How many rows reference the user with this subject, per table.
     pub async fn rows_of(&self, subject: &str) -> Vec<(String, i64)> {
-        let db = self.db().await;
         let mut counts = Vec::new();
         for table in [
             "credit_ledger",
@@ -94,22 +102,19 @@ impl Stack {
             "memories",
             "meals",
             "uploads",
+            "exercises",
         ] {
+            let owner = if table == "exercises" { "owner_user_id" } else { "user_id" };
             let sql = format!(
-                "select count(*) from {table} t join users u on u.id = t.user_id where u.auth_subject = $1"
+                "select count(*)::int4 from {table} t join users u on u.id = t.{owner} where u.auth_subject = $1"
             );
-            let count: i64 = db.query_one(&sql, &[&subject]).await.unwrap().get(0);
-            counts.push((table.to_owned(), count));
+            let rows = self.sql(&sql, &[subject]).await;
+            counts.push((table.to_owned(), rows[0][0].as_i64().unwrap()));
         }
-        let users: i64 = db
-            .query_one(
-                "select count(*) from users where auth_subject = $1",
-                &[&subject],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        counts.push(("users".to_owned(), users));
+        let rows = self
+            .sql("select count(*)::int4 from users where auth_subject = $1", &[subject])
+            .await;
+        counts.push(("users".to_owned(), rows[0][0].as_i64().unwrap()));
         counts
     }
 }

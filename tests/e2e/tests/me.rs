@@ -171,20 +171,19 @@ async fn delete_erases_every_row_of_the_user_and_only_theirs() {
         assert_eq!(status, 200);
     }
     // Give the user rows in other tables, as later features will.
-    let db = stack.db().await;
-    db.execute(
-        "insert into chat_messages (id, user_id, client_message_id, role, body, status)
-         select gen_random_uuid(), id, 'c-1', 'user', 'hello', 'received' from users where auth_subject = $1",
-        &[&user.subject],
-    )
-    .await
-    .unwrap();
-    db.execute(
-        "insert into workouts (id, user_id, performed_at) select gen_random_uuid(), id, now() from users where auth_subject = $1",
-        &[&user.subject],
-    )
-    .await
-    .unwrap();
+    stack
+        .sql(
+            "insert into chat_messages (id, user_id, client_message_id, role, body, status)
+             select gen_random_uuid(), id, 'c-1', 'user', 'hello', 'received' from users where auth_subject = $1",
+            &[&user.subject],
+        )
+        .await;
+    stack
+        .sql(
+            "insert into workouts (id, user_id, performed_at) select gen_random_uuid(), id, now() from users where auth_subject = $1",
+            &[&user.subject],
+        )
+        .await;
 
     let response = stack
         .authed(Method::DELETE, "/v1/me", &user)

@@ -35,7 +35,8 @@ pub struct PgError {
 impl PgError {
     /// Collects every field of an `ErrorResponse`. The non-localized severity (`V`, Postgres
     /// 9.6+) wins over the localized one (`S`) so the value is always English.
-    pub fn from_body(body: &ErrorResponseBody) -> std::io::Result<Self> {
+    /// Boxed because it is large and travels inside `Result`s.
+    pub fn from_body(body: &ErrorResponseBody) -> std::io::Result<Box<Self>> {
         let mut error = PgError::default();
         let mut localized_severity = None;
         let mut fields = body.fields();
@@ -67,7 +68,7 @@ impl PgError {
         if error.severity.is_none() {
             error.severity = localized_severity;
         }
-        Ok(error)
+        Ok(Box::new(error))
     }
 
     /// A short form for logs and for errors raised while connecting.
@@ -89,7 +90,7 @@ pub enum NeonError {
     /// The buffered result is over the limit. 507.
     ResponseTooLarge(usize),
     /// Postgres rejected a statement (including the batch's BEGIN/COMMIT). 400.
-    Postgres(PgError),
+    Postgres(Box<PgError>),
     /// The endpoint itself failed: the backing database is unreachable, the connection
     /// broke, or a value could not be converted. 500.
     Internal(String),
@@ -121,7 +122,7 @@ impl NeonError {
     /// The error body: all 17 keys, in the proxy's order, absent fields as `null`.
     pub fn to_json(&self) -> String {
         let none = PgError::default();
-        let pg = match self {
+        let pg: &PgError = match self {
             NeonError::Postgres(error) => error,
             _ => &none,
         };

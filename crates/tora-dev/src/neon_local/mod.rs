@@ -13,6 +13,11 @@
 //! - Non-raw value conversion knows the built-in types; arrays of user-defined types
 //!   (an enum array, say) come back as their Postgres text, where the proxy would return
 //!   a JSON array. The official driver always asks for raw text, so it is unaffected.
+//! - `COPY ... FROM STDIN` is refused up front (the proxy fails it too), and a client that
+//!   hangs up does not cancel its statements: they run to the end, then any open
+//!   transaction is rolled back.
+//! - On PGlite, requests run one at a time (see `session_limit`); on a real Postgres up
+//!   to four run at once.
 //!
 //! Code map: `request` (headers, connection string, body), `encode` (params), `wire` (the
 //! Postgres session), `pool`, `sql` (single statement and batch), `decode` (result JSON),

@@ -15,18 +15,29 @@ pub async fn run(
     payload: &Payload,
     options: &Options,
 ) -> Result<String, NeonError> {
-    match payload {
+    let result = match payload {
         Payload::Single(query) => {
             let mut out = String::new();
-            run_query(session, query, options, &mut out).await?;
-            Ok(out)
+            run_query(session, query, options, &mut out)
+                .await
+                .map(|()| out)
         }
         Payload::Batch(batch) => run_batch(session, batch, options).await,
+    };
+    // End any transaction still open: a failed batch's, or one a lone `BEGIN` opened.
+    // The embedded database serializes every connection behind an open transaction, so
+    // it must end now, not whenever the database notices a closed socket. (A broken
+    // session cannot roll back; closing it makes Postgres abort the transaction.)
+    if session.in_transaction()
+        && let Err(error) = session.simple("ROLLBACK").await
+    {
+        eprintln!("neon-local: rollback failed: {error:?}");
     }
+    result
 }
 
-/// BEGIN, each statement, COMMIT. The first failure rolls everything back and is the
-/// whole answer: no partial results and no index of the failing statement.
+/// BEGIN, each statement, COMMIT. The first failure is the whole answer: no partial
+/// results and no index of the failing statement.
 async fn run_batch(
     session: &mut Session,
     batch: &BatchQueryData,
@@ -41,15 +52,8 @@ async fn run_batch(
         if i > 0 {
             out.push(',');
         }
-        if let Err(error) = run_query(session, query, options, &mut out).await {
-            // The database serializes every connection behind an open transaction, so it
-            // must end here. A broken session cannot roll back, but closing it makes
-            // Postgres abort the transaction itself.
-            if let Err(rollback_error) = session.simple("ROLLBACK").await {
-                eprintln!("neon-local: rollback after a failed batch failed: {rollback_error:?}");
-            }
-            return Err(error);
-        }
+        // On failure `run` rolls the transaction back.
+        run_query(session, query, options, &mut out).await?;
     }
     session.simple("COMMIT").await.map_err(wire_error)?;
     out.push_str("]}");
@@ -62,6 +66,14 @@ async fn run_query(
     options: &Options,
     out: &mut String,
 ) -> Result<(), NeonError> {
+    if is_copy_from_stdin(&query.query) {
+        // The proxy cannot feed COPY data either (it answers "unexpected message from
+        // server"). Refusing before sending matters: PGlite's socket server stops serving
+        // everyone once a COPY FROM STDIN reaches it.
+        return Err(NeonError::BadRequest(
+            "COPY FROM STDIN is not supported over HTTP".into(),
+        ));
+    }
     // The rows' wire size is a lower bound of their JSON size, so stop reading them early
     // once even that is over what is left of the budget.
     let budget = MAX_RESPONSE_BYTES.saturating_sub(out.len());
@@ -79,6 +91,36 @@ async fn run_query(
     )
 }
 
+/// Whether a statement is `COPY ... FROM STDIN`, judged by its words after any leading
+/// comments. A miss is harmless on a real Postgres: the session fails the copy itself.
+fn is_copy_from_stdin(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment
+                .split_once('\n')
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment
+                .split_once("*/")
+                .map_or("", |(_, after)| after)
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    let words: Vec<String> = rest
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ';')
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words.first().is_some_and(|word| word == "copy")
+        && words
+            .windows(2)
+            .any(|pair| pair[0] == "from" && pair[1] == "stdin")
+}
+
 fn wire_error(error: WireError) -> NeonError {
     match error {
         WireError::Db(error) => NeonError::Postgres(error),
@@ -90,6 +132,30 @@ fn wire_error(error: WireError) -> NeonError {
         }
         WireError::Broken(message) => {
             NeonError::Internal(format!("the database connection failed: {message}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_from_stdin_is_recognised_and_other_statements_are_not() {
+        for sql in [
+            "copy t from stdin",
+            "  COPY t (a, b) FROM STDIN WITH (FORMAT csv)",
+            "-- load\n/* rows */ copy t from\nstdin;",
+        ] {
+            assert!(is_copy_from_stdin(sql), "{sql}");
+        }
+        for sql in [
+            "copy (select 1) to stdout",
+            "copy t from '/tmp/file.csv'",
+            "select 'copy t from stdin'",
+            "insert into t values ('from stdin')",
+        ] {
+            assert!(!is_copy_from_stdin(sql), "{sql}");
         }
     }
 }

@@ -114,7 +114,7 @@ pub struct QueryOutput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WireError {
     /// Postgres rejected the statement.
-    Db(PgError),
+    Db(Box<PgError>),
     /// The statement could not be encoded (a NUL byte in it); nothing was sent.
     Encode(String),
     /// The rows were larger than the budget the caller gave.
@@ -284,6 +284,11 @@ impl Session {
     /// An open or failed transaction would leak into the next request.
     pub fn is_reusable(&self) -> bool {
         !self.broken && self.status == IDLE
+    }
+
+    /// True when the session is in sync but inside a transaction, open or failed.
+    pub fn in_transaction(&self) -> bool {
+        !self.broken && self.status != IDLE
     }
 
     /// A cheap liveness probe for an idle pooled session: an idle server sends nothing, so
@@ -567,5 +572,169 @@ mod tests {
             error.starts_with("could not connect to u@127.0.0.1:"),
             "{error}"
         );
+    }
+
+    /// A scripted backend: answers the startup with a cleartext password request, then
+    /// replies to one extended-protocol exchange. It returns what the client sent.
+    mod fake_backend {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::TcpListener;
+
+        pub fn message(tag: u8, body: &[u8]) -> Vec<u8> {
+            let mut out = vec![tag];
+            out.extend_from_slice(&(i32::try_from(body.len()).unwrap() + 4).to_be_bytes());
+            out.extend_from_slice(body);
+            out
+        }
+
+        /// A frontend message: its tag and body.
+        pub type Sent = (u8, Vec<u8>);
+
+        async fn read_message(stream: &mut tokio::net::TcpStream) -> Sent {
+            let tag = stream.read_u8().await.unwrap();
+            let len = stream.read_i32().await.unwrap();
+            let mut body = vec![0; usize::try_from(len - 4).unwrap()];
+            stream.read_exact(&mut body).await.unwrap();
+            (tag, body)
+        }
+
+        pub async fn start(reply: Vec<u8>) -> (u16, tokio::task::JoinHandle<Vec<Sent>>) {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let task = tokio::spawn(async move {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let len = stream.read_i32().await.unwrap();
+                let mut startup = vec![0; usize::try_from(len - 4).unwrap()];
+                stream.read_exact(&mut startup).await.unwrap();
+                // AuthenticationCleartextPassword, then expect the password.
+                stream
+                    .write_all(&message(b'R', &3_i32.to_be_bytes()))
+                    .await
+                    .unwrap();
+                let mut sent = vec![(0, startup), read_message(&mut stream).await];
+                let mut ready = message(b'R', &0_i32.to_be_bytes());
+                ready.extend(message(b'Z', b"I"));
+                stream.write_all(&ready).await.unwrap();
+                loop {
+                    let next = read_message(&mut stream).await;
+                    let done = next.0 == b'S';
+                    sent.push(next);
+                    if done {
+                        break;
+                    }
+                }
+                stream.write_all(&reply).await.unwrap();
+                sent
+            });
+            (port, task)
+        }
+    }
+
+    fn cstr(text: &str) -> Vec<u8> {
+        let mut out = text.as_bytes().to_vec();
+        out.push(0);
+        out
+    }
+
+    #[tokio::test]
+    async fn params_go_untyped_as_text_and_results_are_asked_for_as_text() {
+        use fake_backend::message;
+        let mut row_description = 1_i16.to_be_bytes().to_vec();
+        row_description.extend(cstr("v"));
+        row_description.extend(16_390_u32.to_be_bytes()); // table oid
+        row_description.extend(2_i16.to_be_bytes()); // column number
+        row_description.extend(25_u32.to_be_bytes()); // text
+        row_description.extend((-1_i16).to_be_bytes());
+        row_description.extend((-1_i32).to_be_bytes());
+        row_description.extend(0_i16.to_be_bytes());
+        let mut data_row = 1_i16.to_be_bytes().to_vec();
+        data_row.extend(2_i32.to_be_bytes());
+        data_row.extend(b"hi");
+        let mut reply = message(b'1', b"");
+        reply.extend(message(b'2', b""));
+        reply.extend(message(b'T', &row_description));
+        reply.extend(message(b'D', &data_row));
+        reply.extend(message(b'C', &cstr("SELECT 1")));
+        reply.extend(message(b'Z', b"I"));
+        let (port, backend) = fake_backend::start(reply).await;
+
+        let config = PgConfig::parse(&format!("postgres://me:pw@127.0.0.1:{port}/db")).unwrap();
+        let mut session = Session::connect(&config).await.unwrap();
+        let output = session
+            .execute("select $1, $2", &[Some("42".into()), None], 1024)
+            .await
+            .unwrap();
+        assert_eq!(
+            output,
+            QueryOutput {
+                columns: vec![Column {
+                    name: "v".into(),
+                    table_oid: 16_390,
+                    column_id: 2,
+                    type_oid: 25,
+                    type_size: -1,
+                    type_modifier: -1,
+                }],
+                rows: vec![vec![Some("hi".into())]],
+                tag: Some("SELECT 1".into()),
+            }
+        );
+        assert!(session.is_reusable());
+
+        let sent = backend.await.unwrap();
+        let tags: Vec<u8> = sent.iter().map(|(tag, _)| *tag).collect();
+        assert_eq!(tags, [0, b'p', b'P', b'B', b'D', b'E', b'S']);
+        assert!(sent[0].1.windows(4).any(|w| w == b"user"));
+        assert_eq!(sent[1].1, cstr("pw"));
+        // Parse: unnamed statement, the SQL, and zero parameter types.
+        let mut parse = cstr("");
+        parse.extend(cstr("select $1, $2"));
+        parse.extend(0_i16.to_be_bytes());
+        assert_eq!(sent[2].1, parse);
+        // Bind: one format code (text) for all params, "42" and NULL, one result format
+        // code (text) for all columns.
+        let mut bind = cstr("");
+        bind.extend(cstr(""));
+        bind.extend(1_i16.to_be_bytes());
+        bind.extend(0_i16.to_be_bytes());
+        bind.extend(2_i16.to_be_bytes());
+        bind.extend(2_i32.to_be_bytes());
+        bind.extend(b"42");
+        bind.extend((-1_i32).to_be_bytes());
+        bind.extend(1_i16.to_be_bytes());
+        bind.extend(0_i16.to_be_bytes());
+        assert_eq!(sent[3].1, bind);
+        // Describe the unnamed portal; execute it without a row limit.
+        assert_eq!(sent[4].1, [&b"P"[..], &cstr("")[..]].concat());
+        assert_eq!(
+            sent[5].1,
+            [&cstr("")[..], &0_i32.to_be_bytes()[..]].concat()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_is_read_to_ready_for_query_and_leaves_the_session_usable() {
+        use fake_backend::message;
+        let mut error = Vec::new();
+        for (kind, value) in [(b'S', "ERROR"), (b'C', "42P01"), (b'M', "no such table")] {
+            error.push(kind);
+            error.extend(cstr(value));
+        }
+        error.push(0);
+        let mut reply = message(b'E', &error);
+        reply.extend(message(b'Z', b"I"));
+        let (port, backend) = fake_backend::start(reply).await;
+        let config = PgConfig::parse(&format!("postgres://me:pw@127.0.0.1:{port}/db")).unwrap();
+        let mut session = Session::connect(&config).await.unwrap();
+        match session.execute("select * from nope", &[], 1024).await {
+            Err(WireError::Db(error)) => {
+                assert_eq!(error.code.as_deref(), Some("42P01"));
+                assert_eq!(error.severity.as_deref(), Some("ERROR"));
+                assert_eq!(error.message, "no such table");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(session.is_reusable());
+        backend.await.unwrap();
     }
 }
