@@ -49,7 +49,7 @@ ensure_node_packages() {
 build_dev_tools() {
   say "building the developer tools (tora-dev)"
   (cd "$ROOT" && cargo build --locked -p tora-dev)
-  TORA_DEV="$ROOT/target/debug/tora-dev"
+  TORA_DEV="${CARGO_TARGET_DIR:-$ROOT/target}/debug/tora-dev"
 }
 
 build_worker() {
