@@ -78,7 +78,10 @@ impl Stack {
         let response = self
             .client
             .post(format!("{}/sql", self.neon_url))
-            .header("neon-connection-string", "postgresql://tora:tora@localhost/tora")
+            .header(
+                "neon-connection-string",
+                "postgresql://tora:tora@localhost/tora",
+            )
             .header("neon-array-mode", "true")
             .json(&serde_json::json!({"query": query, "params": params}))
             .send()
@@ -104,7 +107,11 @@ impl Stack {
             "uploads",
             "exercises",
         ] {
-            let owner = if table == "exercises" { "owner_user_id" } else { "user_id" };
+            let owner = if table == "exercises" {
+                "owner_user_id"
+            } else {
+                "user_id"
+            };
             let sql = format!(
                 "select count(*)::int4 from {table} t join users u on u.id = t.{owner} where u.auth_subject = $1"
             );
@@ -112,7 +119,10 @@ impl Stack {
             counts.push((table.to_owned(), rows[0][0].as_i64().unwrap()));
         }
         let rows = self
-            .sql("select count(*)::int4 from users where auth_subject = $1", &[subject])
+            .sql(
+                "select count(*)::int4 from users where auth_subject = $1",
+                &[subject],
+            )
             .await;
         counts.push(("users".to_owned(), rows[0][0].as_i64().unwrap()));
         counts

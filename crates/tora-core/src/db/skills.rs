@@ -9,11 +9,12 @@ use crate::clients::neon::{NeonError, Param, QueryResult, Statement};
 use crate::domain::skills::SkillState;
 
 const SELECT_STATES: &str = "\
-select skill_id, state from user_skill_states where user_id = $1::uuid";
+select skill_id, state, practised, best_progress::float8 as best_progress
+from user_skill_states where user_id = $1::uuid";
 
 /// The same, for batches that only know the caller's subject.
 const SELECT_STATES_BY_SUBJECT: &str = "\
-select s.skill_id, s.state
+select s.skill_id, s.state, s.practised, s.best_progress::float8 as best_progress
 from user_skill_states s join users u on u.id = s.user_id
 where u.auth_subject = $1::text";
 
@@ -25,7 +26,15 @@ pub fn select_states_by_subject_statement(subject: &str) -> Statement {
     Statement::new(SELECT_STATES_BY_SUBJECT, vec![subject.into()])
 }
 
-pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillState>, NeonError> {
+/// A skill's stored standing for one person.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredSkill {
+    pub state: SkillState,
+    pub practised: bool,
+    pub best_progress: f64,
+}
+
+pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, StoredSkill>, NeonError> {
     result
         .rows
         .iter()
@@ -34,7 +43,14 @@ pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillState>,
             let state = SkillState::parse(&state).ok_or_else(|| {
                 NeonError::decode("user_skill_states.state holds an unknown state")
             })?;
-            Ok((row.get("skill_id")?, state))
+            Ok((
+                row.get("skill_id")?,
+                StoredSkill {
+                    state,
+                    practised: row.get("practised")?,
+                    best_progress: row.get("best_progress")?,
+                },
+            ))
         })
         .collect()
 }
@@ -50,23 +66,29 @@ pub enum StateWrite {
 }
 
 const UPSERT_STATES_RAISE: &str = "\
-insert into user_skill_states (user_id, skill_id, state, mastered_at, updated_at)
-select $1::uuid, c.skill_id, c.state, case when c.state = 'mastered' then now() end, now()
-from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text)
+insert into user_skill_states (user_id, skill_id, state, practised, best_progress, mastered_at, updated_at)
+select $1::uuid, c.skill_id, c.state, c.practised, c.best_progress,
+       case when c.state = 'mastered' then now() end, now()
+from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text, practised bool, best_progress real)
 on conflict (user_id, skill_id) do update set
     state = case
         when array_position(array['locked','available','unlocked','mastered'], excluded.state)
            > array_position(array['locked','available','unlocked','mastered'], user_skill_states.state)
         then excluded.state else user_skill_states.state end,
+    practised = user_skill_states.practised or excluded.practised,
+    best_progress = greatest(user_skill_states.best_progress, excluded.best_progress),
     mastered_at = coalesce(user_skill_states.mastered_at, excluded.mastered_at),
     updated_at = now()";
 
 const UPSERT_STATES_EXACT: &str = "\
-insert into user_skill_states (user_id, skill_id, state, mastered_at, updated_at)
-select $1::uuid, c.skill_id, c.state, case when c.state = 'mastered' then now() end, now()
-from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text)
+insert into user_skill_states (user_id, skill_id, state, practised, best_progress, mastered_at, updated_at)
+select $1::uuid, c.skill_id, c.state, c.practised, c.best_progress,
+       case when c.state = 'mastered' then now() end, now()
+from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text, practised bool, best_progress real)
 on conflict (user_id, skill_id) do update set
     state = excluded.state,
+    practised = excluded.practised,
+    best_progress = excluded.best_progress,
     mastered_at = case when excluded.state = 'mastered'
                        then coalesce(user_skill_states.mastered_at, now()) end,
     updated_at = now()";
@@ -74,7 +96,7 @@ on conflict (user_id, skill_id) do update set
 /// Stores the given states; `None` when there is nothing to write.
 pub fn upsert_statement(
     user_id: Uuid,
-    changes: &BTreeMap<String, SkillState>,
+    changes: &BTreeMap<String, StoredSkill>,
     mode: StateWrite,
 ) -> Option<Statement> {
     if changes.is_empty() {
@@ -82,7 +104,14 @@ pub fn upsert_statement(
     }
     let rows: Vec<_> = changes
         .iter()
-        .map(|(skill_id, state)| json!({"skill_id": skill_id, "state": state.as_str()}))
+        .map(|(skill_id, skill)| {
+            json!({
+                "skill_id": skill_id,
+                "state": skill.state.as_str(),
+                "practised": skill.practised,
+                "best_progress": skill.best_progress,
+            })
+        })
         .collect();
     let sql = match mode {
         StateWrite::Raise => UPSERT_STATES_RAISE,
