@@ -3,6 +3,8 @@
 //!
 //! Every test makes its own user (a fresh `sub`), so tests run in parallel without
 //! seeing each other's rows.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::env;
 

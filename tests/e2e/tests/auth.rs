@@ -1,6 +1,8 @@
 //! The auth boundary through the running worker: HS256 with the shared secret,
 //! ES256/RS256 through the local JWKS issuer (WebCrypto in workerd), key rotation, and
 //! every rejection answering 401 problem+json.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 

@@ -1,4 +1,6 @@
 //! `/v1/me`: provisioning on first sight, profile edits, erasure.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use reqwest::Method;
 use serde_json::json;

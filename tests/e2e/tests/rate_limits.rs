@@ -1,6 +1,8 @@
 //! Per-IP and per-user limits through the Workers Rate Limiting bindings declared in
 //! wrangler.toml (600 per minute per IP, 120 per minute per user). Each test uses its
 //! own client address so it does not eat into the other tests' budget.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use reqwest::Method;
 use tora_e2e::{Stack, assert_problem, read};

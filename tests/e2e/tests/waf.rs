@@ -1,4 +1,6 @@
 //! The edge contract: request ids, security headers, CORS, methods, media types, sizes.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use reqwest::Method;
 use serde_json::json;
