@@ -22,6 +22,8 @@ enum Command {
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
     },
+    /// Print the migration that seeds the exercise catalog and skill tree.
+    CatalogSql,
     /// Apply the numbered SQL files in `migrations/` that have not been applied yet.
     Migrate {
         #[arg(long, env = "DATABASE_URL")]
@@ -44,6 +46,9 @@ enum Command {
         #[arg(long, default_value_t = 86_400)]
         ttl: i64,
     },
+    /// Read chat messages from stdin, one per line (a line starting with `"` is a
+    /// JSON string), and print the workout parser's JSON outcome for each.
+    Parse,
     /// Serve a JWKS for the ES256/RS256 path (test harness); private keys go to `keys`.
     JwksServe {
         #[arg(long, default_value = "127.0.0.1:4455")]
@@ -80,5 +85,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::JwksServe { listen, keys } => tora_dev::tokens::serve_jwks(listen, &keys).await,
+        Command::Parse => tora_dev::parse::run(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::CatalogSql => {
+            let catalog = tora_core::domain::catalog::Catalog::embedded()
+                .map_err(|error| anyhow::anyhow!("catalog: {error}"))?;
+            print!("{}", tora_dev::catalog_sql::seed_sql(catalog));
+            Ok(())
+        }
     }
 }

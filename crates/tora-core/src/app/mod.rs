@@ -1,3 +1,8 @@
 //! Use cases: one async function per thing a user can do, generic over the ports.
 
 pub mod accounts;
+pub mod chat;
+pub mod export;
+pub mod skills;
+pub mod stats;
+pub mod workouts;

@@ -3,8 +3,10 @@
 #![allow(async_fn_in_trait)]
 
 pub mod chat;
+pub mod export;
 pub mod health;
 pub mod skills;
+pub mod stats;
 pub mod users;
 pub mod workouts;
 

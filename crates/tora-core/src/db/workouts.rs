@@ -188,6 +188,24 @@ const UPDATE_WORKOUT: &str = "\
 update workouts set performed_at = $3::timestamptz, notes = $4::text, updated_at = now()
 where id = $1::uuid and user_id = $2::uuid";
 
+/// Changes when and notes without touching the sets.
+pub fn update_fields_statement(
+    user_id: Uuid,
+    workout_id: Uuid,
+    performed_at: DateTime<Utc>,
+    notes: Option<&str>,
+) -> Statement {
+    Statement::new(
+        UPDATE_WORKOUT,
+        vec![
+            workout_id.into(),
+            user_id.into(),
+            performed_at.to_rfc3339().into(),
+            notes.into(),
+        ],
+    )
+}
+
 const DELETE_SETS: &str =
     "delete from workout_sets where workout_id = $1::uuid and user_id = $2::uuid";
 

@@ -1,6 +1,9 @@
 //! Domain types and rules, free of I/O.
 
+pub mod catalog;
 pub mod coaching;
+pub mod parser;
 pub mod profile;
 pub mod skills;
+pub mod stats;
 pub mod workout;

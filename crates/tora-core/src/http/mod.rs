@@ -8,10 +8,12 @@
 //! through `finish`, which adds the request id, security and CORS headers.
 #![allow(async_fn_in_trait)]
 
+mod cursor;
 pub mod error;
 mod handlers;
 mod json;
 pub mod log;
+mod query;
 pub mod routes;
 mod waf;
 
@@ -73,6 +75,15 @@ pub(crate) struct RequestContext<'a, P: Platform> {
     pub config: &'a Config,
     pub platform: &'a P,
     pub db: NeonClient<'a, P::Transport, P::Clock>,
+    pub query: Option<String>,
+}
+
+impl<P: Platform> RequestContext<'_, P> {
+    /// The current time from the platform's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.platform.clock().now_millis())
+            .unwrap_or_default()
+    }
 }
 
 /// Handles one request end to end. `config` is an error when the deployment is
@@ -96,6 +107,7 @@ pub async fn handle<P: Platform, B: BodySource>(
                 config,
                 platform,
                 db,
+                query: parts.uri.query().map(str::to_owned),
             };
             let outcome = route(&context, &parts, body, jwks, &mut log).await;
             log.db_ms = context.db.elapsed_ms();

@@ -10,6 +10,18 @@ pub enum Endpoint {
     GetMe,
     UpdateMe,
     DeleteMe,
+    LogWorkout,
+    ListWorkouts,
+    GetWorkout,
+    EditWorkout,
+    DeleteWorkout,
+    PostChat,
+    ChatHistory,
+    ListSkills,
+    GetSkill,
+    StatsSummary,
+    ExerciseStats,
+    ExportMe,
 }
 
 /// Who may call an operation.
@@ -56,6 +68,10 @@ const fn op(method: Method, endpoint: Endpoint, access: Access, body: BodyRule) 
 
 /// Profile patches are a few short strings.
 const PROFILE_BODY_LIMIT: usize = 4 * 1024;
+/// A chat message of up to 4000 characters, JSON-escaped, plus its id.
+const CHAT_BODY_LIMIT: usize = 32 * 1024;
+/// A structured workout: up to 50 entries of up to 100 sets, plus notes.
+const WORKOUT_BODY_LIMIT: usize = 64 * 1024;
 
 pub static ROUTES: &[Route] = &[
     Route {
@@ -83,6 +99,122 @@ pub static ROUTES: &[Route] = &[
             op(
                 Method::DELETE,
                 Endpoint::DeleteMe,
+                Access::User,
+                BodyRule::None,
+            ),
+        ],
+        allow: "GET, PATCH, DELETE",
+    },
+    Route {
+        pattern: "/v1/me/export",
+        operations: &[op(
+            Method::GET,
+            Endpoint::ExportMe,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET",
+    },
+    Route {
+        pattern: "/v1/chat",
+        operations: &[
+            op(
+                Method::GET,
+                Endpoint::ChatHistory,
+                Access::User,
+                BodyRule::None,
+            ),
+            op(
+                Method::POST,
+                Endpoint::PostChat,
+                Access::User,
+                BodyRule::Json {
+                    limit: CHAT_BODY_LIMIT,
+                },
+            ),
+        ],
+        allow: "GET, POST",
+    },
+    Route {
+        pattern: "/v1/skills",
+        operations: &[op(
+            Method::GET,
+            Endpoint::ListSkills,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET",
+    },
+    Route {
+        pattern: "/v1/skills/{id}",
+        operations: &[op(
+            Method::GET,
+            Endpoint::GetSkill,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET",
+    },
+    Route {
+        pattern: "/v1/stats/summary",
+        operations: &[op(
+            Method::GET,
+            Endpoint::StatsSummary,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET",
+    },
+    Route {
+        pattern: "/v1/stats/exercises/{id}",
+        operations: &[op(
+            Method::GET,
+            Endpoint::ExerciseStats,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET",
+    },
+    Route {
+        pattern: "/v1/workouts",
+        operations: &[
+            op(
+                Method::GET,
+                Endpoint::ListWorkouts,
+                Access::User,
+                BodyRule::None,
+            ),
+            op(
+                Method::POST,
+                Endpoint::LogWorkout,
+                Access::User,
+                BodyRule::Json {
+                    limit: WORKOUT_BODY_LIMIT,
+                },
+            ),
+        ],
+        allow: "GET, POST",
+    },
+    Route {
+        pattern: "/v1/workouts/{id}",
+        operations: &[
+            op(
+                Method::GET,
+                Endpoint::GetWorkout,
+                Access::User,
+                BodyRule::None,
+            ),
+            op(
+                Method::PATCH,
+                Endpoint::EditWorkout,
+                Access::User,
+                BodyRule::Json {
+                    limit: WORKOUT_BODY_LIMIT,
+                },
+            ),
+            op(
+                Method::DELETE,
+                Endpoint::DeleteWorkout,
                 Access::User,
                 BodyRule::None,
             ),

@@ -1,8 +1,13 @@
 //! Handlers: extract → one `app::` call → response. No SQL, no status codes beyond
 //! the success one; failures are `ApiError`s.
 
+mod chat;
+mod export;
 mod health;
 mod me;
+mod skills;
+mod stats;
+pub(crate) mod workouts;
 
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
@@ -12,20 +17,42 @@ use super::{ApiError, Platform, RequestContext};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
 use crate::db::users::User;
+use crate::domain::catalog::Catalog;
 
 pub(super) async fn dispatch<P: Platform>(
     context: &RequestContext<'_, P>,
     endpoint: Endpoint,
     caller: Option<&AuthenticatedSubject>,
-    _params: &[&str],
+    params: &[&str],
     body: &[u8],
 ) -> Result<Response<Vec<u8>>, ApiError> {
     match endpoint {
+        Endpoint::PostChat => chat::post_chat(context, require(caller)?, body).await,
+        Endpoint::ChatHistory => chat::chat_history(context, require(caller)?).await,
+        Endpoint::ListSkills => skills::list_skills(context, require(caller)?).await,
+        Endpoint::GetSkill => skills::get_skill(context, require(caller)?, params).await,
+        Endpoint::StatsSummary => stats::summary(context, require(caller)?).await,
+        Endpoint::ExerciseStats => stats::exercise_history(context, require(caller)?, params).await,
+        Endpoint::ExportMe => export::export_me(context, require(caller)?).await,
+        Endpoint::LogWorkout => workouts::log_workout(context, require(caller)?, body).await,
+        Endpoint::ListWorkouts => workouts::list_workouts(context, require(caller)?).await,
+        Endpoint::GetWorkout => workouts::get_workout(context, require(caller)?, params).await,
+        Endpoint::EditWorkout => {
+            workouts::edit_workout(context, require(caller)?, params, body).await
+        }
+        Endpoint::DeleteWorkout => {
+            workouts::delete_workout(context, require(caller)?, params).await
+        }
         Endpoint::Health => health::get_health(context).await,
         Endpoint::GetMe => me::get_me(context, require(caller)?).await,
         Endpoint::UpdateMe => me::update_me(context, require(caller)?, body).await,
         Endpoint::DeleteMe => me::delete_me(context, require(caller)?).await,
     }
+}
+
+/// The exercise catalog and skill tree compiled into the worker.
+pub(super) fn catalog() -> Result<&'static Catalog, ApiError> {
+    Catalog::embedded().map_err(|error| ApiError::Internal(format!("catalog: {error}")))
 }
 
 /// Authenticated routes always get a caller; its absence is a routing bug.

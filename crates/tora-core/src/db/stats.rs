@@ -1,0 +1,324 @@
+//! Reads behind the statistics: volume per workout and category, workout times,
+//! personal records and one exercise's sessions. Local days and weeks are decided in
+//! Rust (`domain::stats`), so these queries return instants, never local dates.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::clients::neon::{NeonError, QueryResult, Row, Statement};
+use crate::domain::stats::{SetFacts, Volume, VolumeCategory, WorkoutVolume};
+
+fn category_from(row: &Row) -> Result<VolumeCategory, NeonError> {
+    let raw: String = row.get("category")?;
+    VolumeCategory::parse(&raw)
+        .ok_or_else(|| NeonError::decode("exercises.category holds an unknown category"))
+}
+
+fn count(row: &Row, name: &str) -> Result<Option<u32>, NeonError> {
+    Ok(row
+        .get::<Option<i64>>(name)?
+        .and_then(|value| u32::try_from(value).ok()))
+}
+
+/// Reps and seconds of each workout since `$2`, per category and per side-ness, so
+/// the each-side rule is applied in Rust (`Volume::of`).
+const SELECT_WORKOUT_VOLUMES: &str = "\
+select w.id as workout_id, w.performed_at, e.category, s.each_side,
+       coalesce(sum(s.reps), 0)::int8 as reps,
+       coalesce(sum(s.seconds), 0)::float8 as seconds
+from workouts w
+join workout_sets s on s.workout_id = w.id
+join exercises e on e.id = s.exercise_id
+where w.user_id = $1::uuid and w.performed_at >= $2::timestamptz
+group by w.id, w.performed_at, e.category, s.each_side
+order by w.performed_at, w.id";
+
+pub fn select_workout_volumes_statement(user_id: Uuid, since: DateTime<Utc>) -> Statement {
+    Statement::new(
+        SELECT_WORKOUT_VOLUMES,
+        vec![user_id.into(), since.to_rfc3339().into()],
+    )
+}
+
+pub fn workout_volumes_from(result: &QueryResult) -> Result<Vec<WorkoutVolume>, NeonError> {
+    result
+        .rows
+        .iter()
+        .map(|row| {
+            let reps: i64 = row.get("reps")?;
+            Ok(WorkoutVolume {
+                workout_id: row.get("workout_id")?,
+                performed_at: row.get("performed_at")?,
+                category: category_from(row)?,
+                volume: Volume::of(
+                    u64::try_from(reps).unwrap_or(0),
+                    row.get("seconds")?,
+                    row.get("each_side")?,
+                ),
+            })
+        })
+        .collect()
+}
+
+/// When every workout happened: the streaks need them all.
+const SELECT_WORKOUT_TIMES: &str = "\
+select performed_at from workouts where user_id = $1::uuid order by performed_at";
+
+pub fn select_workout_times_statement(user_id: Uuid) -> Statement {
+    Statement::new(SELECT_WORKOUT_TIMES, vec![user_id.into()])
+}
+
+pub fn workout_times_from(result: &QueryResult) -> Result<Vec<DateTime<Utc>>, NeonError> {
+    result
+        .rows
+        .iter()
+        .map(|row| row.get("performed_at"))
+        .collect()
+}
+
+/// Per exercise the person logged: how often, and the first time each record was set.
+/// Records count unassisted sets only (not marked assisted, no counterweight), as
+/// `SetFacts::unassisted` does: best reps in one set, longest hold, heaviest added
+/// load (with the reps or seconds done with it).
+const SELECT_PERSONAL_RECORDS: &str = "\
+with sets as (
+    select s.exercise_id, s.reps, s.seconds, s.added_kg, s.load_unit,
+           not s.assisted and coalesce(s.added_kg, 0) >= 0 as unassisted,
+           w.id as workout_id, w.performed_at
+    from workout_sets s join workouts w on w.id = s.workout_id
+    where s.user_id = $1::uuid
+),
+totals as (
+    select exercise_id, count(distinct workout_id)::int8 as sessions,
+           max(performed_at) as last_performed_at
+    from sets group by exercise_id
+),
+best_reps as (
+    select distinct on (exercise_id) exercise_id, reps, performed_at, workout_id
+    from sets where unassisted and reps is not null
+    order by exercise_id, reps desc, performed_at, workout_id
+),
+best_hold as (
+    select distinct on (exercise_id) exercise_id, seconds, performed_at, workout_id
+    from sets where unassisted and seconds is not null
+    order by exercise_id, seconds desc, performed_at, workout_id
+),
+best_load as (
+    select distinct on (exercise_id) exercise_id, added_kg, reps, seconds, load_unit,
+           performed_at, workout_id
+    from sets where unassisted and added_kg > 0
+    order by exercise_id, added_kg desc, reps desc nulls last, seconds desc nulls last,
+             performed_at, workout_id
+)
+select t.exercise_id, e.name, e.category, e.owner_user_id is not null as custom,
+       t.sessions, t.last_performed_at,
+       r.reps as max_reps, r.performed_at as max_reps_at, r.workout_id as max_reps_workout_id,
+       h.seconds::float8 as max_seconds, h.performed_at as max_seconds_at,
+       h.workout_id as max_seconds_workout_id,
+       l.added_kg::float8 as max_added_kg, l.reps as max_added_kg_reps,
+       l.seconds::float8 as max_added_kg_seconds, l.load_unit as max_added_kg_unit,
+       l.performed_at as max_added_kg_at, l.workout_id as max_added_kg_workout_id
+from totals t
+join exercises e on e.id = t.exercise_id
+left join best_reps r on r.exercise_id = t.exercise_id
+left join best_hold h on h.exercise_id = t.exercise_id
+left join best_load l on l.exercise_id = t.exercise_id
+order by lower(e.name), t.exercise_id";
+
+pub fn select_personal_records_statement(user_id: Uuid) -> Statement {
+    Statement::new(SELECT_PERSONAL_RECORDS, vec![user_id.into()])
+}
+
+/// A record value and the first session that reached it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Achieved<T> {
+    pub value: T,
+    pub achieved_at: DateTime<Utc>,
+    pub workout_id: Uuid,
+}
+
+/// The heaviest added load and what was done with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadRecord {
+    pub added_kg: f64,
+    pub reps: Option<u32>,
+    pub seconds: Option<f64>,
+    /// The unit the load was written in.
+    pub load_unit: Option<String>,
+}
+
+/// One exercise's records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonalRecord {
+    pub exercise_id: String,
+    pub name: String,
+    pub category: VolumeCategory,
+    pub custom: bool,
+    pub sessions: u32,
+    pub last_performed_at: DateTime<Utc>,
+    pub max_reps: Option<Achieved<u32>>,
+    pub max_seconds: Option<Achieved<f64>>,
+    pub max_added_kg: Option<Achieved<LoadRecord>>,
+}
+
+fn achieved<T>(
+    row: &Row,
+    prefix: &str,
+    value: Option<T>,
+) -> Result<Option<Achieved<T>>, NeonError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    Ok(Some(Achieved {
+        value,
+        achieved_at: row.get(&format!("{prefix}_at"))?,
+        workout_id: row.get(&format!("{prefix}_workout_id"))?,
+    }))
+}
+
+pub fn personal_records_from(result: &QueryResult) -> Result<Vec<PersonalRecord>, NeonError> {
+    result
+        .rows
+        .iter()
+        .map(|row| {
+            let load = row
+                .get::<Option<f64>>("max_added_kg")?
+                .map(|added_kg| -> Result<LoadRecord, NeonError> {
+                    Ok(LoadRecord {
+                        added_kg,
+                        reps: count(row, "max_added_kg_reps")?,
+                        seconds: row.get("max_added_kg_seconds")?,
+                        load_unit: row.get("max_added_kg_unit")?,
+                    })
+                })
+                .transpose()?;
+            Ok(PersonalRecord {
+                exercise_id: row.get("exercise_id")?,
+                name: row.get("name")?,
+                category: category_from(row)?,
+                custom: row.get("custom")?,
+                sessions: count(row, "sessions")?.unwrap_or(0),
+                last_performed_at: row.get("last_performed_at")?,
+                max_reps: achieved(row, "max_reps", count(row, "max_reps")?)?,
+                max_seconds: achieved(row, "max_seconds", row.get("max_seconds")?)?,
+                max_added_kg: achieved(row, "max_added_kg", load)?,
+            })
+        })
+        .collect()
+}
+
+/// A catalog exercise, or one of the person's own; another person's is not found.
+const SELECT_EXERCISE: &str = "\
+select e.id, e.name, e.category, e.owner_user_id is not null as custom
+from exercises e
+where e.id = $1::text and (e.owner_user_id is null or e.owner_user_id = $2::uuid)";
+
+pub fn select_exercise_statement(user_id: Uuid, exercise_id: &str) -> Statement {
+    Statement::new(SELECT_EXERCISE, vec![exercise_id.into(), user_id.into()])
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseInfo {
+    pub id: String,
+    pub name: String,
+    pub category: VolumeCategory,
+    pub custom: bool,
+}
+
+pub fn exercise_from(result: &QueryResult) -> Result<Option<ExerciseInfo>, NeonError> {
+    result
+        .rows
+        .first()
+        .map(|row| {
+            Ok(ExerciseInfo {
+                id: row.get("id")?,
+                name: row.get("name")?,
+                category: category_from(row)?,
+                custom: row.get("custom")?,
+            })
+        })
+        .transpose()
+}
+
+/// Each workout with this exercise in `[$3, $4)`, oldest first, with its sets of it.
+const SELECT_EXERCISE_SESSIONS: &str = "\
+select w.id as workout_id, w.performed_at,
+       jsonb_agg(jsonb_build_object(
+                 'reps', s.reps, 'reps_max', s.reps_max, 'seconds', s.seconds,
+                 'added_kg', s.added_kg, 'load_unit', s.load_unit, 'assisted', s.assisted,
+                 'each_side', s.each_side, 'rpe', s.rpe)
+             order by s.position) as sets
+from workout_sets s join workouts w on w.id = s.workout_id
+where s.user_id = $1::uuid and s.exercise_id = $2::text
+  and ($3::timestamptz is null or w.performed_at >= $3::timestamptz)
+  and ($4::timestamptz is null or w.performed_at < $4::timestamptz)
+group by w.id, w.performed_at
+order by w.performed_at, w.id";
+
+pub fn select_exercise_sessions_statement(
+    user_id: Uuid,
+    exercise_id: &str,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Statement {
+    Statement::new(
+        SELECT_EXERCISE_SESSIONS,
+        vec![
+            user_id.into(),
+            exercise_id.into(),
+            from.map(|at| at.to_rfc3339()).into(),
+            to.map(|at| at.to_rfc3339()).into(),
+        ],
+    )
+}
+
+/// A set of the exercise as stored.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SessionSet {
+    pub reps: Option<u32>,
+    pub reps_max: Option<u32>,
+    pub seconds: Option<f64>,
+    pub added_kg: Option<f64>,
+    pub load_unit: Option<String>,
+    pub assisted: bool,
+    pub each_side: bool,
+    pub rpe: Option<f64>,
+}
+
+impl SessionSet {
+    pub fn facts(&self) -> SetFacts {
+        SetFacts {
+            reps: self.reps,
+            seconds: self.seconds,
+            added_kg: self.added_kg,
+            assisted: self.assisted,
+            each_side: self.each_side,
+        }
+    }
+}
+
+/// One workout's sets of one exercise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseSession {
+    pub workout_id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub sets: Vec<SessionSet>,
+}
+
+pub fn exercise_sessions_from(result: &QueryResult) -> Result<Vec<ExerciseSession>, NeonError> {
+    result
+        .rows
+        .iter()
+        .map(|row| {
+            let sets: Value = row.get("sets")?;
+            Ok(ExerciseSession {
+                workout_id: row.get("workout_id")?,
+                performed_at: row.get("performed_at")?,
+                sets: serde_json::from_value(sets)
+                    .map_err(|error| NeonError::decode(format!("exercise sets: {error}")))?,
+            })
+        })
+        .collect()
+}

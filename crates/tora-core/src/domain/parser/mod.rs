@@ -1,0 +1,307 @@
+//! The deterministic workout parser: reads the common ways people write training
+//! ("3x8 pull-ups", "pull-ups: 8, 7, 6", "4 x 20s L-sit", "+10kg", "with band",
+//! "each side", "@ RPE 8", several exercises in one message) into catalog exercises
+//! and sets. Pure and total: no I/O, no panics, the same answer for the same text.
+//!
+//! Three outcomes:
+//! - `Workout`: every number and exercise name of the logged part was read;
+//! - `NotWorkout`: greetings, thanks, questions ("should I do 5x5?") and plans
+//!   ("tomorrow I'll do 3x8 pull-ups"), or text without numbers or exercise names;
+//! - `Unsure`: training-like text it cannot read with confidence. Then the whole
+//!   message is unsure — a set is never invented nor dropped — and a later model step
+//!   reads it. That includes exercises outside the catalog ("3x10 farmer walks"):
+//!   the parser never creates custom exercises (`POST /v1/workouts` does), an exercise
+//!   named without numbers ("did pull-ups today"), a typo equally close to two
+//!   exercises, and negated training ("didn't do dips").
+//!
+//! The JSON form ([`ParseOutcome`]'s `Serialize`) is a public contract:
+//! `{"kind":"workout","entries":[{"exercise":"pull_up","sets":[{"reps":8}]}]}`,
+//! `{"kind":"not_workout"}`, `{"kind":"unsure"}`. A set's fields come in the order
+//! reps, reps_max, seconds, added_kg, assisted, each_side, rpe; absent and false
+//! fields are left out; integral numbers are written without a fraction (`20`, not
+//! `20.0`). The unit a load was written in is kept (`load_unit`) but not serialized.
+//!
+//! Reading rules worth knowing:
+//! - "NxM" is N sets of M; a range "8-10" is reps 8, reps_max 10; "8-7-6" and "8/7/6"
+//!   are lists of sets; a bare number for a hold (a skill whose goal is in seconds,
+//!   like the plank or the L-sit) is seconds.
+//! - A modifier (load, band, side, effort) written once for an exercise applies to
+//!   all its sets; written for several of its sets, each keeps its own.
+//! - "each" alone means each side only for one-sided skills (pistols, archer work);
+//!   "3 sets of 8 reps each" is per set.
+//! - lb are converted to kg (0.45359237, one decimal); RIR becomes RPE 10 - RIR;
+//!   rest periods ("90s rest") are not sets.
+//! - The same exercise written in consecutive clauses is one entry; named again after
+//!   another exercise, it is a new entry, in the order written.
+
+mod clauses;
+mod grouping;
+mod items;
+mod lexer;
+mod names;
+mod reader;
+mod sets;
+mod vocabulary;
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::domain::catalog::Catalog;
+use crate::domain::profile::Units;
+use crate::domain::workout::SetFields;
+
+/// Longer messages are not gym notes; reading them is left to the model.
+const MAX_MESSAGE_CHARS: usize = 4_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ParseOutcome {
+    Workout(ParsedWorkout),
+    NotWorkout,
+    Unsure {
+        /// Why, for logs and tests; not part of the JSON contract.
+        #[serde(skip)]
+        reason: UnsureReason,
+    },
+}
+
+/// Why a message could not be read with confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsureReason {
+    /// A word that is neither an exercise nor known vocabulary, next to numbers.
+    UnknownWord,
+    /// A typo as close to one exercise as to another.
+    AmbiguousExercise,
+    /// An exercise named without sets ("did pull-ups today").
+    ExerciseWithoutSets,
+    /// Sets that belong to no exercise ("did 3x8 today").
+    SetsWithoutExercise,
+    /// Numbers without a clear structure.
+    UnclearNumbers,
+    /// Training mentioned in a negation ("didn't", "skipped", "without").
+    Negation,
+    /// Training mixed with a plan, not clearly done.
+    PlanOrLog,
+    /// Longer than any training note.
+    TooLong,
+}
+
+impl UnsureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnsureReason::UnknownWord => "unknown_word",
+            UnsureReason::AmbiguousExercise => "ambiguous_exercise",
+            UnsureReason::ExerciseWithoutSets => "exercise_without_sets",
+            UnsureReason::SetsWithoutExercise => "sets_without_exercise",
+            UnsureReason::UnclearNumbers => "unclear_numbers",
+            UnsureReason::Negation => "negation",
+            UnsureReason::PlanOrLog => "plan_or_log",
+            UnsureReason::TooLong => "too_long",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParsedWorkout {
+    pub entries: Vec<ParsedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParsedEntry {
+    /// A catalog exercise id.
+    pub exercise: String,
+    pub sets: Vec<ParsedSet>,
+}
+
+/// One set as read: reps (or a range) or seconds, and what was written about it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ParsedSet {
+    pub reps: Option<u32>,
+    pub reps_max: Option<u32>,
+    pub seconds: Option<f64>,
+    /// Load added, in kilograms (one decimal).
+    pub added_kg: Option<f64>,
+    /// The unit the load was written in.
+    pub load_unit: Option<Units>,
+    pub assisted: bool,
+    pub each_side: bool,
+    pub rpe: Option<f64>,
+}
+
+impl ParsedSet {
+    /// The fields `LoggedSet::new` validates before a parsed set is stored.
+    pub fn fields(&self) -> SetFields {
+        SetFields {
+            reps: self.reps,
+            reps_max: self.reps_max,
+            seconds: self.seconds,
+            added_kg: self.added_kg,
+            load_unit: self.load_unit,
+            assisted: self.assisted,
+            each_side: self.each_side,
+            rpe: self.rpe,
+        }
+    }
+}
+
+impl Serialize for ParsedSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(reps) = self.reps {
+            map.serialize_entry("reps", &reps)?;
+        }
+        if let Some(reps_max) = self.reps_max {
+            map.serialize_entry("reps_max", &reps_max)?;
+        }
+        if let Some(seconds) = self.seconds {
+            map.serialize_entry("seconds", &JsonNumber(seconds))?;
+        }
+        if let Some(added_kg) = self.added_kg {
+            map.serialize_entry("added_kg", &JsonNumber(added_kg))?;
+        }
+        if self.assisted {
+            map.serialize_entry("assisted", &true)?;
+        }
+        if self.each_side {
+            map.serialize_entry("each_side", &true)?;
+        }
+        if let Some(rpe) = self.rpe {
+            map.serialize_entry("rpe", &JsonNumber(rpe))?;
+        }
+        map.end()
+    }
+}
+
+/// A number written as an integer when it is one (`20`, not `20.0`).
+struct JsonNumber(f64);
+
+impl Serialize for JsonNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = self.0;
+        // Exactly representable integers only; 2^53 bounds them.
+        if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+            return serializer.serialize_i64(value as i64);
+        }
+        serializer.serialize_f64(value)
+    }
+}
+
+/// Reads one chat message. See the module documentation for what it understands.
+pub fn parse(message: &str, catalog: &Catalog) -> ParseOutcome {
+    match read(message, catalog) {
+        Ok(entries) if entries.is_empty() => ParseOutcome::NotWorkout,
+        Ok(entries) => ParseOutcome::Workout(ParsedWorkout { entries }),
+        Err(reason) => ParseOutcome::Unsure { reason },
+    }
+}
+
+fn read(message: &str, catalog: &Catalog) -> Result<Vec<ParsedEntry>, UnsureReason> {
+    if message.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(UnsureReason::TooLong);
+    }
+    let tokens = lexer::lex(message);
+    let lexemes = names::read_names(&tokens, catalog);
+    let runs = clauses::log_runs(clauses::sentences(lexemes))?;
+    let mut groups = Vec::new();
+    for run in runs {
+        groups.extend(grouping::groups(run)?);
+    }
+    // "3 rounds of 10 push-ups and 20 squats": which exercises do the rounds cover?
+    if groups.len() > 1 && groups.iter().any(|group| group.rounds) {
+        return Err(UnsureReason::UnclearNumbers);
+    }
+    let mut entries: Vec<ParsedEntry> = Vec::with_capacity(groups.len());
+    for group in groups {
+        let next = entry(group, catalog)?;
+        // "Set 1: 10 push-ups, set 2: 8 push-ups" is one exercise.
+        match entries.last_mut() {
+            Some(last) if last.exercise == next.exercise => last.sets.extend(next.sets),
+            _ => entries.push(next),
+        }
+    }
+    Ok(entries)
+}
+
+fn entry(group: grouping::Group<'_>, catalog: &Catalog) -> Result<ParsedEntry, UnsureReason> {
+    let skill = catalog.skill(group.exercise);
+    let traits = sets::ExerciseTraits {
+        hold: skill.is_some_and(|skill| skill.is_hold()),
+        one_sided: skill.is_some_and(|skill| skill.goal().each_side),
+    };
+    // "pistols 5/5" is more likely left/right than two sets.
+    if group.slash_list && traits.one_sided {
+        return Err(UnsureReason::UnclearNumbers);
+    }
+    Ok(ParsedEntry {
+        exercise: group.exercise.to_owned(),
+        sets: sets::resolve_sets(group.items, traits)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn json_of(message: &str) -> serde_json::Value {
+        let catalog = Catalog::embedded().unwrap();
+        serde_json::to_value(parse(message, catalog)).unwrap()
+    }
+
+    #[test]
+    fn the_json_contract_has_three_kinds() {
+        assert_eq!(
+            json_of("3x8 pull-ups, 2 x 20s l-sit"),
+            json!({"kind": "workout", "entries": [
+                {"exercise": "pull_up", "sets": [{"reps": 8}, {"reps": 8}, {"reps": 8}]},
+                {"exercise": "l_sit", "sets": [{"seconds": 20}, {"seconds": 20}]},
+            ]})
+        );
+        assert_eq!(json_of("hi coach!"), json!({"kind": "not_workout"}));
+        assert_eq!(json_of("3x10 farmer walks"), json!({"kind": "unsure"}));
+    }
+
+    #[test]
+    fn set_fields_keep_their_order_and_integral_numbers_have_no_fraction() {
+        let set = ParsedSet {
+            reps: Some(8),
+            reps_max: Some(10),
+            seconds: Some(20.0),
+            added_kg: Some(9.1),
+            load_unit: Some(Units::Lb),
+            assisted: true,
+            each_side: true,
+            rpe: Some(8.5),
+        };
+        assert_eq!(
+            serde_json::to_string(&set).unwrap(),
+            r#"{"reps":8,"reps_max":10,"seconds":20,"added_kg":9.1,"assisted":true,"each_side":true,"rpe":8.5}"#
+        );
+        assert_eq!(serde_json::to_string(&ParsedSet::default()).unwrap(), "{}");
+    }
+
+    #[test]
+    fn parsed_sets_convert_to_storable_sets() {
+        let catalog = Catalog::embedded().unwrap();
+        let ParseOutcome::Workout(workout) = parse("pull-ups 3x5 +20 lb @ rpe 8", catalog) else {
+            panic!("not read");
+        };
+        let set =
+            crate::domain::workout::LoggedSet::new(workout.entries[0].sets[0].fields()).unwrap();
+        assert_eq!(set.added_kg(), Some(9.1));
+        assert_eq!(set.load_unit(), Some(Units::Lb));
+        assert_eq!(set.rpe(), Some(8.0));
+    }
+
+    #[test]
+    fn overlong_messages_are_unsure() {
+        let catalog = Catalog::embedded().unwrap();
+        let message = "3x8 pull-ups, ".repeat(400);
+        assert_eq!(
+            parse(&message, catalog),
+            ParseOutcome::Unsure {
+                reason: UnsureReason::TooLong
+            }
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! Finds exercise names in the token stream (the longest catalog name wins, then a
+//! typo of one) and gives every other word its keyword.
+
+use crate::domain::catalog::{Catalog, Resolution, name_key};
+
+use super::lexer::{Lexed, Mark, Number, Token};
+use super::vocabulary::{self, Keyword};
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Lexeme<'c> {
+    /// A catalog exercise, named exactly or through a typo of one name.
+    Exercise(&'c str),
+    /// A typo equally close to two exercises.
+    AmbiguousExercise,
+    Number(Number),
+    Clock(u32),
+    /// Any other word; `keyword` is `None` for words the parser does not know.
+    Word {
+        text: String,
+        keyword: Option<Keyword>,
+    },
+    Mark(Mark),
+}
+
+impl Lexeme<'_> {
+    pub fn keyword(&self) -> Option<Keyword> {
+        match self {
+            Lexeme::Word { keyword, .. } => *keyword,
+            _ => None,
+        }
+    }
+
+    pub fn word(&self) -> Option<&str> {
+        match self {
+            Lexeme::Word { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_number(&self) -> bool {
+        matches!(self, Lexeme::Number(_) | Lexeme::Clock(_))
+    }
+
+    /// Numbers and exercise names are what make text a training note.
+    pub fn is_training_content(&self) -> bool {
+        matches!(
+            self,
+            Lexeme::Exercise(_) | Lexeme::AmbiguousExercise | Lexeme::Number(_) | Lexeme::Clock(_)
+        )
+    }
+}
+
+/// A lexeme and whether whitespace comes before it ("+10" differs from "+ 10").
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Spanned<'c> {
+    pub lexeme: Lexeme<'c>,
+    pub spaced: bool,
+}
+
+/// How many typo comparisons one message may cost. Each compares a run of words
+/// with the names of similar length; past the budget (only long texts full of unknown
+/// words reach it) unknown words stay unknown, which can make a message unsure but
+/// never a wrong workout. It bounds the CPU a message can take on the Worker.
+const TYPO_LOOKUPS_PER_MESSAGE: usize = 200;
+
+pub(super) fn read_names<'c>(tokens: &[Lexed], catalog: &'c Catalog) -> Vec<Spanned<'c>> {
+    let words: Vec<Option<Word>> = tokens
+        .iter()
+        .map(|lexed| match &lexed.token {
+            Token::Word(text) => Some(Word::classify(text, catalog)),
+            _ => None,
+        })
+        .collect();
+    let mut finder = NameFinder {
+        catalog,
+        typo_lookups_left: TYPO_LOOKUPS_PER_MESSAGE,
+    };
+    let mut lexemes = Vec::with_capacity(tokens.len());
+    let mut index = 0;
+    while let Some(first) = tokens.get(index) {
+        let (lexeme, used) = match (&first.token, words.get(index)) {
+            (Token::Word(text), Some(Some(word))) => {
+                let run = word_run(words.get(index..).unwrap_or_default(), catalog);
+                finder.name_at(&run).unwrap_or_else(|| {
+                    let lexeme = Lexeme::Word {
+                        text: text.clone(),
+                        keyword: word.keyword,
+                    };
+                    (lexeme, 1)
+                })
+            }
+            (Token::Number(number), _) => (Lexeme::Number(*number), 1),
+            (Token::Clock(seconds), _) => (Lexeme::Clock(*seconds), 1),
+            (Token::Mark(mark), _) => (Lexeme::Mark(*mark), 1),
+            // Every word token has its classification; reading it plainly is a safe default.
+            (Token::Word(text), _) => (plain_word(text), 1),
+        };
+        lexemes.push(Spanned {
+            lexeme,
+            spaced: first.spaced,
+        });
+        index += used.max(1);
+    }
+    drop_session_labels(lexemes)
+}
+
+fn plain_word(text: &str) -> Lexeme<'static> {
+    Lexeme::Word {
+        text: text.to_owned(),
+        keyword: vocabulary::keyword(text),
+    }
+}
+
+/// A word as the name finder sees it, classified once per message.
+struct Word {
+    /// Its part of a name key ([`name_key`]).
+    key: String,
+    keyword: Option<Keyword>,
+    /// Neither known vocabulary nor a word of any exercise name.
+    unknown: bool,
+    /// Unknown, or a word of some exercise name: it may be part of a misspelt name.
+    may_be_in_name: bool,
+}
+
+impl Word {
+    fn classify(text: &str, catalog: &Catalog) -> Self {
+        let key = name_key(text);
+        let keyword = vocabulary::keyword(text);
+        let in_names = catalog.is_name_word(&key);
+        Self {
+            unknown: keyword.is_none() && !in_names,
+            may_be_in_name: keyword.is_none() || in_names,
+            key,
+            keyword,
+        }
+    }
+}
+
+/// The words that follow one another from the start of `words`, as far as a name
+/// can reach.
+fn word_run<'w>(words: &'w [Option<Word>], catalog: &Catalog) -> Vec<&'w Word> {
+    words
+        .iter()
+        .take(catalog.longest_name_words().max(1))
+        .map_while(Option::as_ref)
+        .collect()
+}
+
+/// Finds exercise names, within a budget of typo comparisons.
+struct NameFinder<'c> {
+    catalog: &'c Catalog,
+    typo_lookups_left: usize,
+}
+
+impl<'c> NameFinder<'c> {
+    /// The exercise named by the words starting here, and how many words it takes: the
+    /// longest exact name, unless a typo of a longer name explains an unknown word that
+    /// follows it ("nordic curs" is "nordic curls", not "nordics" and a stray word).
+    fn name_at(&mut self, words: &[&Word]) -> Option<(Lexeme<'c>, usize)> {
+        let Some((exact, exact_length)) = self.exact_name(words) else {
+            return self.typo_of_name(words);
+        };
+        let unknown_follows = words.get(exact_length).is_some_and(|word| word.unknown);
+        if unknown_follows
+            && let Some((typo, typo_length)) = self.typo_of_name(words)
+            && typo_length > exact_length
+        {
+            return Some((typo, typo_length));
+        }
+        Some((exact, exact_length))
+    }
+
+    /// The longest run of words that is exactly some exercise's name.
+    fn exact_name(&self, words: &[&Word]) -> Option<(Lexeme<'c>, usize)> {
+        (1..=words.len()).rev().find_map(|length| {
+            let key: String = words
+                .get(..length)?
+                .iter()
+                .map(|word| word.key.as_str())
+                .collect();
+            let exercise = self.catalog.exercise_for_key(&key)?;
+            Some((Lexeme::Exercise(exercise.id()), length))
+        })
+    }
+
+    /// A run of words that is a typo of one exercise's name: it must contain a word the
+    /// parser does not know (known words are never "corrected"), and no unknown word may
+    /// simply be dropped ("l pullups" is not a typo of "pullups").
+    fn typo_of_name(&mut self, words: &[&Word]) -> Option<(Lexeme<'c>, usize)> {
+        let candidates = words.iter().take_while(|word| word.may_be_in_name).count();
+        let mut best: Option<(usize, usize, Resolution<'c>)> = None;
+        for length in 1..=candidates {
+            let span = words.get(..length)?;
+            if !span.iter().any(|word| word.unknown) {
+                continue;
+            }
+            let Some(lookups_left) = self.typo_lookups_left.checked_sub(1) else {
+                break;
+            };
+            self.typo_lookups_left = lookups_left;
+            let key: String = span.iter().map(|word| word.key.as_str()).collect();
+            let Some((distance, resolution)) = self.catalog.closest_to_key(&key) else {
+                continue;
+            };
+            let drops_a_word = span
+                .iter()
+                .any(|word| word.unknown && word.key.chars().count() <= distance);
+            // Ties go to the longer span: it explains more of the text.
+            if !drops_a_word && best.is_none_or(|(best_distance, _, _)| distance <= best_distance) {
+                best = Some((distance, length, resolution));
+            }
+        }
+        let (_, length, resolution) = best?;
+        let lexeme = match resolution {
+            Resolution::Exact(id) | Resolution::Fuzzy(id) => Lexeme::Exercise(id),
+            Resolution::Ambiguous => Lexeme::AmbiguousExercise,
+            Resolution::Unknown => return None,
+        };
+        Some((lexeme, length))
+    }
+}
+
+/// Drops labels whose words would otherwise read as sets or sides: "leg day",
+/// "day 3", "week 2", "to failure".
+fn drop_session_labels(lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    let mut kept = Vec::with_capacity(lexemes.len());
+    let mut index = 0;
+    while let Some(current) = lexemes.get(index) {
+        let next = lexemes.get(index + 1).map(|next| &next.lexeme);
+        let word = current.lexeme.word();
+        let next_word = next.and_then(Lexeme::word);
+        let is_label = match (word, next) {
+            (Some(word), Some(_)) if vocabulary::is_session_name(word) => next_word == Some("day"),
+            (Some(word), Some(Lexeme::Number(_))) => vocabulary::is_session_counter(word),
+            (Some("to"), Some(_)) => next_word == Some("failure"),
+            _ => false,
+        };
+        if is_label {
+            index += 2;
+        } else {
+            kept.push(current.clone());
+            index += 1;
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::parser::lexer::lex;
+
+    fn read(text: &str) -> Vec<Lexeme<'static>> {
+        let catalog = Catalog::embedded().unwrap();
+        read_names(&lex(text), catalog)
+            .into_iter()
+            .map(|spanned| spanned.lexeme)
+            .collect()
+    }
+
+    #[test]
+    fn the_longest_name_wins() {
+        assert_eq!(
+            read("assisted pistol squats"),
+            [Lexeme::Exercise("assisted_pistol_squat")]
+        );
+        assert_eq!(read("oapu pull"), [Lexeme::Exercise("one_arm_pull_up")]);
+        assert_eq!(
+            read("one-arm push ups"),
+            [Lexeme::Exercise("one_arm_push_up")]
+        );
+        assert_eq!(
+            read("Chest-to-bar"),
+            [Lexeme::Exercise("chest_to_bar_pull_up")]
+        );
+    }
+
+    #[test]
+    fn typos_are_read_only_when_unambiguous() {
+        assert_eq!(read("pul ups"), [Lexeme::Exercise("pull_up")]);
+        assert_eq!(read("wall pushupz"), [Lexeme::Exercise("wall_push_up")]);
+        assert_eq!(read("tuck gl"), [Lexeme::AmbiguousExercise]);
+        assert!(matches!(
+            read("l pullups")[..],
+            [
+                Lexeme::Word { keyword: None, .. },
+                Lexeme::Exercise("pull_up")
+            ]
+        ));
+        // Known words are never corrected: "like" is not "pike".
+        assert!(matches!(
+            read("like")[..],
+            [Lexeme::Word {
+                keyword: Some(Keyword::Filler),
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn session_labels_are_dropped() {
+        assert_eq!(
+            read("leg day 3 squats"),
+            [Lexeme::Number(Number::whole(3)), Lexeme::Exercise("squat")]
+        );
+        assert_eq!(read("day 3"), []);
+    }
+}

@@ -1,0 +1,637 @@
+//! Reads what one clause says about sets: "3x8", "3 sets of 8-10", "8, 7, 6",
+//! "4 x 20s", "1:30", "+10kg", "with band", "each side", "@ RPE 8", "2 RIR".
+
+use crate::domain::profile::Units;
+use crate::domain::workout::{LoggedSet, lb_to_kg, round_to_tenth};
+
+use super::UnsureReason;
+use super::items::{
+    Amount, EachSide, Item, ItemKind, Load, Modifiers, PieceSets, reps_amount, seconds_amount,
+    set_count, unclear,
+};
+use super::lexer::{Mark, Number};
+use super::names::{Lexeme, Spanned};
+use super::vocabulary::Keyword;
+
+/// What a piece of text holds for the reader: numbers, units and signs, and a `Gap`
+/// where the exercise name was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Spec {
+    Number(Number),
+    Clock(u32),
+    Key(Keyword),
+    Mark(Mark),
+    Gap,
+    Unreadable(UnsureReason),
+}
+
+/// The reader's view of a clause: fillers dropped, the exercise replaced by `Gap`,
+/// unknown words and signs kept as `Unreadable`.
+pub(super) fn specs(lexemes: &[Spanned]) -> Vec<Spec> {
+    let mut specs = Vec::with_capacity(lexemes.len());
+    for (index, spanned) in lexemes.iter().enumerate() {
+        let before = index
+            .checked_sub(1)
+            .and_then(|previous| lexemes.get(previous))
+            .map(|spanned| &spanned.lexeme);
+        let after = lexemes.get(index + 1).map(|spanned| &spanned.lexeme);
+        if let Some(spec) = spec(before, &spanned.lexeme, after) {
+            specs.push(spec);
+        }
+    }
+    specs
+}
+
+fn spec(before: Option<&Lexeme>, lexeme: &Lexeme, after: Option<&Lexeme>) -> Option<Spec> {
+    let spec = match lexeme {
+        Lexeme::Exercise(_) => Spec::Gap,
+        Lexeme::AmbiguousExercise => Spec::Unreadable(UnsureReason::AmbiguousExercise),
+        Lexeme::Number(number) => Spec::Number(*number),
+        Lexeme::Clock(seconds) => Spec::Clock(*seconds),
+        Lexeme::Mark(Mark::Symbol(_)) => Spec::Unreadable(UnsureReason::UnclearNumbers),
+        Lexeme::Mark(mark) => Spec::Mark(*mark),
+        Lexeme::Word { keyword: None, .. } => Spec::Unreadable(UnsureReason::UnknownWord),
+        // "at 7am" is a time of day, not an effort.
+        Lexeme::Word { text, .. }
+            if matches!(text.as_str(), "am" | "pm") && before.is_some_and(Lexeme::is_number) =>
+        {
+            Spec::Unreadable(UnsureReason::UnclearNumbers)
+        }
+        Lexeme::Word {
+            text,
+            keyword: Some(keyword),
+        } => return word_spec(text, *keyword, before, after),
+    };
+    Some(spec)
+}
+
+fn word_spec(
+    text: &str,
+    keyword: Keyword,
+    before: Option<&Lexeme>,
+    after: Option<&Lexeme>,
+) -> Option<Spec> {
+    let spec = match keyword {
+        Keyword::Filler | Keyword::Separator | Keyword::Breaker => return None,
+        Keyword::Number(value) => Spec::Number(Number::whole(value)),
+        // "a set of 8", "a minute": one; elsewhere ("a band") nothing.
+        Keyword::Article => match after.and_then(Lexeme::keyword) {
+            Some(Keyword::Sets | Keyword::Rounds | Keyword::Seconds(_) | Keyword::Reps) => {
+                Spec::Number(Number::whole(1))
+            }
+            // "5 a side" is per side; a bare "side" names a variant ("side plank").
+            Some(Keyword::Side) => Spec::Key(Keyword::Per),
+            _ => return None,
+        },
+        // "3 by 8"; "followed by" is not a times sign.
+        Keyword::Times if text == "by" => {
+            let between_numbers =
+                before.is_some_and(Lexeme::is_number) && after.is_some_and(Lexeme::is_number);
+            if !between_numbers {
+                return None;
+            }
+            Spec::Mark(Mark::Times)
+        }
+        Keyword::Times => Spec::Mark(Mark::Times),
+        Keyword::At => Spec::Mark(Mark::At),
+        Keyword::Plus => Spec::Mark(Mark::Plus),
+        other => Spec::Key(other),
+    };
+    Some(spec)
+}
+
+pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
+    let mut reader = Reader {
+        specs,
+        at: 0,
+        pending: Modifiers::default(),
+        past_name: false,
+        piece: PieceSets::default(),
+    };
+    while let Some(spec) = reader.peek(0) {
+        reader.step(spec)?;
+    }
+    if !reader.pending.is_empty() {
+        reader.piece.items.push(Item {
+            kind: ItemKind::ModifiersOnly,
+            modifiers: reader.pending,
+            modifiers_first: false,
+        });
+    }
+    // "15 squats 30": which is it?
+    if reader.piece.amounts_before_name && reader.piece.amounts_after_name {
+        return Err(UnsureReason::UnclearNumbers);
+    }
+    Ok(reader.piece)
+}
+
+struct Reader<'s> {
+    specs: &'s [Spec],
+    at: usize,
+    /// Modifiers written before the first set of the clause, for that set.
+    pending: Modifiers,
+    past_name: bool,
+    piece: PieceSets,
+}
+
+impl Reader<'_> {
+    fn peek(&self, ahead: usize) -> Option<Spec> {
+        self.specs.get(self.at + ahead).copied()
+    }
+
+    fn key(&self, ahead: usize) -> Option<Keyword> {
+        match self.peek(ahead) {
+            Some(Spec::Key(keyword)) => Some(keyword),
+            _ => None,
+        }
+    }
+
+    fn number(&self, ahead: usize) -> Option<Number> {
+        match self.peek(ahead) {
+            Some(Spec::Number(number)) => Some(number),
+            _ => None,
+        }
+    }
+
+    fn is_amount_start(&self, ahead: usize) -> bool {
+        matches!(self.peek(ahead), Some(Spec::Number(_) | Spec::Clock(_)))
+    }
+
+    fn is_side(&self, ahead: usize) -> bool {
+        matches!(self.key(ahead), Some(Keyword::Side | Keyword::Limb))
+    }
+
+    fn step(&mut self, spec: Spec) -> Result<(), UnsureReason> {
+        match spec {
+            Spec::Gap => {
+                self.past_name = true;
+                self.at += 1;
+            }
+            Spec::Unreadable(reason) => return Err(reason),
+            Spec::Number(number) => self.number_first(number)?,
+            Spec::Clock(_) => {
+                let amounts = self.amounts()?;
+                self.finish_amounts(amounts)?;
+            }
+            // "5x5x20kg": sets x reps x load.
+            Spec::Mark(Mark::Times) if self.is_load_at(1) => {
+                self.at += 1;
+                self.load()?;
+            }
+            Spec::Mark(Mark::Times) => self.leading_times()?,
+            Spec::Mark(Mark::Plus) => {
+                self.at += 1;
+                self.signed_load()?;
+            }
+            Spec::Mark(Mark::At) => {
+                self.at += 1;
+                self.after_at()?;
+            }
+            Spec::Mark(Mark::Dash) if self.is_load_at(1) => return unclear(),
+            Spec::Mark(Mark::Colon | Mark::Dash) => self.at += 1,
+            Spec::Mark(Mark::Slash) => {
+                self.at += 1;
+                self.per()?;
+            }
+            Spec::Mark(_) => return unclear(),
+            Spec::Key(keyword) => {
+                self.at += 1;
+                self.keyword(keyword)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn keyword(&mut self, keyword: Keyword) -> Result<(), UnsureReason> {
+        match keyword {
+            Keyword::With => self.after_with(),
+            Keyword::Rpe => {
+                let value = self.expect_number()?;
+                self.set_rpe(value.value)
+            }
+            Keyword::Rir => {
+                let value = self.expect_number()?;
+                self.set_rir(value.value)
+            }
+            Keyword::Assisted => {
+                self.target().assisted = true;
+                Ok(())
+            }
+            Keyword::Weighted => {
+                self.target().weighted = true;
+                Ok(())
+            }
+            // "bw + 10kg" is a load on top of bodyweight.
+            Keyword::Bodyweight if self.peek(0) == Some(Spec::Mark(Mark::Plus)) => Ok(()),
+            Keyword::Bodyweight => {
+                self.target().bodyweight = true;
+                Ok(())
+            }
+            Keyword::Each => {
+                let each_side = if self.is_side(0) {
+                    self.at += 1;
+                    EachSide::Written
+                } else {
+                    EachSide::Bare
+                };
+                self.set_each_side(each_side);
+                Ok(())
+            }
+            Keyword::Per => self.per(),
+            Keyword::Both if self.is_side(0) => {
+                self.at += 1;
+                self.set_each_side(EachSide::Written);
+                Ok(())
+            }
+            // "Set 1: 8 reps" is a label.
+            Keyword::Sets | Keyword::Rounds
+                if self.number(0).is_some() && self.peek(1) == Some(Spec::Mark(Mark::Colon)) =>
+            {
+                self.at += 2;
+                Ok(())
+            }
+            Keyword::Reps if self.peek(0) == Some(Spec::Mark(Mark::Colon)) => {
+                self.at += 1;
+                Ok(())
+            }
+            Keyword::Rest => self.skip_rest_time(),
+            Keyword::Between if matches!(self.key(0), Some(Keyword::Sets)) => {
+                self.at += 1;
+                Ok(())
+            }
+            _ => unclear(),
+        }
+    }
+
+    /// A number starts a load, an effort, a count of sets or an amount.
+    fn number_first(&mut self, number: Number) -> Result<(), UnsureReason> {
+        match self.peek(1) {
+            Some(Spec::Key(Keyword::Kilograms | Keyword::Pounds)) => self.load(),
+            Some(Spec::Key(Keyword::Rir)) => {
+                self.at += 2;
+                self.set_rir(number.value)
+            }
+            Some(Spec::Key(Keyword::Rpe)) => {
+                self.at += 2;
+                self.set_rpe(number.value)
+            }
+            Some(Spec::Key(Keyword::Reps)) if self.key(2) == Some(Keyword::Reserve) => {
+                self.at += 3;
+                self.set_rir(number.value)
+            }
+            Some(Spec::Mark(Mark::Times)) => {
+                let count = set_count(number)?;
+                self.at += 2;
+                if self.is_amount_start(0) {
+                    let amounts = self.amounts()?;
+                    self.push_sets(count, true, amounts);
+                } else {
+                    self.push_count(count);
+                }
+                Ok(())
+            }
+            Some(Spec::Key(keyword @ (Keyword::Sets | Keyword::Rounds))) => {
+                let count = set_count(number)?;
+                self.piece.rounds |= keyword == Keyword::Rounds;
+                self.at += 2;
+                if self.peek(0) == Some(Spec::Mark(Mark::Times)) {
+                    self.at += 1;
+                }
+                if self.is_amount_start(0) {
+                    let amounts = self.amounts()?;
+                    self.push_sets(count, true, amounts);
+                } else {
+                    self.push_count(count);
+                }
+                Ok(())
+            }
+            _ => {
+                let amounts = self.amounts()?;
+                self.finish_amounts(amounts)
+            }
+        }
+    }
+
+    /// One amount, a range or a list, with its unit: "8", "8 reps", "8-10",
+    /// "20s", "2 min", "1 min 30 s", "1:30", "8-7-6", "20-15-10s".
+    fn amounts(&mut self) -> Result<Vec<Amount>, UnsureReason> {
+        let first = match self.peek(0) {
+            Some(Spec::Clock(seconds)) => {
+                self.at += 1;
+                // "1:00-1:30" is a range of time, which has no field.
+                let range_follows = matches!(
+                    self.peek(0),
+                    Some(Spec::Mark(Mark::Dash) | Spec::Key(Keyword::To))
+                ) && self.is_amount_start(1);
+                if range_follows {
+                    return unclear();
+                }
+                return Ok(vec![Amount::Seconds(seconds_amount(f64::from(seconds))?)]);
+            }
+            Some(Spec::Number(number)) => number,
+            _ => return unclear(),
+        };
+        self.at += 1;
+        match self.peek(0) {
+            Some(Spec::Key(Keyword::Seconds(per_unit))) => {
+                self.at += 1;
+                let mut seconds = first.value * f64::from(per_unit);
+                if per_unit == 60
+                    && let (Some(extra), Some(Keyword::Seconds(1))) = (self.number(0), self.key(1))
+                {
+                    seconds += extra.value;
+                    self.at += 2;
+                }
+                Ok(vec![Amount::Seconds(seconds_amount(seconds)?)])
+            }
+            Some(Spec::Mark(Mark::Dash) | Spec::Key(Keyword::To)) if self.number(1).is_some() => {
+                self.series(first)
+            }
+            Some(Spec::Key(Keyword::Reps)) => {
+                self.at += 1;
+                Ok(vec![reps_amount(first, None, true)?])
+            }
+            _ => Ok(vec![reps_amount(first, None, false)?]),
+        }
+    }
+
+    /// "8-10" (a range), "8 to 10", or a list "10-8-6" with an optional unit.
+    fn series(&mut self, first: Number) -> Result<Vec<Amount>, UnsureReason> {
+        let mut values = vec![first];
+        let mut uses_to = false;
+        while let (Some(Spec::Mark(Mark::Dash) | Spec::Key(Keyword::To)), Some(next)) =
+            (self.peek(0), self.number(1))
+        {
+            uses_to |= self.key(0) == Some(Keyword::To);
+            values.push(next);
+            self.at += 2;
+        }
+        let unit = match self.key(0) {
+            Some(keyword @ (Keyword::Reps | Keyword::Seconds(_))) => {
+                self.at += 1;
+                Some(keyword)
+            }
+            _ => None,
+        };
+        if let [low, high] = values[..]
+            && low.value < high.value
+        {
+            return match unit {
+                Some(Keyword::Seconds(_)) => unclear(),
+                _ => Ok(vec![reps_amount(low, Some(high), unit.is_some())?]),
+            };
+        }
+        if uses_to {
+            return unclear();
+        }
+        values
+            .into_iter()
+            .map(|value| match unit {
+                Some(Keyword::Seconds(per_unit)) => {
+                    seconds_amount(value.value * f64::from(per_unit)).map(Amount::Seconds)
+                }
+                _ => reps_amount(value, None, unit.is_some()),
+            })
+            .collect()
+    }
+
+    /// After an amount: a rest period to drop, or "x 3" sets of it ("20s x 3",
+    /// "8 reps x 3 sets", "8 pull-ups x3").
+    fn finish_amounts(&mut self, amounts: Vec<Amount>) -> Result<(), UnsureReason> {
+        let all_seconds = amounts
+            .iter()
+            .all(|amount| matches!(amount, Amount::Seconds(_)));
+        if self.key(0) == Some(Keyword::Rest) && all_seconds {
+            self.at += 1;
+            return Ok(());
+        }
+        let name_between = self.peek(0) == Some(Spec::Gap);
+        let times_at = usize::from(name_between);
+        let multiplier = match (self.peek(times_at), self.number(times_at + 1), &amounts[..]) {
+            (Some(Spec::Mark(Mark::Times)), Some(count), [amount])
+                if amount.unit_written() || name_between =>
+            {
+                Some(set_count(count)?)
+            }
+            _ => None,
+        };
+        match multiplier {
+            Some(count) => {
+                self.push_sets(count, true, amounts);
+                self.at += times_at + 2;
+                self.past_name |= name_between;
+                if matches!(self.key(0), Some(Keyword::Sets)) {
+                    self.at += 1;
+                }
+            }
+            None => self.push_sets(1, false, amounts),
+        }
+        Ok(())
+    }
+
+    /// "x8" with no count before it: one set. Only before the clause's first set:
+    /// in "20kg x 3 x 5" the second "x" makes the numbers unclear.
+    fn leading_times(&mut self) -> Result<(), UnsureReason> {
+        self.at += 1;
+        let after_a_set = self
+            .piece
+            .items
+            .iter()
+            .any(|item| !matches!(item.kind, ItemKind::ModifiersOnly));
+        if after_a_set || !self.is_amount_start(0) {
+            return unclear();
+        }
+        let amounts = self.amounts()?;
+        self.push_sets(1, false, amounts);
+        Ok(())
+    }
+
+    fn push_sets(&mut self, count: u32, counted: bool, amounts: Vec<Amount>) {
+        if self.past_name {
+            self.piece.amounts_after_name = true;
+        } else {
+            self.piece.amounts_before_name = true;
+        }
+        let modifiers = std::mem::take(&mut self.pending);
+        self.piece.items.push(Item {
+            kind: ItemKind::Sets {
+                count,
+                counted,
+                amounts,
+            },
+            modifiers_first: !modifiers.is_empty(),
+            modifiers,
+        });
+    }
+
+    fn push_count(&mut self, count: u32) {
+        let modifiers = std::mem::take(&mut self.pending);
+        self.piece.items.push(Item {
+            kind: ItemKind::CountOnly(count),
+            modifiers_first: !modifiers.is_empty(),
+            modifiers,
+        });
+    }
+
+    /// Where a modifier goes: the clause's last set, or the next one when none yet.
+    fn target(&mut self) -> &mut Modifiers {
+        match self.piece.items.last_mut() {
+            Some(item) => &mut item.modifiers,
+            None => &mut self.pending,
+        }
+    }
+
+    fn is_load_at(&self, ahead: usize) -> bool {
+        self.number(ahead).is_some()
+            && matches!(
+                self.key(ahead + 1),
+                Some(Keyword::Kilograms | Keyword::Pounds)
+            )
+    }
+
+    /// `number unit` at the cursor.
+    fn load(&mut self) -> Result<(), UnsureReason> {
+        let (Some(number), Some(unit)) = (self.number(0), self.key(1)) else {
+            return unclear();
+        };
+        self.at += 2;
+        let load = match unit {
+            Keyword::Kilograms => Load {
+                kg: round_to_tenth(number.value),
+                unit: Units::Kg,
+            },
+            Keyword::Pounds => Load {
+                kg: lb_to_kg(number.value),
+                unit: Units::Lb,
+            },
+            _ => return unclear(),
+        };
+        if !(load.kg > 0.0 && load.kg <= LoggedSet::MAX_LOAD_KG) {
+            return unclear();
+        }
+        let target = self.target();
+        if target.load.is_some() {
+            return unclear();
+        }
+        target.load = Some(load);
+        Ok(())
+    }
+
+    /// After `+` or "plus": a load with its unit.
+    fn signed_load(&mut self) -> Result<(), UnsureReason> {
+        if self.is_load_at(0) {
+            self.load()
+        } else {
+            unclear()
+        }
+    }
+
+    /// After `@` or "at": a load ("@ 10kg"), an effort ("@8", "@ RPE 8", "@ 2 RIR"),
+    /// bodyweight, or nothing we read ("at the park").
+    fn after_at(&mut self) -> Result<(), UnsureReason> {
+        match (self.peek(0), self.key(1)) {
+            (Some(Spec::Number(_)), Some(Keyword::Kilograms | Keyword::Pounds)) => self.load(),
+            (Some(Spec::Number(number)), Some(Keyword::Rir)) => {
+                self.at += 2;
+                self.set_rir(number.value)
+            }
+            (Some(Spec::Number(number)), Some(Keyword::Rpe)) => {
+                self.at += 2;
+                self.set_rpe(number.value)
+            }
+            (Some(Spec::Number(number)), _) if number.value <= 10.0 => {
+                self.at += 1;
+                self.set_rpe(number.value)
+            }
+            (Some(Spec::Number(_) | Spec::Clock(_)), _) => unclear(),
+            (Some(Spec::Key(Keyword::Rpe)), _) => {
+                self.at += 1;
+                let value = self.expect_number()?;
+                self.set_rpe(value.value)
+            }
+            (Some(Spec::Key(Keyword::Bodyweight)), _) => {
+                self.at += 1;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After "with": a load, a band, bodyweight (both read by the next step), or sets
+    /// ("finished with 3x10 dips"). A number ending the clause ("dips 3x10 with 20")
+    /// is a load without its unit.
+    fn after_with(&mut self) -> Result<(), UnsureReason> {
+        if self.is_load_at(0) {
+            return self.load();
+        }
+        if self.number(0).is_some() && self.peek(1).is_none() {
+            return unclear();
+        }
+        Ok(())
+    }
+
+    /// After "per" or `/`: a side ("per leg", "/side"), or "per set".
+    fn per(&mut self) -> Result<(), UnsureReason> {
+        if self.is_side(0) {
+            self.at += 1;
+            self.set_each_side(EachSide::Written);
+            return Ok(());
+        }
+        if matches!(self.key(0), Some(Keyword::Sets)) {
+            self.at += 1;
+            return Ok(());
+        }
+        unclear()
+    }
+
+    /// "rest 90s", "rest: 1:30": a rest period is not a set. "rest 2" has no unit:
+    /// minutes or seconds?
+    fn skip_rest_time(&mut self) -> Result<(), UnsureReason> {
+        if matches!(self.peek(0), Some(Spec::Mark(Mark::Colon | Mark::Dash))) {
+            self.at += 1;
+        }
+        match (self.peek(0), self.key(1)) {
+            (Some(Spec::Clock(_)), _) => self.at += 1,
+            (Some(Spec::Number(_)), Some(Keyword::Seconds(_))) => self.at += 2,
+            (Some(Spec::Number(_)), _) => return unclear(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn expect_number(&mut self) -> Result<Number, UnsureReason> {
+        let number = self.number(0).ok_or(UnsureReason::UnclearNumbers)?;
+        self.at += 1;
+        Ok(number)
+    }
+
+    fn set_rpe(&mut self, rpe: f64) -> Result<(), UnsureReason> {
+        if !(1.0..=10.0).contains(&rpe) {
+            return unclear();
+        }
+        // "rpe 8-9": a range of effort has no field.
+        let range_follows = matches!(
+            self.peek(0),
+            Some(Spec::Mark(Mark::Dash | Mark::Slash) | Spec::Key(Keyword::To))
+        ) && self.number(1).is_some();
+        let target = self.target();
+        if target.rpe.is_some() || range_follows {
+            return unclear();
+        }
+        target.rpe = Some(rpe);
+        Ok(())
+    }
+
+    /// Reps in reserve: RPE is 10 minus RIR.
+    fn set_rir(&mut self, rir: f64) -> Result<(), UnsureReason> {
+        if !(0.0..=9.0).contains(&rir) {
+            return unclear();
+        }
+        self.set_rpe(10.0 - rir)
+    }
+
+    fn set_each_side(&mut self, each_side: EachSide) {
+        let target = self.target();
+        target.each_side = target.each_side.max_with(each_side);
+    }
+}

@@ -1,0 +1,202 @@
+//! `/v1/skills`: the whole tree with the caller's standing, and one skill in detail.
+//! One round trip: the user and their stored skill rows are read in one batch.
+
+use std::collections::BTreeMap;
+
+use http::{Response, StatusCode};
+use serde::Serialize;
+
+use super::{catalog, json};
+use crate::app::accounts;
+use crate::app::skills::{current_states, goal_text, next_targets};
+use crate::auth::AuthenticatedSubject;
+use crate::db::skills::{StoredSkill, select_states_by_subject_statement, states_from};
+use crate::domain::catalog::{Catalog, Skill};
+use crate::domain::coaching::Target;
+use crate::domain::skills::{GoalTarget, SkillState};
+use crate::http::{ApiError, Platform, RequestContext};
+
+#[derive(Debug, Serialize)]
+pub struct GoalView {
+    pub sets: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reps: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u32>,
+    pub each_side: bool,
+    /// `3x8`, `3x20s each side`.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkillView {
+    pub id: String,
+    pub name: String,
+    pub category: &'static str,
+    pub prerequisites: Vec<String>,
+    pub goal: GoalView,
+    /// `locked`, `available`, `unlocked` (practised, goal not met) or `mastered`.
+    pub state: &'static str,
+    /// Best single session toward the goal, 0 to 1.
+    pub progress: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TargetView {
+    pub skill: String,
+    pub name: String,
+    pub goal: String,
+    pub progress: f64,
+}
+
+impl From<&Target> for TargetView {
+    fn from(target: &Target) -> Self {
+        Self {
+            skill: target.skill_id.clone(),
+            name: target.name.clone(),
+            goal: target.goal.clone(),
+            progress: round_progress(target.progress),
+        }
+    }
+}
+
+/// Two decimals are plenty for a progress bar.
+fn round_progress(progress: f64) -> f64 {
+    (progress * 100.0).round() / 100.0
+}
+
+fn skill_view(
+    skill: &Skill,
+    states: &BTreeMap<String, SkillState>,
+    stored: &BTreeMap<String, StoredSkill>,
+) -> SkillView {
+    let goal = skill.goal();
+    let (reps, seconds) = match goal.target {
+        GoalTarget::Reps(reps) => (Some(reps), None),
+        GoalTarget::Seconds(seconds) => (None, Some(seconds)),
+    };
+    SkillView {
+        id: skill.id().to_owned(),
+        name: skill.name().to_owned(),
+        category: skill.category().as_str(),
+        prerequisites: skill.prerequisites().to_vec(),
+        goal: GoalView {
+            sets: goal.sets,
+            reps,
+            seconds,
+            each_side: goal.each_side,
+            text: goal_text(&goal),
+        },
+        state: states
+            .get(skill.id())
+            .copied()
+            .unwrap_or(SkillState::Locked)
+            .as_str(),
+        progress: round_progress(stored.get(skill.id()).map_or(0.0, |row| row.best_progress)),
+    }
+}
+
+struct Standing {
+    stored: BTreeMap<String, StoredSkill>,
+    states: BTreeMap<String, SkillState>,
+}
+
+async fn standing<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    catalog: &Catalog,
+) -> Result<Standing, ApiError> {
+    let (_, reads) = accounts::resolve_user_with(
+        &context.db,
+        context.platform.ids(),
+        caller,
+        context.config.starter_credits,
+        vec![select_states_by_subject_statement(&caller.subject)],
+    )
+    .await?;
+    let stored = reads
+        .first()
+        .map(states_from)
+        .transpose()?
+        .unwrap_or_default();
+    let states = current_states(catalog, &stored);
+    Ok(Standing { stored, states })
+}
+
+#[derive(Debug, Serialize)]
+struct TreeResponse {
+    skills: Vec<SkillView>,
+    next_targets: Vec<TargetView>,
+    mastered: usize,
+    total: usize,
+}
+
+pub(super) async fn list_skills<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let catalog = catalog()?;
+    let Standing { stored, states } = standing(context, caller, catalog).await?;
+    let progress = stored
+        .iter()
+        .map(|(id, row)| (id.clone(), row.best_progress))
+        .collect();
+    let targets = next_targets(catalog, &states, &progress, &[]);
+    json(
+        StatusCode::OK,
+        &TreeResponse {
+            skills: catalog
+                .skills()
+                .iter()
+                .map(|skill| skill_view(skill, &states, &stored))
+                .collect(),
+            next_targets: targets.iter().map(TargetView::from).collect(),
+            mastered: states
+                .values()
+                .filter(|state| **state == SkillState::Mastered)
+                .count(),
+            total: catalog.skills().len(),
+        },
+    )
+}
+
+#[derive(Debug, Serialize)]
+struct SkillDetailResponse {
+    #[serde(flatten)]
+    skill: SkillView,
+    /// Prerequisites not mastered yet.
+    missing_prerequisites: Vec<String>,
+    /// Skills that list this one as a prerequisite.
+    dependants: Vec<String>,
+}
+
+pub(super) async fn get_skill<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let catalog = catalog()?;
+    let skill = params
+        .first()
+        .and_then(|id| catalog.skill(id))
+        .ok_or(ApiError::NotFound)?;
+    let Standing { stored, states } = standing(context, caller, catalog).await?;
+    json(
+        StatusCode::OK,
+        &SkillDetailResponse {
+            skill: skill_view(skill, &states, &stored),
+            missing_prerequisites: skill
+                .prerequisites()
+                .iter()
+                .filter(|id| states.get(id.as_str()) != Some(&SkillState::Mastered))
+                .cloned()
+                .collect(),
+            dependants: catalog
+                .skills()
+                .iter()
+                .filter(|other| other.prerequisites().iter().any(|id| id == skill.id()))
+                .map(|other| other.id().to_owned())
+                .collect(),
+        },
+    )
+}

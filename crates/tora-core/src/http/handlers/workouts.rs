@@ -1,0 +1,561 @@
+//! `/v1/workouts`: structured logging, history, edits and deletes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use garde::Validate;
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use super::{catalog, json, no_content, resolve};
+use crate::app::skills::Evaluation;
+use crate::app::workouts::{self, EditWorkout, LogWorkout};
+use crate::auth::AuthenticatedSubject;
+use crate::db::workouts::{StoredSet, StoredWorkout, WorkoutCursor, WorkoutFilter};
+use crate::domain::catalog::Catalog;
+use crate::domain::profile::Units;
+use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout, WorkoutEntry};
+use crate::http::cursor;
+use crate::http::json::{decode, field_errors};
+use crate::http::query::{Query, invalid};
+use crate::http::{ApiError, FieldError, Platform, RequestContext};
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// A set as the API shows it; the same field names as the parse contract.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SetView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reps: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reps_max: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_kg: Option<f64>,
+    /// The unit the load was written in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_unit: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub assisted: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub each_side: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rpe: Option<f64>,
+}
+
+impl From<&StoredSet> for SetView {
+    fn from(set: &StoredSet) -> Self {
+        Self {
+            reps: set.reps,
+            reps_max: set.reps_max,
+            seconds: set.seconds,
+            added_kg: set.added_kg,
+            load_unit: set.load_unit.clone(),
+            assisted: set.assisted,
+            each_side: set.each_side,
+            rpe: set.rpe,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub exercise: String,
+    pub name: String,
+    pub custom: bool,
+    pub sets: Vec<SetView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkoutResponse {
+    pub id: String,
+    pub performed_at: String,
+    pub notes: Option<String>,
+    /// `chat` when logged by a chat message, `manual` otherwise.
+    pub source: &'static str,
+    pub entries: Vec<EntryView>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl From<&StoredWorkout> for WorkoutResponse {
+    fn from(workout: &StoredWorkout) -> Self {
+        // Consecutive sets of one exercise form an entry, as they were logged.
+        let mut entries: Vec<EntryView> = Vec::new();
+        for set in &workout.sets {
+            match entries.last_mut() {
+                Some(entry) if entry.exercise == set.exercise_id => entry.sets.push(set.into()),
+                _ => entries.push(EntryView {
+                    exercise: set.exercise_id.clone(),
+                    name: set.exercise_name.clone(),
+                    custom: set.custom,
+                    sets: vec![set.into()],
+                }),
+            }
+        }
+        Self {
+            id: workout.id.to_string(),
+            performed_at: timestamp(workout.performed_at),
+            notes: workout.notes.clone(),
+            source: if workout.source_message_id.is_some() {
+                "chat"
+            } else {
+                "manual"
+            },
+            entries,
+            created_at: timestamp(workout.created_at),
+            updated_at: timestamp(workout.updated_at),
+        }
+    }
+}
+
+/// How the skill tree moved.
+#[derive(Debug, Serialize)]
+pub struct SkillRefView {
+    pub skill: String,
+    pub name: String,
+}
+
+pub(super) fn skill_refs(catalog: &Catalog, ids: &[String]) -> Vec<SkillRefView> {
+    ids.iter()
+        .map(|id| SkillRefView {
+            skill: id.clone(),
+            name: catalog
+                .skill(id)
+                .map_or_else(|| id.clone(), |skill| skill.name().to_owned()),
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkillChangesView {
+    pub mastered: Vec<SkillRefView>,
+    pub unlocked: Vec<SkillRefView>,
+    /// Every skill whose stored state changed, with its new state.
+    pub states: BTreeMap<String, &'static str>,
+}
+
+impl SkillChangesView {
+    fn new(catalog: &Catalog, evaluation: &Evaluation) -> Self {
+        Self {
+            mastered: skill_refs(catalog, &evaluation.transitions.mastered),
+            unlocked: skill_refs(catalog, &evaluation.transitions.unlocked),
+            states: evaluation
+                .writes
+                .iter()
+                .map(|(id, row)| (id.clone(), row.state.as_str()))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct LoggedResponse {
+    workout: WorkoutResponse,
+    skills: SkillChangesView,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct SetRequest {
+    #[garde(skip)]
+    pub reps: Option<u32>,
+    #[garde(skip)]
+    pub reps_max: Option<u32>,
+    #[garde(skip)]
+    pub seconds: Option<f64>,
+    #[garde(skip)]
+    pub added_kg: Option<f64>,
+    #[garde(inner(length(max = 8)))]
+    pub load_unit: Option<String>,
+    #[serde(default)]
+    #[garde(skip)]
+    pub assisted: bool,
+    #[serde(default)]
+    #[garde(skip)]
+    pub each_side: bool,
+    #[garde(skip)]
+    pub rpe: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EntryRequest {
+    /// A catalog exercise id.
+    #[garde(inner(length(min = 1, max = 64)))]
+    pub exercise: Option<String>,
+    /// The name of the person's own exercise (created on first use).
+    #[garde(inner(length(min = 1, max = 80)))]
+    pub custom_exercise: Option<String>,
+    #[garde(length(min = 1, max = 100), dive)]
+    pub sets: Vec<SetRequest>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LogWorkoutRequest {
+    #[garde(skip)]
+    pub performed_at: Option<DateTime<Utc>>,
+    #[garde(inner(length(max = 2000)))]
+    pub notes: Option<String>,
+    #[garde(length(min = 1, max = 50), dive)]
+    pub entries: Vec<EntryRequest>,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EditWorkoutRequest {
+    #[serde(default, deserialize_with = "not_null")]
+    #[garde(skip)]
+    pub performed_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[garde(custom(notes_length))]
+    pub notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[garde(length(min = 1, max = 50), dive)]
+    pub entries: Option<Vec<EntryRequest>>,
+}
+
+fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+fn present_or_null<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+fn notes_length(value: &Option<Option<String>>, _context: &()) -> garde::Result {
+    match value {
+        Some(Some(notes)) if notes.chars().count() > 2000 => {
+            Err(garde::Error::new("length is greater than 2000"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Turns request entries into a domain workout, collecting every failing field.
+fn to_workout(
+    catalog: &Catalog,
+    entries: &[EntryRequest],
+    field_prefix: &str,
+) -> Result<Workout, ApiError> {
+    let mut errors = Vec::new();
+    let mut converted = Vec::new();
+    for (entry_index, entry) in entries.iter().enumerate() {
+        let at = format!("{field_prefix}[{entry_index}]");
+        let exercise = match (&entry.exercise, &entry.custom_exercise) {
+            (Some(id), None) if catalog.exercise(id).is_some() => {
+                Some(ExerciseRef::Catalog(id.clone()))
+            }
+            (Some(_), None) => {
+                errors.push(FieldError::new(
+                    format!("{at}.exercise"),
+                    "is not a catalog exercise id; use custom_exercise for your own",
+                ));
+                None
+            }
+            (None, Some(name)) if !name.trim().is_empty() => Some(ExerciseRef::Custom {
+                name: name.trim().to_owned(),
+            }),
+            _ => {
+                errors.push(FieldError::new(
+                    format!("{at}.exercise"),
+                    "give exactly one of exercise or custom_exercise",
+                ));
+                None
+            }
+        };
+        let mut sets = Vec::new();
+        for (set_index, set) in entry.sets.iter().enumerate() {
+            let load_unit = match set.load_unit.as_deref() {
+                None => None,
+                Some(raw) => match raw.parse::<Units>() {
+                    Ok(unit) => Some(unit),
+                    Err(error) => {
+                        errors.push(FieldError::new(
+                            format!("{at}.sets[{set_index}].load_unit"),
+                            error.to_string(),
+                        ));
+                        None
+                    }
+                },
+            };
+            match LoggedSet::new(SetFields {
+                reps: set.reps,
+                reps_max: set.reps_max,
+                seconds: set.seconds,
+                added_kg: set.added_kg,
+                load_unit,
+                assisted: set.assisted,
+                each_side: set.each_side,
+                rpe: set.rpe,
+            }) {
+                Ok(logged) => sets.push(logged),
+                Err(error) => errors.push(FieldError::new(
+                    format!("{at}.sets[{set_index}]"),
+                    error.to_string(),
+                )),
+            }
+        }
+        if let Some(exercise) = exercise {
+            converted.push(WorkoutEntry { exercise, sets });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Workout::new(converted).map_err(|error| {
+        ApiError::Validation(vec![FieldError::new(field_prefix, error.to_string())])
+    })
+}
+
+fn validated<T: Validate<Context = ()>>(request: T) -> Result<T, ApiError> {
+    request
+        .validate()
+        .map_err(|report| ApiError::Validation(field_errors(&report)))?;
+    Ok(request)
+}
+
+fn workout_id(params: &[&str]) -> Result<Uuid, ApiError> {
+    params
+        .first()
+        .and_then(|raw| Uuid::parse_str(raw).ok())
+        // An id that cannot exist is simply not found.
+        .ok_or(ApiError::NotFound)
+}
+
+pub(super) async fn log_workout<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    body: &[u8],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let catalog = catalog()?;
+    let request = validated(decode::<LogWorkoutRequest>(body)?)?;
+    let workout = to_workout(catalog, &request.entries, "entries")?;
+    let now = context.now();
+    if request
+        .performed_at
+        .is_some_and(|at| at > now + chrono::Duration::days(1))
+    {
+        return Err(invalid("performed_at", "must not be in the future"));
+    }
+    let user = resolve(context, caller).await?;
+    let logged = workouts::log(
+        &context.db,
+        context.platform.ids(),
+        catalog,
+        user.id,
+        &LogWorkout {
+            performed_at: request.performed_at.unwrap_or(now),
+            notes: request.notes.as_deref(),
+            workout: &workout,
+        },
+    )
+    .await?;
+    let mut response = json(
+        StatusCode::CREATED,
+        &LoggedResponse {
+            workout: WorkoutResponse::from(&logged.workout),
+            skills: SkillChangesView::new(catalog, &logged.evaluation),
+        },
+    )?;
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/workouts/{}", logged.workout.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Serialize)]
+struct WorkoutPage {
+    items: Vec<WorkoutResponse>,
+    next_cursor: Option<String>,
+}
+
+pub(super) async fn list_workouts<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let query = Query::parse(context.query.as_deref());
+    let limit = query.bounded("limit", 1, 100, 20)?;
+    let after = query
+        .get("cursor")
+        .map(|raw| {
+            cursor::decode(raw).map_err(|_| invalid("cursor", "is not a cursor this API gave out"))
+        })
+        .transpose()?
+        .map(|(performed_at, id)| WorkoutCursor { performed_at, id });
+    let user = resolve(context, caller).await?;
+    let filter = WorkoutFilter {
+        from: query.instant("from", user.timezone)?,
+        to: query.instant("to", user.timezone)?,
+        after,
+    };
+    let (found, more) = workouts::page(&context.db, user.id, &filter, limit).await?;
+    let next_cursor = more
+        .then(|| {
+            found
+                .last()
+                .map(|last| cursor::encode(last.performed_at, last.id))
+        })
+        .flatten();
+    json(
+        StatusCode::OK,
+        &WorkoutPage {
+            items: found.iter().map(WorkoutResponse::from).collect(),
+            next_cursor,
+        },
+    )
+}
+
+pub(super) async fn get_workout<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let id = workout_id(params)?;
+    let user = resolve(context, caller).await?;
+    let workout = workouts::get(&context.db, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    json(StatusCode::OK, &WorkoutResponse::from(&workout))
+}
+
+#[derive(Debug, Serialize)]
+struct EditedResponse {
+    workout: Option<WorkoutResponse>,
+    skills: SkillChangesView,
+}
+
+pub(super) async fn edit_workout<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+    body: &[u8],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let id = workout_id(params)?;
+    let catalog = catalog()?;
+    let request = validated(decode::<EditWorkoutRequest>(body)?)?;
+    let workout = request
+        .entries
+        .as_deref()
+        .map(|entries| to_workout(catalog, entries, "entries"))
+        .transpose()?;
+    if request
+        .performed_at
+        .is_some_and(|at| at > context.now() + chrono::Duration::days(1))
+    {
+        return Err(invalid("performed_at", "must not be in the future"));
+    }
+    let user = resolve(context, caller).await?;
+    let changed = workouts::edit(
+        &context.db,
+        context.platform.ids(),
+        catalog,
+        user.id,
+        id,
+        &EditWorkout {
+            performed_at: request.performed_at,
+            notes: request.notes.as_ref().map(Option::as_deref),
+            workout: workout.as_ref(),
+        },
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
+    json(
+        StatusCode::OK,
+        &EditedResponse {
+            workout: changed.workout.as_ref().map(WorkoutResponse::from),
+            skills: SkillChangesView::new(catalog, &changed.evaluation),
+        },
+    )
+}
+
+pub(super) async fn delete_workout<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let id = workout_id(params)?;
+    let catalog = catalog()?;
+    let user = resolve(context, caller).await?;
+    workouts::delete(&context.db, catalog, user.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> &'static Catalog {
+        Catalog::embedded().unwrap()
+    }
+
+    fn convert(body: &str) -> Result<Workout, ApiError> {
+        let request = validated(decode::<LogWorkoutRequest>(body.as_bytes())?)?;
+        to_workout(catalog(), &request.entries, "entries")
+    }
+
+    #[test]
+    fn catalog_and_custom_exercises_convert() {
+        let workout = convert(
+            r#"{"entries":[{"exercise":"pull_up","sets":[{"reps":8},{"reps":8,"added_kg":10,"load_unit":"kg"}]},
+                           {"custom_exercise":" Farmer walk ","sets":[{"seconds":60}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(workout.entries().len(), 2);
+        assert_eq!(
+            workout.entries()[1].exercise,
+            ExerciseRef::Custom {
+                name: "Farmer walk".into()
+            }
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_named_with_its_path() {
+        let Err(ApiError::Validation(errors)) = convert(
+            r#"{"entries":[{"exercise":"flying_kick","sets":[{"reps":8}]},
+                           {"exercise":"pull_up","sets":[{},{"reps":5,"rpe":12},{"reps":5,"load_unit":"stone"}]}]}"#,
+        ) else {
+            panic!("expected validation errors");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "entries[0].exercise",
+                "entries[1].sets[0]",
+                "entries[1].sets[1]",
+                "entries[1].sets[2].load_unit"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_workouts_and_negative_reps_are_refused() {
+        let Err(ApiError::Validation(errors)) = convert(r#"{"entries":[]}"#) else {
+            panic!("expected validation errors");
+        };
+        assert_eq!(errors[0].field, "entries");
+        let Err(ApiError::Validation(errors)) =
+            convert(r#"{"entries":[{"exercise":"pull_up","sets":[{"reps":-3}]}]}"#)
+        else {
+            panic!("expected validation errors");
+        };
+        assert_eq!(errors[0].field, "entries[0].sets[0].reps");
+    }
+}

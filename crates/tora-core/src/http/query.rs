@@ -1,0 +1,142 @@
+//! Query-string parameters, decoded, with errors naming the parameter.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::error::{ApiError, FieldError};
+use crate::domain::profile::Timezone;
+
+/// The decoded `name=value` pairs of a query string.
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'+' => decoded.push(b' '),
+            b'%' if index + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[index + 1..index + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        decoded.push(byte);
+                        index += 2;
+                    }
+                    None => decoded.push(b'%'),
+                }
+            }
+            byte => decoded.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+impl Query {
+    pub fn parse(raw: Option<&str>) -> Self {
+        let pairs = raw
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (percent_decode(name), percent_decode(value))
+            })
+            .collect();
+        Self { pairs }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A whole number within `min..=max`, or `default` when absent.
+    pub fn bounded(&self, name: &str, min: u32, max: u32, default: u32) -> Result<u32, ApiError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|value| (min..=max).contains(value))
+                .ok_or_else(|| {
+                    invalid(name, format!("must be a whole number from {min} to {max}"))
+                }),
+        }
+    }
+
+    /// An instant: RFC 3339, or a date meaning its midnight in `timezone`.
+    pub fn instant(
+        &self,
+        name: &str,
+        timezone: Timezone,
+    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        if let Ok(moment) = DateTime::parse_from_rfc3339(raw) {
+            return Ok(Some(moment.with_timezone(&Utc)));
+        }
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|date| date.and_hms_opt(0, 0, 0))
+            .and_then(|midnight| midnight.and_local_timezone(timezone.tz()).earliest())
+            .map(|local| Some(local.with_timezone(&Utc)))
+            .ok_or_else(|| invalid(name, "must be a date (2026-11-25) or an RFC 3339 time"))
+    }
+}
+
+pub fn invalid(name: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(name, message)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_percent_decoded() {
+        let query = Query::parse(Some("from=2026-11-01&cursor=a%2Bb%3D&q=two+words&flag"));
+        assert_eq!(query.get("from"), Some("2026-11-01"));
+        assert_eq!(query.get("cursor"), Some("a+b="));
+        assert_eq!(query.get("q"), Some("two words"));
+        assert_eq!(query.get("flag"), Some(""));
+        assert_eq!(query.get("nope"), None);
+        assert_eq!(Query::parse(Some("x=%zz%")).get("x"), Some("%zz%"));
+    }
+
+    #[test]
+    fn dates_are_midnight_in_the_users_zone() {
+        let berlin: Timezone = "Europe/Berlin".parse().unwrap();
+        let query = Query::parse(Some(
+            "from=2026-11-25&to=2026-11-26T10:00:00Z&bad=yesterday",
+        ));
+        assert_eq!(
+            query.instant("from", berlin).unwrap().unwrap().to_rfc3339(),
+            "2026-11-24T23:00:00+00:00"
+        );
+        assert_eq!(
+            query.instant("to", berlin).unwrap().unwrap().to_rfc3339(),
+            "2026-11-26T10:00:00+00:00"
+        );
+        assert!(query.instant("bad", berlin).is_err());
+        assert_eq!(query.instant("absent", berlin).unwrap(), None);
+    }
+
+    #[test]
+    fn bounded_numbers_name_the_parameter() {
+        let query = Query::parse(Some("limit=500&weeks=4"));
+        assert_eq!(query.bounded("weeks", 1, 52, 8).unwrap(), 4);
+        assert_eq!(query.bounded("absent", 1, 52, 8).unwrap(), 8);
+        let Err(ApiError::Validation(errors)) = query.bounded("limit", 1, 100, 20) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "limit");
+    }
+}

@@ -1,0 +1,284 @@
+//! `POST /v1/chat` and `GET /v1/chat`: a person chats their training, the API stores
+//! it, moves them along the skill tree and answers; retries are safe.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use tora_e2e::{Stack, TestUser, assert_problem, read};
+
+async fn chat(stack: &Stack, user: &TestUser, message: &str, client_id: &str) -> (u16, Value) {
+    let (status, _, body) = read(
+        stack
+            .authed(Method::POST, "/v1/chat", user)
+            .json(&json!({"message": message, "client_message_id": client_id}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    (status, body)
+}
+
+async fn count(stack: &Stack, user: &TestUser, table: &str) -> i64 {
+    stack
+        .rows_of(&user.subject)
+        .await
+        .into_iter()
+        .find(|(name, _)| name == table)
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn a_workout_message_is_logged_and_answered() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, body) = chat(
+        &stack,
+        &user,
+        "3x12 wall push-ups, then 3 x 30s dead hang",
+        "m-1",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "logged");
+    let entries = body["workout"]["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["exercise"], "wall_push_up");
+    assert_eq!(
+        entries[0]["sets"],
+        json!([{"reps": 12}, {"reps": 12}, {"reps": 12}])
+    );
+    assert_eq!(entries[1]["exercise"], "dead_hang");
+    assert_eq!(entries[1]["sets"][0]["seconds"], 30.0);
+    let mut mastered: Vec<&str> = body["mastered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|skill| skill["skill"].as_str().unwrap())
+        .collect();
+    mastered.sort_unstable();
+    assert_eq!(mastered, ["dead_hang", "wall_push_up"]);
+    let unlocked: Vec<&str> = body["unlocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|skill| skill["skill"].as_str().unwrap())
+        .collect();
+    assert!(unlocked.contains(&"incline_push_up"), "{body}");
+    assert!(unlocked.contains(&"scapular_pull_up"), "{body}");
+    assert!(!body["next_targets"].as_array().unwrap().is_empty());
+    assert_eq!(
+        body["credits"],
+        json!({"spent": 0, "balance": stack.starter_credits})
+    );
+    let reply = body["reply"].as_str().unwrap();
+    assert!(
+        reply.contains("Wall push-up") && reply.contains("mastered"),
+        "{reply}"
+    );
+
+    // Stored: the workout with its sets, linked to the message, and the skill states.
+    let id = body["workout"]["id"].as_str().unwrap();
+    let (status, _, workout) = read(
+        stack
+            .authed(Method::GET, &format!("/v1/workouts/{id}"), &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{workout}");
+    assert_eq!(workout["source"], "chat");
+    assert_eq!(workout["entries"][1]["sets"].as_array().unwrap().len(), 3);
+    let (_, _, skill) = read(
+        stack
+            .authed(Method::GET, "/v1/skills/incline_push_up", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(skill["state"], "available");
+}
+
+#[tokio::test]
+async fn a_retried_message_returns_the_same_answer_and_stores_nothing_twice() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, first) = chat(&stack, &user, "pull-ups 3x5", "retry-1").await;
+    assert_eq!(status, 200, "{first}");
+    // Sequential retry, and a burst of concurrent ones.
+    let (status, again) = chat(&stack, &user, "pull-ups 3x5", "retry-1").await;
+    assert_eq!(status, 200);
+    assert_eq!(again, first);
+    let burst: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(
+                stack
+                    .authed(Method::POST, "/v1/chat", &user)
+                    .json(&json!({"message": "pull-ups 3x5", "client_message_id": "retry-1"}))
+                    .send(),
+            )
+        })
+        .collect();
+    for request in burst {
+        let (status, _, body) = read(request.await.unwrap().unwrap()).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["workout"]["id"], first["workout"]["id"]);
+    }
+    assert_eq!(count(&stack, &user, "chat_messages").await, 1);
+    assert_eq!(count(&stack, &user, "workouts").await, 1);
+    assert_eq!(count(&stack, &user, "workout_sets").await, 3);
+}
+
+#[tokio::test]
+async fn concurrent_first_attempts_of_one_message_log_one_workout() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let attempts: Vec<_> = (0..5)
+        .map(|_| {
+            tokio::spawn(
+                stack
+                    .authed(Method::POST, "/v1/chat", &user)
+                    .json(&json!({"message": "5 x 10 squats", "client_message_id": "race-1"}))
+                    .send(),
+            )
+        })
+        .collect();
+    let mut workout_ids = Vec::new();
+    for attempt in attempts {
+        let (status, _, body) = read(attempt.await.unwrap().unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        workout_ids.push(body["workout"]["id"].clone());
+    }
+    workout_ids.dedup();
+    assert_eq!(workout_ids.len(), 1, "{workout_ids:?}");
+    assert_eq!(count(&stack, &user, "workouts").await, 1);
+    assert_eq!(count(&stack, &user, "workout_sets").await, 5);
+}
+
+#[tokio::test]
+async fn chit_chat_is_answered_and_stored_as_chat_only() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, body) = chat(&stack, &user, "what should I train tomorrow?", "q-1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "answered");
+    assert_eq!(body["workout"], Value::Null);
+    assert!(!body["reply"].as_str().unwrap().is_empty());
+    assert_eq!(count(&stack, &user, "chat_messages").await, 1);
+    assert_eq!(count(&stack, &user, "workouts").await, 0);
+}
+
+#[tokio::test]
+async fn unreadable_training_is_kept_pending_with_202() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, body) = chat(
+        &stack,
+        &user,
+        "3x10 zercher carries with the sandbag",
+        "u-1",
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["status"], "pending");
+    assert_eq!(count(&stack, &user, "workouts").await, 0);
+    let rows = stack
+        .sql(
+            "select m.status from chat_messages m join users u on u.id = m.user_id where u.auth_subject = $1",
+            &[&user.subject],
+        )
+        .await;
+    assert_eq!(rows, vec![vec![json!("pending")]]);
+    // A retry is answered the same way.
+    let (status, again) = chat(
+        &stack,
+        &user,
+        "3x10 zercher carries with the sandbag",
+        "u-1",
+    )
+    .await;
+    assert_eq!(status, 202);
+    assert_eq!(again, body);
+}
+
+#[tokio::test]
+async fn history_lists_messages_with_replies_newest_first() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    for (index, message) in ["hello", "3x8 push-ups", "how am I doing?"]
+        .iter()
+        .enumerate()
+    {
+        let (status, _) = chat(&stack, &user, message, &format!("h-{index}")).await;
+        assert!(status == 200 || status == 202);
+    }
+    let (status, _, page) = read(
+        stack
+            .authed(Method::GET, "/v1/chat?limit=2", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["message"], "how am I doing?");
+    assert_eq!(items[1]["message"], "3x8 push-ups");
+    assert_eq!(items[1]["status"], "parsed");
+    assert!(items[1]["workout_id"].is_string());
+    assert!(items[1]["reply"].is_string());
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, _, rest) = read(
+        stack
+            .authed(
+                Method::GET,
+                &format!("/v1/chat?limit=2&cursor={cursor}"),
+                &user,
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(rest["items"][0]["message"], "hello");
+    assert_eq!(rest["next_cursor"], Value::Null);
+}
+
+#[tokio::test]
+async fn bad_chat_input_is_422_and_stores_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, _, body) = read(
+        stack
+            .authed(Method::POST, "/v1/chat", &user)
+            .json(&json!({"message": "   ", "client_message_id": "has spaces"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let mut fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["client_message_id", "message"]);
+    let (status, headers, body) = read(
+        stack
+            .authed(Method::POST, "/v1/chat", &user)
+            .json(&json!({"message": "3x8 pull-ups"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_problem(status, &headers, &body, 422, "validation-failed");
+    assert_eq!(count(&stack, &user, "chat_messages").await, 0);
+}

@@ -1,0 +1,296 @@
+//! `GET /v1/me/export`: everything the caller stored, as a JSON or CSV download, and
+//! nothing anyone else stored.
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use tora_e2e::{Stack, TestUser, assert_problem, read};
+
+/// A chat body with everything CSV has to escape: a comma, quotes and a newline.
+const CHAT_BODY: &str = "3x8 pull-ups, then \"L-sit\"\n20s";
+
+async fn log(stack: &Stack, user: &TestUser, body: Value) -> Value {
+    let (status, _, body) = read(
+        stack
+            .authed(Method::POST, "/v1/workouts", user)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["workout"].clone()
+}
+
+/// A user with a profile, two workouts (one with a custom exercise) and an answered
+/// chat message; returns the workouts, oldest first.
+async fn user_with_data(stack: &Stack, user: &TestUser) -> (Value, Value) {
+    let (status, _, body) = read(
+        stack
+            .authed(Method::PATCH, "/v1/me", user)
+            .json(&json!({"display_name": "Ana", "timezone": "Europe/Berlin"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let newer = log(
+        stack,
+        user,
+        json!({"performed_at": "2026-11-20T18:30:00Z", "notes": "grip gave out, then \"rested\"",
+               "entries": [
+                   {"exercise": "pull_up", "sets": [{"reps": 8}, {"reps": 8, "added_kg": 10, "load_unit": "kg"}]},
+                   {"custom_exercise": "Farmer walk", "sets": [{"seconds": 60}]}
+               ]}),
+    )
+    .await;
+    let older = log(
+        stack,
+        user,
+        json!({"performed_at": "2026-11-10T07:00:00Z",
+               "entries": [{"exercise": "l_sit", "sets": [{"seconds": 12.5}]}]}),
+    )
+    .await;
+    stack
+        .sql(
+            "insert into chat_messages (id, user_id, client_message_id, role, body, status, result)
+             select $1::uuid, id, 'export-1', 'user', $2::text, 'answered', $3::jsonb
+             from users where auth_subject = $4::text",
+            &[
+                &uuid::Uuid::new_v4().to_string(),
+                CHAT_BODY,
+                r#"{"reply": "Logged, \"nice\" work", "status": "answered"}"#,
+                &user.subject,
+            ],
+        )
+        .await;
+    (older, newer)
+}
+
+#[tokio::test]
+async fn the_json_export_holds_everything_the_user_stored_and_nothing_else() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (older, newer) = user_with_data(&stack, &user).await;
+    let other = stack.new_user();
+    let theirs = log(
+        &stack,
+        &other,
+        json!({"entries": [{"exercise": "dip", "sets": [{"reps": 10}]}]}),
+    )
+    .await;
+
+    let (status, headers, body) = read(
+        stack
+            .authed(Method::GET, "/v1/me/export", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"tora-export.json\""
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(body["exported_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["user"]["display_name"], "Ana");
+    assert_eq!(body["user"]["timezone"], "Europe/Berlin");
+
+    // Workouts in the API's shape, oldest first.
+    assert_eq!(body["workouts"], json!([older, newer]));
+    assert!(!body.to_string().contains(theirs["id"].as_str().unwrap()));
+
+    let messages = body["chat_messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["body"], CHAT_BODY);
+    assert_eq!(messages[0]["client_message_id"], "export-1");
+    assert_eq!(messages[0]["status"], "answered");
+    assert_eq!(messages[0]["result"]["reply"], "Logged, \"nice\" work");
+
+    let skills: Vec<&str> = body["skill_states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|state| state["skill"].as_str().unwrap())
+        .collect();
+    assert!(
+        skills.contains(&"pull_up") && skills.contains(&"l_sit"),
+        "{skills:?}"
+    );
+    let custom = body["custom_exercises"].as_array().unwrap();
+    assert_eq!(custom.len(), 1);
+    assert_eq!(custom[0]["name"], "Farmer walk");
+    assert_eq!(custom[0]["id"], newer["entries"][1]["exercise"]);
+}
+
+/// Splits RFC 4180 text into rows of fields.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "lines end with CRLF");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(field.is_empty() && row.is_empty(), "the last line ends");
+    rows
+}
+
+#[tokio::test]
+async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (older, newer) = user_with_data(&stack, &user).await;
+
+    let response = stack
+        .authed(Method::GET, "/v1/me/export?format=csv", &user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"tora-export.csv\""
+    );
+    let text = response.text().await.unwrap();
+
+    // The chat body is quoted, its quotes doubled, its newline kept inside the quotes.
+    assert!(
+        text.contains("\"3x8 pull-ups, then \"\"L-sit\"\"\n20s\""),
+        "{text}"
+    );
+
+    let rows = parse_csv(&text);
+    let sections: Vec<&[Vec<String>]> = rows.split(|row| row == &[""]).collect();
+    let kinds: Vec<&str> = sections
+        .iter()
+        .map(|section| section[1..].first().map_or("", |row| row[0].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "workout_set",
+            "chat_message",
+            "skill_state",
+            "custom_exercise",
+            "profile"
+        ]
+    );
+
+    let sets = sections[0];
+    assert_eq!(
+        sets[0][..6],
+        [
+            "record_type",
+            "workout_id",
+            "performed_at",
+            "performed_at_local",
+            "notes",
+            "source"
+        ]
+    );
+    let column = |name: &str| sets[0].iter().position(|header| header == name).unwrap();
+    assert_eq!(sets.len(), 1 + 4, "a header and one row per set");
+    // Oldest first, local time in the profile's timezone.
+    assert_eq!(sets[1][column("workout_id")], older["id"].as_str().unwrap());
+    assert_eq!(sets[1][column("performed_at_local")], "2026-11-10 08:00:00");
+    assert_eq!(sets[1][column("seconds")], "12.5");
+    assert_eq!(sets[1][column("reps")], "");
+    let weighted = &sets[3];
+    assert_eq!(
+        weighted[column("workout_id")],
+        newer["id"].as_str().unwrap()
+    );
+    assert_eq!(weighted[column("exercise")], "pull_up");
+    assert_eq!(weighted[column("set_number")], "2");
+    assert_eq!(weighted[column("added_kg")], "10");
+    assert_eq!(weighted[column("load_unit")], "kg");
+    assert_eq!(weighted[column("notes")], "grip gave out, then \"rested\"");
+    assert_eq!(sets[4][column("exercise_name")], "Farmer walk");
+    assert_eq!(sets[4][column("custom")], "true");
+
+    let message = &sections[1][1];
+    assert_eq!(message[6], CHAT_BODY);
+    assert_eq!(message[7], "Logged, \"nice\" work");
+    assert_eq!(
+        serde_json::from_str::<Value>(&message[8]).unwrap()["status"],
+        "answered"
+    );
+    let profile = &sections[4][1];
+    assert_eq!(profile[3], "Ana");
+    assert_eq!(profile[5], "Europe/Berlin");
+}
+
+#[tokio::test]
+async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    for query in ["format=xml", "format=", "format=CSV"] {
+        let (status, headers, body) = read(
+            stack
+                .authed(Method::GET, &format!("/v1/me/export?{query}"), &user)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_problem(status, &headers, &body, 422, "validation-failed");
+        assert_eq!(body["errors"][0]["field"], "format", "{query}");
+    }
+
+    let (status, _, body) = read(
+        stack
+            .authed(Method::GET, "/v1/me/export?format=json", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["timezone"], "UTC");
+    for section in [
+        "workouts",
+        "chat_messages",
+        "skill_states",
+        "custom_exercises",
+    ] {
+        assert_eq!(body[section], json!([]), "{section}");
+    }
+
+    let text = stack
+        .authed(Method::GET, "/v1/me/export?format=csv", &user)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = parse_csv(&text);
+    // Five headers, four gaps and the profile row.
+    assert_eq!(rows.len(), 10, "{text}");
+    assert_eq!(rows.last().unwrap()[0], "profile");
+}
