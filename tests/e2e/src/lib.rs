@@ -72,6 +72,33 @@ impl Stack {
         self.request(method, path).bearer_auth(&user.token)
     }
 
+    /// Sends a JSON body as the user; returns status, headers and the JSON answer.
+    pub async fn send_json(
+        &self,
+        user: &TestUser,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        read(
+            self.authed(method, path, user)
+                .json(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// `POST /v1/workouts`, which must succeed; returns the stored workout.
+    pub async fn log_workout(&self, user: &TestUser, body: &Value) -> Value {
+        let (status, _, answer) = self
+            .send_json(user, Method::POST, "/v1/workouts", body)
+            .await;
+        assert_eq!(status, 201, "{answer}");
+        answer["workout"].clone()
+    }
+
     /// Runs one statement against the database behind the API and returns its rows
     /// (array mode). It goes through the local Neon endpoint rather than a second
     /// Postgres connection: the embedded database serves one session at a time, and

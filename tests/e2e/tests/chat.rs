@@ -8,16 +8,9 @@ use serde_json::{Value, json};
 use tora_e2e::{Stack, TestUser, assert_problem, read};
 
 async fn chat(stack: &Stack, user: &TestUser, message: &str, client_id: &str) -> (u16, Value) {
-    let (status, _, body) = read(
-        stack
-            .authed(Method::POST, "/v1/chat", user)
-            .json(&json!({"message": message, "client_message_id": client_id}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    (status, body)
+    let body = json!({"message": message, "client_message_id": client_id});
+    let (status, _, answer) = stack.send_json(user, Method::POST, "/v1/chat", &body).await;
+    (status, answer)
 }
 
 async fn count(stack: &Stack, user: &TestUser, table: &str) -> i64 {

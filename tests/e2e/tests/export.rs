@@ -11,17 +11,7 @@ use tora_e2e::{Stack, TestUser, assert_problem, read};
 const CHAT_BODY: &str = "3x8 pull-ups, then \"L-sit\"\n20s";
 
 async fn log(stack: &Stack, user: &TestUser, body: Value) -> Value {
-    let (status, _, body) = read(
-        stack
-            .authed(Method::POST, "/v1/workouts", user)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    body["workout"].clone()
+    stack.log_workout(user, &body).await
 }
 
 /// A user with a profile, two workouts (one with a custom exercise) and an answered

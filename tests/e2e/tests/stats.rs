@@ -18,17 +18,12 @@ async fn get(
 }
 
 async fn log(stack: &Stack, user: &TestUser, performed_at: &str, entries: Value) -> Value {
-    let (status, _, body) = read(
-        stack
-            .authed(Method::POST, "/v1/workouts", user)
-            .json(&json!({"performed_at": performed_at, "entries": entries}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    body["workout"].clone()
+    stack
+        .log_workout(
+            user,
+            &json!({"performed_at": performed_at, "entries": entries}),
+        )
+        .await
 }
 
 async fn set_timezone(stack: &Stack, user: &TestUser, timezone: &str) {

@@ -8,15 +8,9 @@ use serde_json::{Value, json};
 use tora_e2e::{Stack, TestUser, assert_problem, read};
 
 async fn log(stack: &Stack, user: &TestUser, body: Value) -> (u16, Value) {
-    let (status, _, body) = read(
-        stack
-            .authed(Method::POST, "/v1/workouts", user)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = stack
+        .send_json(user, Method::POST, "/v1/workouts", &body)
+        .await;
     (status, body)
 }
 

@@ -41,6 +41,28 @@ pub fn session_of(workout: &Workout) -> BTreeMap<String, Vec<SetPerformance>> {
         .collect()
 }
 
+/// Runs a workout write with its skill-state writes in one transaction and reads the
+/// workout back at its end.
+async fn write_and_read_back(
+    db: &impl Sql,
+    user_id: Uuid,
+    workout_id: Uuid,
+    mut statements: Vec<crate::clients::neon::Statement>,
+    evaluation: &Evaluation,
+    mode: StateWrite,
+) -> Result<Option<StoredWorkout>, NeonError> {
+    statements.extend(upsert_statement(user_id, &evaluation.writes, mode));
+    statements.push(workouts::select_one_statement(user_id, workout_id));
+    let mut results = db
+        .transaction(statements, TransactionOptions::default())
+        .await?;
+    Ok(results
+        .pop()
+        .map(workouts_from)
+        .transpose()?
+        .and_then(|mut found| found.pop()))
+}
+
 /// Stores a workout logged without chat (two round trips: states, then the write).
 pub async fn log(
     db: &impl Sql,
@@ -60,22 +82,17 @@ pub async fn log(
         source_message_id: None,
         workout: request.workout,
     };
-    let mut statements = workouts::insert_statements(&new, || ids.new_uuid());
-    statements.extend(upsert_statement(
+    let statements = workouts::insert_statements(&new, || ids.new_uuid());
+    let workout = write_and_read_back(
+        db,
         user_id,
-        &evaluation.writes,
+        workout_id,
+        statements,
+        &evaluation,
         StateWrite::Raise,
-    ));
-    statements.push(workouts::select_one_statement(user_id, workout_id));
-    let mut results = db
-        .transaction(statements, TransactionOptions::default())
-        .await?;
-    let workout = results
-        .pop()
-        .map(workouts_from)
-        .transpose()?
-        .and_then(|mut found| found.pop())
-        .ok_or_else(|| NeonError::decode("the stored workout could not be read back"))?;
+    )
+    .await?
+    .ok_or_else(|| NeonError::decode("the stored workout could not be read back"))?;
     Ok(Logged {
         workout,
         evaluation,
@@ -192,7 +209,7 @@ pub async fn edit(
         None => existing.notes.clone(),
     };
     let performed_at = change.performed_at.unwrap_or(existing.performed_at);
-    let mut statements = match change.workout {
+    let statements = match change.workout {
         Some(workout) => workouts::replace_statements(
             &NewWorkout {
                 id: workout_id,
@@ -211,20 +228,15 @@ pub async fn edit(
             notes.as_deref(),
         )],
     };
-    statements.extend(upsert_statement(
+    let workout = write_and_read_back(
+        db,
         user_id,
-        &evaluation.writes,
+        workout_id,
+        statements,
+        &evaluation,
         StateWrite::Exact,
-    ));
-    statements.push(workouts::select_one_statement(user_id, workout_id));
-    let mut results = db
-        .transaction(statements, TransactionOptions::default())
-        .await?;
-    let workout = results
-        .pop()
-        .map(workouts_from)
-        .transpose()?
-        .and_then(|mut found| found.pop());
+    )
+    .await?;
     Ok(Some(Changed {
         workout,
         evaluation,
