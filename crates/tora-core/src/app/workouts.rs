@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::skills::{self, Evaluation};
 use crate::clients::neon::{NeonError, TransactionOptions};
 use crate::db::Sql;
-use crate::db::skills::{StateWrite, select_states_statement, states_from, upsert_statement};
+use crate::db::skills::{
+    StateWrite, StoredSkill, select_states_statement, states_from, upsert_statement,
+};
 use crate::db::workouts::{
     self, NewWorkout, StoredWorkout, WorkoutFilter, historical_sets_from,
     select_sets_of_exercises_statement, workouts_from,
@@ -63,16 +65,17 @@ async fn write_and_read_back(
         .and_then(|mut found| found.pop()))
 }
 
-/// Stores a workout logged without chat (two round trips: states, then the write).
+/// Stores a workout logged without chat, given the caller's stored skill rows (read
+/// with the user, so logging takes two round trips in all).
 pub async fn log(
     db: &impl Sql,
     ids: &impl Ids,
     catalog: &Catalog,
     user_id: Uuid,
+    stored: &BTreeMap<String, StoredSkill>,
     request: &LogWorkout<'_>,
 ) -> Result<Logged, NeonError> {
-    let stored = states_from(&db.query(select_states_statement(user_id)).await?)?;
-    let evaluation = skills::log_session(catalog, &stored, &session_of(request.workout));
+    let evaluation = skills::log_session(catalog, stored, &session_of(request.workout));
     let workout_id = ids.new_uuid();
     let new = NewWorkout {
         id: workout_id,

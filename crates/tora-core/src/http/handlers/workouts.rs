@@ -9,9 +9,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use super::{catalog, json, no_content, resolve};
+use crate::app::accounts;
 use crate::app::skills::Evaluation;
 use crate::app::workouts::{self, EditWorkout, LogWorkout};
 use crate::auth::AuthenticatedSubject;
+use crate::db::skills::{select_states_by_subject_statement, states_from};
 use crate::db::workouts::{StoredSet, StoredWorkout, WorkoutCursor, WorkoutFilter};
 use crate::domain::catalog::Catalog;
 use crate::domain::profile::Units;
@@ -351,12 +353,25 @@ pub(super) async fn log_workout<P: Platform>(
     {
         return Err(invalid("performed_at", "must not be in the future"));
     }
-    let user = resolve(context, caller).await?;
+    let (user, reads) = accounts::resolve_user_with(
+        &context.db,
+        context.platform.ids(),
+        caller,
+        context.config.starter_credits,
+        vec![select_states_by_subject_statement(&caller.subject)],
+    )
+    .await?;
+    let stored = reads
+        .first()
+        .map(states_from)
+        .transpose()?
+        .unwrap_or_default();
     let logged = workouts::log(
         &context.db,
         context.platform.ids(),
         catalog,
         user.id,
+        &stored,
         &LogWorkout {
             performed_at: request.performed_at.unwrap_or(now),
             notes: request.notes.as_deref(),
