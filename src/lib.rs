@@ -9,6 +9,8 @@ use std::rc::Rc;
 
 use tora_core::auth::JwksCache;
 use tora_core::config::Config;
+use tora_core::http::Platform;
+use tora_core::ports::Ids;
 use worker::{Context, Env, Request, Response, console_error, console_log, event};
 
 use platform::{WorkerBody, WorkerPlatform};
@@ -35,8 +37,16 @@ async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<
     let converted = match platform::to_http_request(request) {
         Ok(converted) => converted,
         Err(error) => {
-            console_error!("{{\"level\":\"error\",\"error\":\"unreadable request: {error}\"}}");
-            return Response::error("Bad request", 400);
+            // Not even a method and path to route: answer without the core, but still
+            // with a request id the log line can be matched to.
+            let request_id = Ids::new_uuid(Platform::ids(&platform)).to_string();
+            console_error!(
+                "{}",
+                serde_json::json!({"level": "error", "request_id": request_id, "status": 400, "error": format!("unreadable request: {error}")})
+            );
+            let mut response = Response::error("Bad request", 400)?;
+            response.headers_mut().set("x-request-id", &request_id)?;
+            return Ok(response);
         }
     };
     let handled =
