@@ -14,6 +14,8 @@ say "checking formatting"
 cargo fmt --all --check
 say "linting"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The worker also as it ships: some of its code only exists on wasm32.
+cargo clippy --locked -p tora-worker --target wasm32-unknown-unknown -- -D warnings
 say "running the native tests"
 cargo test --locked --workspace --exclude tora-e2e
 
