@@ -213,9 +213,13 @@ fn is_added_load(after: &[Spanned]) -> bool {
 /// A comma or slash glued between two numbers of an effort or a load: a decimal
 /// comma or a range of effort, never two sets.
 fn joins_effort_or_load(earlier: &[Spanned], current: &Spanned, after: &[Spanned]) -> bool {
-    let [.., context, number_before] = earlier else {
+    let [.., number_before] = earlier else {
         return false;
     };
+    let context = earlier
+        .len()
+        .checked_sub(2)
+        .and_then(|index| earlier.get(index));
     let [number_after, rest @ ..] = after else {
         return false;
     };
@@ -226,14 +230,17 @@ fn joins_effort_or_load(earlier: &[Spanned], current: &Spanned, after: &[Spanned
     {
         return false;
     }
-    let effort_before = matches!(context.lexeme, Lexeme::Mark(Mark::At))
-        || matches!(
-            context.lexeme.keyword(),
-            Some(Keyword::Rpe | Keyword::Rir | Keyword::At)
-        );
+    let effort_before = context.is_some_and(|context| {
+        matches!(context.lexeme, Lexeme::Mark(Mark::At))
+            || matches!(
+                context.lexeme.keyword(),
+                Some(Keyword::Rpe | Keyword::Rir | Keyword::At)
+            )
+    });
+    // "1,5 min" is a decimal comma; "20,15,10s" is a list.
     let unit_after = matches!(
         rest.first().and_then(|spanned| spanned.lexeme.keyword()),
-        Some(Keyword::Kilograms | Keyword::Pounds | Keyword::Rir)
+        Some(Keyword::Kilograms | Keyword::Pounds | Keyword::Rir | Keyword::Seconds(60))
     );
     effort_before || unit_after
 }

@@ -4,7 +4,7 @@
 
 use super::UnsureReason;
 use super::clauses::Clause;
-use super::items::{Item, PieceSets};
+use super::items::{Item, ItemKind, PieceSets};
 use super::names::{Lexeme, Spanned};
 use super::reader;
 
@@ -135,6 +135,15 @@ fn start_group<'c>(
     };
     if !waiting.is_empty() && piece.sets.amounts_after_name {
         return Err(UnsureReason::SetsWithoutExercise);
+    }
+    // "25 and 3x8 pull-ups": a list of sets does not go on with counted sets.
+    let counted_here = piece
+        .sets
+        .items
+        .iter()
+        .any(|item| matches!(item.kind, ItemKind::Sets { counted: true, .. }));
+    if !waiting.is_empty() && counted_here {
+        return Err(UnsureReason::UnclearNumbers);
     }
     for earlier in waiting.drain(..) {
         add_piece(&mut group, earlier);

@@ -122,6 +122,8 @@ pub(super) struct Item {
     pub modifiers: Modifiers,
     /// The modifiers were written before the amounts ("+10kg: 5, 5, 4").
     pub modifiers_first: bool,
+    /// "4 sets 20": the first amount of a list may follow ("4 sets (20, 18, 15, 12)").
+    pub list_may_follow: bool,
 }
 
 /// What one clause says about sets.

@@ -138,6 +138,20 @@ impl Lexer {
             {
                 self.position += 1;
             }
+            // "A1 pull-ups 3x8", "b2) dips": superset labels ("x8" is one set of 8).
+            Some(c)
+                if matches!(c.to_ascii_lowercase(), 'a'..='f')
+                    && self.peek(1).is_some_and(|c| c.is_ascii_digit()) =>
+            {
+                let label = if matches!(self.peek(2), Some('.' | ')' | ':')) {
+                    3
+                } else {
+                    2
+                };
+                if followed_by_space(label) {
+                    self.position += label;
+                }
+            }
             Some(c) if c.is_ascii_digit() => {
                 let digits = self.count_while(0, |c| c.is_ascii_digit());
                 if digits <= 2
@@ -198,6 +212,14 @@ impl Lexer {
             _ => Token::Mark(Mark::Symbol('#')),
         };
         self.push(token);
+        // 1'30": minutes and seconds marks right after a number.
+        let unit = match self.peek(0) {
+            Some('\'' | '′' | '’') if !self.peek(1).is_some_and(char::is_alphabetic) => "min",
+            Some('"' | '″' | '”') => "s",
+            _ => return,
+        };
+        self.position += 1;
+        self.push(Token::Word(unit.to_owned()));
     }
 
     /// `m:ss` or `h:mm:ss` right after the leading digits; consumes it when valid.
@@ -247,9 +269,31 @@ impl Lexer {
             self.push(Token::Mark(Mark::Times));
             return;
         }
+        // "20sx3", "10kgx5": a unit glued to the times sign.
+        if self.peek(0).is_some_and(|c| c.is_ascii_digit())
+            && let Some(unit) = word.strip_suffix('x')
+            && GLUED_UNITS.contains(&unit)
+        {
+            self.push(Token::Word(unit.to_owned()));
+            self.push(Token::Mark(Mark::Times));
+            return;
+        }
         if word == "w" && self.peek(0) == Some('/') {
             self.position += 1;
             word = "with".to_owned();
+        }
+        // "e/s", "e/l", "e/a": each side, leg, arm.
+        let each_side = word == "e"
+            && self.peek(0) == Some('/')
+            && self
+                .peek(1)
+                .is_some_and(|c| matches!(c.to_ascii_lowercase(), 's' | 'l' | 'a'))
+            && !self.peek(2).is_some_and(char::is_alphanumeric);
+        if each_side {
+            self.position += 2;
+            self.push(Token::Word("each".to_owned()));
+            self.push(Token::Word("side".to_owned()));
+            return;
         }
         self.push(Token::Word(word));
         // A hyphen inside a name ("pull-ups", "l-sit") separates words.
@@ -277,6 +321,11 @@ impl Lexer {
         }
     }
 }
+
+/// Units that may come glued to a following times sign ("20sx3").
+const GLUED_UNITS: &[&str] = &[
+    "s", "sec", "secs", "rep", "reps", "kg", "kgs", "lb", "lbs", "min", "mins",
+];
 
 fn punctuation(c: char) -> Option<Mark> {
     let mark = match c {
@@ -392,6 +441,27 @@ mod tests {
         assert_eq!(tokens("rpe8"), [word("rpe"), number(8)]);
         assert_eq!(tokens("w/ band"), [word("with"), word("band")]);
         assert_eq!(tokens("I’ll"), [word("i'll")]);
+    }
+
+    #[test]
+    fn shorthand_units_and_labels_are_read() {
+        assert_eq!(tokens("e/s"), [word("each"), word("side")]);
+        assert_eq!(
+            tokens("1'30\""),
+            [number(1), word("min"), number(30), word("s")]
+        );
+        assert_eq!(
+            tokens("20sx3"),
+            [number(20), word("s"), Token::Mark(Mark::Times), number(3)]
+        );
+        assert_eq!(tokens("A1 dips\nb2) l-sit"), {
+            let mut expected = vec![word("dips"), Token::Mark(Mark::LineBreak)];
+            expected.extend([word("l"), word("sit")]);
+            expected
+        });
+        // "x8" at a line start is one set of 8, not a label.
+        assert_eq!(tokens("x8 dips")[0], Token::Mark(Mark::Times));
+        assert_eq!(tokens("c2b 3x5")[0], word("c2b"));
     }
 
     #[test]

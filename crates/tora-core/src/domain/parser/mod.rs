@@ -33,6 +33,13 @@
 //!   rest periods ("90s rest") are not sets.
 //! - The same exercise written in consecutive clauses is one entry; named again after
 //!   another exercise, it is a new entry, in the order written.
+//! - "4 sets 20, 18, 15, 12" lists the four sets; "3 sets 8, 8, 7, 6" is unclear.
+//! - "1 min 30" and `1'30"` are 90 s; "pistols 5 each side x 3" is three sets.
+//! - "@ 8" is an effort but "at 6" may be a time of day (unclear); a time written with
+//!   "practice" and no count of sets is time spent, not a hold; "100 push-ups in 5 sets" does not say how
+//!   they were split. All three are unsure.
+//! - Besides the catalog's aliases, the parser reads a few names of its own
+//!   (`names::EXTRA_NAMES`: "front lever tuck", "aussie rows"...).
 
 mod clauses;
 mod grouping;
@@ -222,11 +229,15 @@ fn read(message: &str, catalog: &Catalog) -> Result<Vec<ParsedEntry>, UnsureReas
     Ok(entries)
 }
 
+/// Exercises outside the skill tree trained one side at a time.
+const ONE_SIDED_EXERCISES: &[&str] = &["lunge"];
+
 fn entry(group: grouping::Group<'_>, catalog: &Catalog) -> Result<ParsedEntry, UnsureReason> {
     let skill = catalog.skill(group.exercise);
     let traits = sets::ExerciseTraits {
         hold: skill.is_some_and(|skill| skill.is_hold()),
-        one_sided: skill.is_some_and(|skill| skill.goal().each_side),
+        one_sided: skill.is_some_and(|skill| skill.goal().each_side)
+            || ONE_SIDED_EXERCISES.contains(&group.exercise),
     };
     // "pistols 5/5" is more likely left/right than two sets.
     if group.slash_list && traits.one_sided {

@@ -1,6 +1,9 @@
 //! Finds exercise names in the token stream (the longest catalog name wins, then a
 //! typo of one) and gives every other word its keyword.
 
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
 use crate::domain::catalog::{Catalog, Resolution, name_key};
 
 use super::lexer::{Lexed, Mark, Number, Token};
@@ -78,6 +81,23 @@ pub(super) fn read_names<'c>(tokens: &[Lexed], catalog: &'c Catalog) -> Vec<Span
     let mut lexemes = Vec::with_capacity(tokens.len());
     let mut index = 0;
     while let Some(first) = tokens.get(index) {
+        // "10 pull-ups in a row": not the row exercise.
+        let rest = tokens.get(index..).unwrap_or_default();
+        if is_in_a_row(rest) {
+            index += 3;
+            continue;
+        }
+        if let Some((value, used)) = compound_number(rest) {
+            lexemes.push(Spanned {
+                lexeme: Lexeme::Word {
+                    text: "number".to_owned(),
+                    keyword: Some(Keyword::Number(value)),
+                },
+                spaced: first.spaced,
+            });
+            index += used;
+            continue;
+        }
         let (lexeme, used) = match (&first.token, words.get(index)) {
             (Token::Word(text), Some(Some(word))) => {
                 let run = word_run(words.get(index..).unwrap_or_default(), catalog);
@@ -102,6 +122,44 @@ pub(super) fn read_names<'c>(tokens: &[Lexed], catalog: &'c Catalog) -> Vec<Span
         index += used.max(1);
     }
     drop_session_labels(lexemes)
+}
+
+fn is_in_a_row(tokens: &[Lexed]) -> bool {
+    let word = |index: usize| match tokens.get(index).map(|lexed| &lexed.token) {
+        Some(Token::Word(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    word(0) == Some("in") && word(1) == Some("a") && word(2) == Some("row")
+}
+
+/// Number words that make one number together: "twenty five" (25), "a hundred",
+/// "two hundred"; and how many tokens they take.
+fn compound_number(tokens: &[Lexed]) -> Option<(u32, usize)> {
+    let number = |index: usize| match tokens.get(index).map(|lexed| &lexed.token) {
+        Some(Token::Word(text)) => match vocabulary::keyword(text) {
+            Some(Keyword::Number(value)) => Some(value),
+            Some(Keyword::Article) => Some(1),
+            _ if text == "hundred" => Some(100),
+            _ => None,
+        },
+        _ => None,
+    };
+    let first = number(0)?;
+    // An article is "one" only before "hundred".
+    let second = number(1).filter(|&second| second > 1 || is_number_word(tokens.get(1)));
+    match (first, second) {
+        (1..=9, Some(100)) => Some((first * 100, 2)),
+        (100, _) => Some((100, 1)),
+        (20..=90, Some(unit @ 1..=9)) if first % 10 == 0 => Some((first + unit, 2)),
+        _ => None,
+    }
+}
+
+fn is_number_word(token: Option<&Lexed>) -> bool {
+    matches!(
+        token.map(|lexed| &lexed.token),
+        Some(Token::Word(text)) if matches!(vocabulary::keyword(text), Some(Keyword::Number(_)))
+    )
 }
 
 fn plain_word(text: &str) -> Lexeme<'static> {
@@ -141,9 +199,55 @@ impl Word {
 fn word_run<'w>(words: &'w [Option<Word>], catalog: &Catalog) -> Vec<&'w Word> {
     words
         .iter()
-        .take(catalog.longest_name_words().max(1))
+        .take(catalog.longest_name_words().max(EXTRA_NAME_WORDS))
         .map_while(Option::as_ref)
         .collect()
+}
+
+/// Names people write that the catalog's alias data does not hold, and the exercise
+/// each means: the name of a skill's progression written after the skill ("front
+/// lever tuck") and a few more slang names. Only read when the catalog has the id.
+const EXTRA_NAMES: &[(&str, &str)] = &[
+    ("front lever tuck", "tuck_front_lever"),
+    ("fl tuck", "tuck_front_lever"),
+    ("front lever adv tuck", "advanced_tuck_front_lever"),
+    ("front lever advanced tuck", "advanced_tuck_front_lever"),
+    ("fl adv tuck", "advanced_tuck_front_lever"),
+    ("front lever straddle", "straddle_front_lever"),
+    ("fl straddle", "straddle_front_lever"),
+    ("back lever tuck", "tuck_back_lever"),
+    ("bl tuck", "tuck_back_lever"),
+    ("back lever adv tuck", "advanced_tuck_back_lever"),
+    ("back lever advanced tuck", "advanced_tuck_back_lever"),
+    ("back lever straddle", "straddle_back_lever"),
+    ("planche tuck", "tuck_planche"),
+    ("planche adv tuck", "advanced_tuck_planche"),
+    ("planche advanced tuck", "advanced_tuck_planche"),
+    ("planche straddle", "straddle_planche"),
+    ("human flag tuck", "tuck_human_flag"),
+    ("l sit tuck", "tuck_l_sit"),
+    ("freestanding hs", "handstand"),
+    ("back to wall handstand", "wall_handstand"),
+    ("back to wall hs", "wall_handstand"),
+    ("aussie rows", "inverted_row"),
+    ("australian rows", "inverted_row"),
+    ("body rows", "inverted_row"),
+];
+
+/// The most words of an [`EXTRA_NAMES`] name.
+const EXTRA_NAME_WORDS: usize = 4;
+
+/// The exercise id of an [`EXTRA_NAMES`] name with this [`name_key`].
+fn extra_name(key: &str) -> Option<&'static str> {
+    static KEYS: OnceLock<BTreeMap<String, &'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        EXTRA_NAMES
+            .iter()
+            .map(|(name, id)| (name_key(name), *id))
+            .collect()
+    })
+    .get(key)
+    .copied()
 }
 
 /// Finds exercise names, within a budget of typo comparisons.
@@ -178,7 +282,10 @@ impl<'c> NameFinder<'c> {
                 .iter()
                 .map(|word| word.key.as_str())
                 .collect();
-            let exercise = self.catalog.exercise_for_key(&key)?;
+            let exercise = self
+                .catalog
+                .exercise_for_key(&key)
+                .or_else(|| extra_name(&key).and_then(|id| self.catalog.exercise(id)))?;
             Some((Lexeme::Exercise(exercise.id()), length))
         })
     }
@@ -229,10 +336,49 @@ fn drop_session_labels(lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
         let next = lexemes.get(index + 1).map(|next| &next.lexeme);
         let word = current.lexeme.word();
         let next_word = next.and_then(Lexeme::word);
+        let starts_clause = index
+            .checked_sub(1)
+            .and_then(|previous| lexemes.get(previous))
+            .is_none_or(|previous| {
+                matches!(
+                    previous.lexeme,
+                    Lexeme::Mark(
+                        Mark::LineBreak
+                            | Mark::Period
+                            | Mark::Exclamation
+                            | Mark::Comma
+                            | Mark::Semicolon
+                    )
+                )
+            });
+        // "Core: 3x30s hollow hold", but "rest: 90s" is a rest period.
+        if let (Some(word), Some(Lexeme::Mark(Mark::Colon))) = (word, next)
+            && starts_clause
+            && word != "rest"
+            && vocabulary::is_session_name(word)
+        {
+            index += 1;
+            continue;
+        }
+        // "set 1 - 8": a label, like "set 1: 8".
+        let dash_label = matches!(word, Some("set" | "round"))
+            && matches!(next, Some(Lexeme::Number(_)))
+            && matches!(
+                lexemes.get(index + 2).map(|spanned| &spanned.lexeme),
+                Some(Lexeme::Mark(Mark::Dash))
+            );
+        if dash_label {
+            index += 3;
+            continue;
+        }
         let is_label = match (word, next) {
-            (Some(word), Some(_)) if vocabulary::is_session_name(word) => next_word == Some("day"),
+            (Some(word), Some(_)) if vocabulary::is_session_name(word) => {
+                next_word.is_some_and(vocabulary::is_session_word)
+            }
             (Some(word), Some(Lexeme::Number(_))) => vocabulary::is_session_counter(word),
             (Some("to"), Some(_)) => next_word == Some("failure"),
+            // "last night", "last week": when, not which set.
+            (Some("last"), Some(_)) => next_word.is_some_and(vocabulary::is_past_time),
             _ => false,
         };
         if is_label {
@@ -298,11 +444,40 @@ mod tests {
     }
 
     #[test]
+    fn extra_names_and_phrases_are_read() {
+        assert_eq!(
+            read("front lever tuck"),
+            [Lexeme::Exercise("tuck_front_lever")]
+        );
+        assert_eq!(read("aussie rows"), [Lexeme::Exercise("inverted_row")]);
+        // "in a row" is not the row exercise.
+        assert_eq!(read("in a row"), []);
+        assert!(matches!(
+            read("twenty five")[..],
+            [Lexeme::Word {
+                keyword: Some(Keyword::Number(25)),
+                ..
+            }]
+        ));
+        assert!(matches!(
+            read("a hundred")[..],
+            [Lexeme::Word {
+                keyword: Some(Keyword::Number(100)),
+                ..
+            }]
+        ));
+    }
+
+    #[test]
     fn session_labels_are_dropped() {
         assert_eq!(
             read("leg day 3 squats"),
             [Lexeme::Number(Number::whole(3)), Lexeme::Exercise("squat")]
         );
         assert_eq!(read("day 3"), []);
+        assert_eq!(read("pull workout"), []);
+        assert_eq!(read("core: dips")[1..], [Lexeme::Exercise("dip")]);
+        assert_eq!(read("set 2 - 8"), [Lexeme::Number(Number::whole(8))]);
+        assert_eq!(read("last night"), []);
     }
 }

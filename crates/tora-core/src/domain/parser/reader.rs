@@ -11,7 +11,7 @@ use super::items::{
 };
 use super::lexer::{Mark, Number};
 use super::names::{Lexeme, Spanned};
-use super::vocabulary::Keyword;
+use super::vocabulary::{self, Keyword};
 
 /// What a piece of text holds for the reader: numbers, units and signs, and a `Gap`
 /// where the exercise name was.
@@ -29,12 +29,49 @@ pub(super) enum Spec {
 /// unknown words and signs kept as `Unreadable`.
 pub(super) fn specs(lexemes: &[Spanned]) -> Vec<Spec> {
     let mut specs = Vec::with_capacity(lexemes.len());
+    // "10 min of handstand practice": time spent practising, not a hold.
+    let practice = lexemes.iter().any(|spanned| {
+        spanned
+            .lexeme
+            .word()
+            .is_some_and(vocabulary::is_practice_word)
+    });
+    let timed = lexemes.iter().any(|spanned| {
+        matches!(spanned.lexeme, Lexeme::Clock(_))
+            || matches!(spanned.lexeme.keyword(), Some(Keyword::Seconds(_)))
+    });
+    // "practiced handstands 5x30s" counts its holds.
+    let counted = lexemes.iter().any(|spanned| {
+        matches!(spanned.lexeme, Lexeme::Mark(Mark::Times))
+            || matches!(
+                spanned.lexeme.keyword(),
+                Some(Keyword::Sets | Keyword::Times)
+            )
+    });
+    if practice && timed && !counted {
+        specs.push(Spec::Unreadable(UnsureReason::UnclearNumbers));
+    }
     for (index, spanned) in lexemes.iter().enumerate() {
         let before = index
             .checked_sub(1)
             .and_then(|previous| lexemes.get(previous))
             .map(|spanned| &spanned.lexeme);
         let after = lexemes.get(index + 1).map(|spanned| &spanned.lexeme);
+        // "100 push-ups in 5 sets": how were they split?
+        let split_in_sets = spanned.lexeme.word() == Some("in")
+            && after.is_some_and(|after| {
+                after.is_number() || matches!(after.keyword(), Some(Keyword::Number(_)))
+            })
+            && matches!(
+                lexemes
+                    .get(index + 2)
+                    .and_then(|spanned| spanned.lexeme.keyword()),
+                Some(Keyword::Sets | Keyword::Rounds)
+            );
+        if split_in_sets {
+            specs.push(Spec::Unreadable(UnsureReason::UnclearNumbers));
+            continue;
+        }
         if let Some(spec) = spec(before, &spanned.lexeme, after) {
             specs.push(spec);
         }
@@ -48,6 +85,15 @@ fn spec(before: Option<&Lexeme>, lexeme: &Lexeme, after: Option<&Lexeme>) -> Opt
         Lexeme::AmbiguousExercise => Spec::Unreadable(UnsureReason::AmbiguousExercise),
         Lexeme::Number(number) => Spec::Number(*number),
         Lexeme::Clock(seconds) => Spec::Clock(*seconds),
+        // "rpe=8", "RIR = 2".
+        Lexeme::Mark(Mark::Symbol('='))
+            if matches!(
+                before.and_then(Lexeme::keyword),
+                Some(Keyword::Rpe | Keyword::Rir)
+            ) =>
+        {
+            return None;
+        }
         Lexeme::Mark(Mark::Symbol(_)) => Spec::Unreadable(UnsureReason::UnclearNumbers),
         Lexeme::Mark(mark) => Spec::Mark(*mark),
         Lexeme::Word { keyword: None, .. } => Spec::Unreadable(UnsureReason::UnknownWord),
@@ -93,11 +139,28 @@ fn word_spec(
             Spec::Mark(Mark::Times)
         }
         Keyword::Times => Spec::Mark(Mark::Times),
-        Keyword::At => Spec::Mark(Mark::At),
+        // "8 to 10" is a range; in "forgot to log" the "to" carries nothing.
+        Keyword::To
+            if after
+                .and_then(Lexeme::word)
+                .is_some_and(|word| vocabulary::is_logging_verb(word) || is_log_place(word)) =>
+        {
+            return None;
+        }
+        // "at 6" is a time of day as likely as an effort; "@ 6" is an effort.
+        Keyword::At => Spec::Key(Keyword::At),
         Keyword::Plus => Spec::Mark(Mark::Plus),
         other => Spec::Key(other),
     };
     Some(spec)
+}
+
+/// What "to" may lead to in a request to log: "forgot to mention", "add it to today".
+fn is_log_place(word: &str) -> bool {
+    matches!(
+        word,
+        "mention" | "today" | "today's" | "yesterday" | "yesterday's" | "my" | "the"
+    )
 }
 
 pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
@@ -106,6 +169,7 @@ pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
         at: 0,
         pending: Modifiers::default(),
         past_name: false,
+        open_set: false,
         piece: PieceSets::default(),
     };
     while let Some(spec) = reader.peek(0) {
@@ -116,6 +180,7 @@ pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
             kind: ItemKind::ModifiersOnly,
             modifiers: reader.pending,
             modifiers_first: false,
+            list_may_follow: false,
         });
     }
     // "15 squats 30": which is it?
@@ -131,6 +196,9 @@ struct Reader<'s> {
     /// Modifiers written before the first set of the clause, for that set.
     pending: Modifiers,
     past_name: bool,
+    /// The last set is one amount without a count, followed only by a side, an
+    /// effort or a band: "x 3" may still count it ("pistols 5 each side x 3").
+    open_set: bool,
     piece: PieceSets,
 }
 
@@ -178,6 +246,7 @@ impl Reader<'_> {
                 self.at += 1;
                 self.load()?;
             }
+            Spec::Mark(Mark::Times) if self.counts_open_set() => self.count_open_set()?,
             Spec::Mark(Mark::Times) => self.leading_times()?,
             Spec::Mark(Mark::Plus) => {
                 self.at += 1;
@@ -205,11 +274,23 @@ impl Reader<'_> {
     fn keyword(&mut self, keyword: Keyword) -> Result<(), UnsureReason> {
         match keyword {
             Keyword::With => self.after_with(),
+            Keyword::At
+                if matches!(self.peek(0), Some(Spec::Number(_) | Spec::Clock(_)))
+                    && !matches!(
+                        self.key(1),
+                        Some(Keyword::Kilograms | Keyword::Pounds | Keyword::Rpe | Keyword::Rir)
+                    ) =>
+            {
+                unclear()
+            }
+            Keyword::At => self.after_at(),
             Keyword::Rpe => {
+                self.skip_colon();
                 let value = self.expect_number()?;
                 self.set_rpe(value.value)
             }
             Keyword::Rir => {
+                self.skip_colon();
                 let value = self.expect_number()?;
                 self.set_rir(value.value)
             }
@@ -299,7 +380,11 @@ impl Reader<'_> {
                 }
                 if self.is_amount_start(0) {
                     let amounts = self.amounts()?;
+                    let single = amounts.len() == 1;
                     self.push_sets(count, true, amounts);
+                    if let Some(item) = self.piece.items.last_mut() {
+                        item.list_may_follow = single;
+                    }
                 } else {
                     self.push_count(count);
                 }
@@ -341,6 +426,17 @@ impl Reader<'_> {
                 {
                     seconds += extra.value;
                     self.at += 2;
+                } else if per_unit == 60
+                    && let Some(extra) = self.number(0)
+                    && extra.whole.is_some_and(|extra| extra < 60)
+                    && matches!(
+                        self.peek(1),
+                        None | Some(Spec::Gap | Spec::Mark(Mark::Times))
+                    )
+                {
+                    // "1 min 30": the seconds of the same time.
+                    seconds += extra.value;
+                    self.at += 1;
                 }
                 Ok(vec![Amount::Seconds(seconds_amount(seconds)?)])
             }
@@ -405,6 +501,14 @@ impl Reader<'_> {
             self.at += 1;
             return Ok(());
         }
+        // "1 min between sets" is a rest.
+        if self.key(0) == Some(Keyword::Between)
+            && self.key(1) == Some(Keyword::Sets)
+            && all_seconds
+        {
+            self.at += 2;
+            return Ok(());
+        }
         let name_between = self.peek(0) == Some(Spec::Gap);
         let times_at = usize::from(name_between);
         let multiplier = match (self.peek(times_at), self.number(times_at + 1), &amounts[..]) {
@@ -424,7 +528,58 @@ impl Reader<'_> {
                     self.at += 1;
                 }
             }
-            None => self.push_sets(1, false, amounts),
+            None => {
+                let single = amounts.len() == 1;
+                self.push_sets(1, false, amounts);
+                self.open_set = single;
+            }
+        }
+        Ok(())
+    }
+
+    /// "x 3" after an open set and its modifiers: the number of sets, when nothing
+    /// but the count follows ("20kg x 3 x 5" stays unclear).
+    fn counts_open_set(&self) -> bool {
+        let last_is_open = self.piece.items.last().is_some_and(|item| {
+            matches!(&item.kind, ItemKind::Sets { count: 1, counted: false, amounts } if amounts.len() == 1)
+        });
+        self.open_set
+            && last_is_open
+            && self.number(1).is_some()
+            && !matches!(
+                self.peek(2),
+                Some(
+                    Spec::Mark(Mark::Times | Mark::Dash)
+                        | Spec::Key(
+                            Keyword::Seconds(_)
+                                | Keyword::Reps
+                                | Keyword::Kilograms
+                                | Keyword::Pounds
+                                | Keyword::To
+                        )
+                )
+            )
+    }
+
+    fn count_open_set(&mut self) -> Result<(), UnsureReason> {
+        let count = set_count(self.number(1).ok_or(UnsureReason::UnclearNumbers)?)?;
+        self.at += 2;
+        if matches!(self.key(0), Some(Keyword::Sets)) {
+            self.at += 1;
+        }
+        self.open_set = false;
+        if let Some(Item {
+            kind:
+                ItemKind::Sets {
+                    count: set_count,
+                    counted,
+                    ..
+                },
+            ..
+        }) = self.piece.items.last_mut()
+        {
+            *set_count = count;
+            *counted = true;
         }
         Ok(())
     }
@@ -447,6 +602,7 @@ impl Reader<'_> {
     }
 
     fn push_sets(&mut self, count: u32, counted: bool, amounts: Vec<Amount>) {
+        self.open_set = false;
         if self.past_name {
             self.piece.amounts_after_name = true;
         } else {
@@ -461,15 +617,18 @@ impl Reader<'_> {
             },
             modifiers_first: !modifiers.is_empty(),
             modifiers,
+            list_may_follow: false,
         });
     }
 
     fn push_count(&mut self, count: u32) {
+        self.open_set = false;
         let modifiers = std::mem::take(&mut self.pending);
         self.piece.items.push(Item {
             kind: ItemKind::CountOnly(count),
             modifiers_first: !modifiers.is_empty(),
             modifiers,
+            list_may_follow: false,
         });
     }
 
@@ -495,6 +654,7 @@ impl Reader<'_> {
             return unclear();
         };
         self.at += 2;
+        self.open_set = false;
         let load = match unit {
             Keyword::Kilograms => Load {
                 kg: round_to_tenth(number.value),
@@ -546,6 +706,7 @@ impl Reader<'_> {
             (Some(Spec::Number(_) | Spec::Clock(_)), _) => unclear(),
             (Some(Spec::Key(Keyword::Rpe)), _) => {
                 self.at += 1;
+                self.skip_colon();
                 let value = self.expect_number()?;
                 self.set_rpe(value.value)
             }
@@ -597,6 +758,13 @@ impl Reader<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// "RPE: 8".
+    fn skip_colon(&mut self) {
+        if self.peek(0) == Some(Spec::Mark(Mark::Colon)) {
+            self.at += 1;
+        }
     }
 
     fn expect_number(&mut self) -> Result<Number, UnsureReason> {

@@ -60,7 +60,30 @@ pub(super) fn resolve_sets(
 fn combine_counts(items: Vec<Item>) -> Result<Vec<Item>, UnsureReason> {
     let mut combined: Vec<Item> = Vec::with_capacity(items.len());
     let mut items = items.into_iter().peekable();
-    while let Some(item) = items.next() {
+    while let Some(mut item) = items.next() {
+        // "4 sets 20, 18, 15, 12": the count announces a list.
+        if item.list_may_follow
+            && let ItemKind::Sets { count, amounts, .. } = &item.kind
+            && *count > 1
+        {
+            let mut following = Vec::new();
+            while let Some(next) = items.next_if(is_single_uncounted) {
+                following.push(next);
+            }
+            let listed = following.len() + 1;
+            if listed == *count as usize {
+                item.kind = ItemKind::Sets {
+                    count: 1,
+                    counted: false,
+                    amounts: amounts.clone(),
+                };
+            } else if listed > *count as usize {
+                return unclear();
+            }
+            combined.push(item);
+            combined.extend(following);
+            continue;
+        }
         let ItemKind::CountOnly(count) = item.kind else {
             combined.push(item);
             continue;

@@ -110,7 +110,7 @@ const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["lb", "lbs", "pound", "pounds"], Keyword::Pounds),
     (&["times", "by"], Keyword::Times),
     (&["to"], Keyword::To),
-    (&["with"], Keyword::With),
+    (&["with", "w"], Keyword::With),
     (&["at"], Keyword::At),
     (&["plus"], Keyword::Plus),
     (&["rpe"], Keyword::Rpe),
@@ -138,7 +138,10 @@ const KEYWORDS: &[(&[&str], Keyword)] = &[
     ),
     (&["both"], Keyword::Both),
     (&["a", "an"], Keyword::Article),
-    (&["rest", "rested", "resting", "break"], Keyword::Rest),
+    (
+        &["rest", "rested", "resting", "break", "breaks", "recovery"],
+        Keyword::Rest,
+    ),
     (&["between"], Keyword::Between),
     (
         &[
@@ -209,6 +212,9 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("fourty", 40),
     ("fifty", 50),
     ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
 ];
 
 /// Words that carry no set information.
@@ -445,6 +451,15 @@ const FILLERS: &[&str] = &[
     "thick",
     "thin",
     "mini",
+    // where: "on the bar", "on rings", "on parallettes"
+    "bar",
+    "bars",
+    "rings",
+    "parallettes",
+    "paralettes",
+    "parallets",
+    "floor",
+    "ground",
     // chit-chat
     "friend",
     "friends",
@@ -470,6 +485,15 @@ const FILLERS: &[&str] = &[
     "quick",
     "today's",
     "todays",
+    "sup",
+    "hiya",
+    "howdy",
+    "gm",
+    "forgot",
+    "mention",
+    "added",
+    "adding",
+    "additional",
 ];
 
 /// Words that make a clause a plan rather than a log: "tomorrow", "I'll", "gonna".
@@ -578,7 +602,17 @@ const WEAK_PAST: &[&str] = &[
     "morning",
     "today's",
     "todays",
+    "yesterday's",
+    "yesterdays",
 ];
+
+/// What "last" places in the past: "last night", "last week".
+pub(super) fn is_past_time(word: &str) -> bool {
+    matches!(
+        word,
+        "night" | "evening" | "week" | "weekend" | "time" | "session" | "workout"
+    )
+}
 
 pub(super) fn is_weak_past(word: &str) -> bool {
     WEAK_PAST.contains(&word)
@@ -639,6 +673,25 @@ pub(super) fn is_session_name(word: &str) -> bool {
             | "chest"
             | "full"
             | "training"
+            | "abs"
+            | "cardio"
+            | "mobility"
+    )
+}
+
+/// What follows a session name: "pull day", "leg workout", "push session".
+pub(super) fn is_session_word(word: &str) -> bool {
+    matches!(
+        word,
+        "day" | "workout" | "session" | "sesh" | "training" | "routine" | "wo"
+    )
+}
+
+/// Practising a skill: a time written with it is time spent, not a hold.
+pub(super) fn is_practice_word(word: &str) -> bool {
+    matches!(
+        word,
+        "practice" | "practiced" | "practised" | "practicing" | "practising"
     )
 }
 
