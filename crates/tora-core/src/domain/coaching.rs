@@ -103,7 +103,7 @@ pub fn workout_reply(decision: &Decision) -> String {
 /// The reply to a message that is not a workout log.
 pub fn not_workout_reply(message: &str) -> String {
     if message.trim_end().ends_with('?') {
-        "I can log your training and track your skills. Tell me what you did, like \"3x8 pull-ups, then 4x20s L-sit\", and check GET /v1/skills for your next targets.".to_owned()
+        "I can log your training and track your skills. Tell me what you did, like \"3x8 pull-ups, then 4x20s L-sit\", and I'll log it and tell you what to aim for next.".to_owned()
     } else {
         "Tell me what you trained, like \"3x8 pull-ups, then 4x20s L-sit\", and I'll log it and track your skills.".to_owned()
     }
