@@ -60,8 +60,6 @@ pub enum ChatAnswer<'a> {
 pub struct ChatOutcome {
     pub result: Value,
     pub user: User,
-    /// Whether this answer was replayed from an earlier attempt.
-    pub replayed: bool,
 }
 
 pub struct ChatMessage<'a> {
@@ -174,11 +172,7 @@ pub async fn post_message(
     } else if let Some(result) = stored.result.clone()
         && stored.status != MessageStatus::Received
     {
-        return Ok(ChatOutcome {
-            result,
-            user,
-            replayed: true,
-        });
+        return Ok(ChatOutcome { result, user });
     } else {
         (stored.id, read(&stored.body, catalog), true)
     };
@@ -187,11 +181,7 @@ pub async fn post_message(
         Reading::Workout(workout) => workout,
         Reading::NotWorkout | Reading::Unsure => {
             if let (false, Some(result)) = (replayed, early_result) {
-                return Ok(ChatOutcome {
-                    result,
-                    user,
-                    replayed: false,
-                });
+                return Ok(ChatOutcome { result, user });
             }
             // An interrupted attempt of a message that is not a workout: answer now.
             return finish_without_workout(db, &stored, user, catalog, &render).await;
@@ -253,11 +243,7 @@ async fn finish_without_workout(
     let result = render(&answer);
     db.query(chat::complete_statement(stored.id, status, &result))
         .await?;
-    Ok(ChatOutcome {
-        result,
-        user,
-        replayed: true,
-    })
+    Ok(ChatOutcome { result, user })
 }
 
 struct LogContext<'a> {
@@ -354,7 +340,6 @@ async fn log_workout(
         Ok(_) => Ok(ChatOutcome {
             result,
             user: context.user,
-            replayed: false,
         }),
         // A concurrent attempt of the same message logged it first: answer as it did.
         Err(error)
@@ -373,7 +358,6 @@ async fn log_workout(
             Ok(ChatOutcome {
                 result,
                 user: context.user,
-                replayed: true,
             })
         }
         Err(error) => Err(error),

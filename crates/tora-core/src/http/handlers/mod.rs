@@ -9,6 +9,8 @@ mod skills;
 mod stats;
 pub(crate) mod workouts;
 
+use std::collections::BTreeMap;
+
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
@@ -16,6 +18,7 @@ use super::routes::Endpoint;
 use super::{ApiError, Platform, RequestContext};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
+use crate::db::skills::{StoredSkill, select_states_by_subject_statement, states_from};
 use crate::db::users::User;
 use crate::domain::catalog::Catalog;
 
@@ -72,6 +75,27 @@ pub(super) async fn resolve<P: Platform>(
         context.config.starter_credits,
     )
     .await?)
+}
+
+/// The user and their stored skill rows, read in one round trip.
+pub(super) async fn resolve_with_skills<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+) -> Result<(User, BTreeMap<String, StoredSkill>), ApiError> {
+    let (user, reads) = accounts::resolve_user_with(
+        &context.db,
+        context.platform.ids(),
+        caller,
+        context.config.starter_credits,
+        vec![select_states_by_subject_statement(&caller.subject)],
+    )
+    .await?;
+    let stored = reads
+        .first()
+        .map(states_from)
+        .transpose()?
+        .unwrap_or_default();
+    Ok((user, stored))
 }
 
 pub(super) fn json<T: Serialize>(

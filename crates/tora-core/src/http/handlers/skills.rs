@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use http::{Response, StatusCode};
 use serde::Serialize;
 
-use super::{catalog, json};
-use crate::app::accounts;
+use super::{catalog, json, resolve_with_skills};
 use crate::app::skills::{current_states, goal_text, next_targets};
 use crate::auth::AuthenticatedSubject;
-use crate::db::skills::{StoredSkill, select_states_by_subject_statement, states_from};
+use crate::db::skills::StoredSkill;
 use crate::domain::catalog::{Catalog, Skill};
 use crate::domain::coaching::Target;
 use crate::domain::skills::{GoalTarget, SkillState};
@@ -106,19 +105,7 @@ async fn standing<P: Platform>(
     caller: &AuthenticatedSubject,
     catalog: &Catalog,
 ) -> Result<Standing, ApiError> {
-    let (_, reads) = accounts::resolve_user_with(
-        &context.db,
-        context.platform.ids(),
-        caller,
-        context.config.starter_credits,
-        vec![select_states_by_subject_statement(&caller.subject)],
-    )
-    .await?;
-    let stored = reads
-        .first()
-        .map(states_from)
-        .transpose()?
-        .unwrap_or_default();
+    let (_, stored) = resolve_with_skills(context, caller).await?;
     let states = current_states(catalog, &stored);
     Ok(Standing { stored, states })
 }

@@ -8,12 +8,10 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
-use super::{catalog, json, no_content, resolve};
-use crate::app::accounts;
+use super::{catalog, json, no_content, resolve, resolve_with_skills};
 use crate::app::skills::Evaluation;
 use crate::app::workouts::{self, EditWorkout, LogWorkout};
 use crate::auth::AuthenticatedSubject;
-use crate::db::skills::{select_states_by_subject_statement, states_from};
 use crate::db::workouts::{StoredSet, StoredWorkout, WorkoutCursor, WorkoutFilter};
 use crate::domain::catalog::Catalog;
 use crate::domain::profile::Units;
@@ -353,19 +351,7 @@ pub(super) async fn log_workout<P: Platform>(
     {
         return Err(invalid("performed_at", "must not be in the future"));
     }
-    let (user, reads) = accounts::resolve_user_with(
-        &context.db,
-        context.platform.ids(),
-        caller,
-        context.config.starter_credits,
-        vec![select_states_by_subject_statement(&caller.subject)],
-    )
-    .await?;
-    let stored = reads
-        .first()
-        .map(states_from)
-        .transpose()?
-        .unwrap_or_default();
+    let (user, stored) = resolve_with_skills(context, caller).await?;
     let logged = workouts::log(
         &context.db,
         context.platform.ids(),
