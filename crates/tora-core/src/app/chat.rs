@@ -19,8 +19,6 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::accounts;
-use super::skills::{self, Evaluation};
-use super::workouts::session_of;
 use crate::auth::AuthenticatedSubject;
 use crate::clients::neon::{NeonError, NeonErrorKind, TransactionOptions};
 use crate::db::Sql;
@@ -28,13 +26,14 @@ use crate::db::chat::{
     self, MessageStatus, NewMessage, StoredMessage, message_from, recent_volume_from,
 };
 use crate::db::skills::{
-    StateWrite, StoredSkill, select_states_by_subject_statement, states_from, upsert_statement,
+    StateWrite, select_states_by_subject_statement, states_from, upsert_statement,
 };
 use crate::db::users::User;
 use crate::db::workouts::{self, NewWorkout};
 use crate::domain::catalog::Catalog;
 use crate::domain::coaching::{self, Decision, Target};
 use crate::domain::parser::{self, ParseOutcome, ParsedWorkout};
+use crate::domain::skills::{self, Evaluation, SkillRecord};
 use crate::domain::workout::{ExerciseRef, LoggedSet, Workout, WorkoutEntry};
 use crate::ports::Ids;
 
@@ -77,7 +76,7 @@ fn to_workout(parsed: &ParsedWorkout) -> Option<Workout> {
             let sets = entry
                 .sets
                 .iter()
-                .map(|set| LoggedSet::new(set.fields()).ok())
+                .map(|set| LoggedSet::new(*set).ok())
                 .collect::<Option<Vec<_>>>()?;
             Some(WorkoutEntry {
                 exercise: ExerciseRef::Catalog(entry.exercise.clone()),
@@ -252,7 +251,7 @@ struct LogContext<'a> {
     client_message_id: &'a str,
     subject: &'a AuthenticatedSubject,
     now: DateTime<Utc>,
-    stored_states: &'a BTreeMap<String, StoredSkill>,
+    stored_states: &'a BTreeMap<String, SkillRecord>,
     recent: &'a [(f64, f64)],
 }
 
@@ -264,7 +263,7 @@ async fn log_workout(
     workout: &Workout,
     render: &impl Fn(&ChatAnswer<'_>) -> Value,
 ) -> Result<ChatOutcome, NeonError> {
-    let session = session_of(workout);
+    let session = workout.session();
     let evaluation = skills::log_session(catalog, context.stored_states, &session);
     let trained: Vec<&str> = workout.catalog_exercises();
     let targets = skills::next_targets(catalog, &evaluation.states, &evaluation.progress, &trained);

@@ -3,6 +3,5 @@
 pub mod accounts;
 pub mod chat;
 pub mod export;
-pub mod skills;
 pub mod stats;
 pub mod workouts;

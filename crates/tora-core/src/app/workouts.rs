@@ -6,18 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::skills::{self, Evaluation};
 use crate::clients::neon::{NeonError, TransactionOptions};
 use crate::db::Sql;
-use crate::db::skills::{
-    StateWrite, StoredSkill, select_states_statement, states_from, upsert_statement,
-};
+use crate::db::skills::{StateWrite, select_states_statement, states_from, upsert_statement};
 use crate::db::workouts::{
     self, NewWorkout, StoredWorkout, WorkoutFilter, historical_sets_from,
     select_sets_of_exercises_statement, workouts_from,
 };
 use crate::domain::catalog::Catalog;
-use crate::domain::skills::SetPerformance;
+use crate::domain::skills::{self, Evaluation, HistoricalSet, SkillRecord};
 use crate::domain::workout::Workout;
 use crate::ports::Ids;
 
@@ -32,15 +29,6 @@ pub struct LogWorkout<'a> {
 pub struct Logged {
     pub workout: StoredWorkout,
     pub evaluation: Evaluation,
-}
-
-/// The sets of each catalog exercise in a workout, as the skill rules see them.
-pub fn session_of(workout: &Workout) -> BTreeMap<String, Vec<SetPerformance>> {
-    workout
-        .catalog_exercises()
-        .into_iter()
-        .map(|id| (id.to_owned(), workout.sets_of(id)))
-        .collect()
 }
 
 /// Runs a workout write with its skill-state writes in one transaction and reads the
@@ -72,10 +60,10 @@ pub async fn log(
     ids: &impl Ids,
     catalog: &Catalog,
     user_id: Uuid,
-    stored: &BTreeMap<String, StoredSkill>,
+    stored: &BTreeMap<String, SkillRecord>,
     request: &LogWorkout<'_>,
 ) -> Result<Logged, NeonError> {
-    let evaluation = skills::log_session(catalog, stored, &session_of(request.workout));
+    let evaluation = skills::log_session(catalog, stored, &request.workout.session());
     let workout_id = ids.new_uuid();
     let new = NewWorkout {
         id: workout_id,
@@ -183,11 +171,11 @@ async fn reevaluate_around(
         .transpose()?
         .unwrap_or_default();
     if let Some(workout) = replacement {
-        for (exercise_id, sets) in session_of(workout) {
-            history.extend(sets.into_iter().map(|performance| workouts::HistoricalSet {
+        for (exercise_id, sets) in workout.session() {
+            history.extend(sets.into_iter().map(|set| HistoricalSet {
                 workout_id: existing.id,
                 exercise_id: exercise_id.clone(),
-                performance,
+                set,
             }));
         }
     }

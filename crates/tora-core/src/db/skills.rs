@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::clients::neon::{NeonError, Param, QueryResult, Statement};
-use crate::domain::skills::SkillState;
+use crate::domain::skills::{SkillRecord, SkillState};
 
 const SELECT_STATES: &str = "\
 select skill_id, state, practised, best_progress::float8 as best_progress
@@ -26,15 +26,7 @@ pub fn select_states_by_subject_statement(subject: &str) -> Statement {
     Statement::new(SELECT_STATES_BY_SUBJECT, vec![subject.into()])
 }
 
-/// A skill's stored standing for one person.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StoredSkill {
-    pub state: SkillState,
-    pub practised: bool,
-    pub best_progress: f64,
-}
-
-pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, StoredSkill>, NeonError> {
+pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillRecord>, NeonError> {
     result
         .rows
         .iter()
@@ -45,7 +37,7 @@ pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, StoredSkill>
             })?;
             Ok((
                 row.get("skill_id")?,
-                StoredSkill {
+                SkillRecord {
                     state,
                     practised: row.get("practised")?,
                     best_progress: row.get("best_progress")?,
@@ -96,7 +88,7 @@ on conflict (user_id, skill_id) do update set
 /// Stores the given states; `None` when there is nothing to write.
 pub fn upsert_statement(
     user_id: Uuid,
-    changes: &BTreeMap<String, StoredSkill>,
+    changes: &BTreeMap<String, SkillRecord>,
     mode: StateWrite,
 ) -> Option<Statement> {
     if changes.is_empty() {

@@ -3,12 +3,12 @@
 //! Rust (`domain::stats`), so these queries return instants, never local dates.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::clients::neon::{NeonError, QueryResult, Row, Statement};
-use crate::domain::stats::{SetFacts, Volume, VolumeCategory, WorkoutVolume};
+use crate::domain::stats::{Volume, VolumeCategory, WorkoutVolume};
+use crate::domain::workout::LoggedSet;
 
 fn category_from(row: &Row) -> Result<VolumeCategory, NeonError> {
     let raw: String = row.get("category")?;
@@ -80,7 +80,7 @@ pub fn workout_times_from(result: &QueryResult) -> Result<Vec<DateTime<Utc>>, Ne
 
 /// Per exercise the person logged: how often, and the first time each record was set.
 /// Records count unassisted sets only (not marked assisted, no counterweight), as
-/// `SetFacts::unassisted` does: best reps in one set, longest hold, heaviest added
+/// `SetFields::unassisted` does: best reps in one set, longest hold, heaviest added
 /// load (with the reps or seconds done with it).
 const SELECT_PERSONAL_RECORDS: &str = "\
 with sets as (
@@ -274,37 +274,12 @@ pub fn select_exercise_sessions_statement(
     )
 }
 
-/// A set of the exercise as stored.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SessionSet {
-    pub reps: Option<u32>,
-    pub reps_max: Option<u32>,
-    pub seconds: Option<f64>,
-    pub added_kg: Option<f64>,
-    pub load_unit: Option<String>,
-    pub assisted: bool,
-    pub each_side: bool,
-    pub rpe: Option<f64>,
-}
-
-impl SessionSet {
-    pub fn facts(&self) -> SetFacts {
-        SetFacts {
-            reps: self.reps,
-            seconds: self.seconds,
-            added_kg: self.added_kg,
-            assisted: self.assisted,
-            each_side: self.each_side,
-        }
-    }
-}
-
 /// One workout's sets of one exercise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExerciseSession {
     pub workout_id: Uuid,
     pub performed_at: DateTime<Utc>,
-    pub sets: Vec<SessionSet>,
+    pub sets: Vec<LoggedSet>,
 }
 
 pub fn exercise_sessions_from(result: &QueryResult) -> Result<Vec<ExerciseSession>, NeonError> {

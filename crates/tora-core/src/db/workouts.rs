@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::Sql;
 use crate::clients::neon::{NeonError, Param, Row, Statement};
 use crate::domain::profile::Units;
-use crate::domain::skills::SetPerformance;
-use crate::domain::workout::{ExerciseRef, Workout};
+use crate::domain::skills::HistoricalSet;
+use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout};
 
 /// A set as stored, with its exercise's name.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -17,25 +17,8 @@ pub struct StoredSet {
     pub exercise_id: String,
     pub exercise_name: String,
     pub custom: bool,
-    pub reps: Option<u32>,
-    pub reps_max: Option<u32>,
-    pub seconds: Option<f64>,
-    pub added_kg: Option<f64>,
-    pub load_unit: Option<String>,
-    pub assisted: bool,
-    pub each_side: bool,
-    pub rpe: Option<f64>,
-}
-
-impl StoredSet {
-    pub fn performance(&self) -> SetPerformance {
-        SetPerformance {
-            reps: self.reps,
-            seconds: self.seconds,
-            assisted: self.assisted,
-            each_side: self.each_side,
-        }
-    }
+    #[serde(flatten)]
+    pub set: LoggedSet,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,14 +151,14 @@ fn sets_json(workout: &Workout, new_id: &mut impl FnMut() -> Uuid) -> Value {
                 "exercise_id": exercise_id,
                 "custom_name": custom_name,
                 "position": position,
-                "reps": set.reps(),
-                "reps_max": set.reps_max(),
-                "seconds": set.seconds(),
-                "added_kg": set.added_kg(),
-                "load_unit": set.load_unit().map(Units::as_str),
-                "assisted": set.assisted(),
-                "each_side": set.each_side(),
-                "rpe": set.rpe(),
+                "reps": set.reps,
+                "reps_max": set.reps_max,
+                "seconds": set.seconds,
+                "added_kg": set.added_kg,
+                "load_unit": set.load_unit.map(Units::as_str),
+                "assisted": set.assisted,
+                "each_side": set.each_side,
+                "rpe": set.rpe,
             }));
             position += 1;
         }
@@ -326,7 +309,8 @@ pub async fn page(
 /// Every set of these exercises the user ever logged, with its workout, for
 /// re-deciding mastery. `except` leaves out one workout (the one being replaced).
 const SELECT_SETS_OF_EXERCISES: &str = "\
-select s.workout_id, s.exercise_id, s.reps, s.seconds, s.assisted, s.each_side
+select s.workout_id, s.exercise_id, s.reps, s.seconds::float8 as seconds,
+       s.added_kg::float8 as added_kg, s.assisted, s.each_side
 from workout_sets s
 where s.user_id = $1::uuid
   and s.exercise_id = any($2::text[])
@@ -354,14 +338,6 @@ pub fn select_sets_of_exercises_statement(
     )
 }
 
-/// One historical set for the skill rules.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HistoricalSet {
-    pub workout_id: Uuid,
-    pub exercise_id: String,
-    pub performance: SetPerformance,
-}
-
 pub fn historical_sets_from(
     result: crate::clients::neon::QueryResult,
 ) -> Result<Vec<HistoricalSet>, NeonError> {
@@ -372,13 +348,15 @@ pub fn historical_sets_from(
             Ok(HistoricalSet {
                 workout_id: row.get("workout_id")?,
                 exercise_id: row.get("exercise_id")?,
-                performance: SetPerformance {
+                set: SetFields {
                     reps: row
                         .get::<Option<i64>>("reps")?
                         .and_then(|reps| u32::try_from(reps).ok()),
                     seconds: row.get("seconds")?,
+                    added_kg: row.get("added_kg")?,
                     assisted: row.get("assisted")?,
                     each_side: row.get("each_side")?,
+                    ..SetFields::default()
                 },
             })
         })

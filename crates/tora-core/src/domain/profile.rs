@@ -42,7 +42,8 @@ impl DisplayName {
 }
 
 /// The unit loads are shown in. Storage is always kilograms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Units {
     #[default]
     Kg,

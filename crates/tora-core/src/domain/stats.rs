@@ -17,6 +17,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::profile::Timezone;
+use super::workout::SetFields;
 
 /// The calendar date of an instant in a timezone.
 pub fn local_date(at: DateTime<Utc>, timezone: Timezone) -> NaiveDate {
@@ -239,37 +240,20 @@ pub fn streak(days: &BTreeSet<NaiveDate>, today: NaiveDate) -> Streak {
     result
 }
 
-/// A set, as far as records and volume care.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SetFacts {
-    pub reps: Option<u32>,
-    pub seconds: Option<f64>,
-    /// Negative: assistance by counterweight.
-    pub added_kg: Option<f64>,
-    pub assisted: bool,
-    pub each_side: bool,
-}
-
-impl SetFacts {
-    pub fn volume(&self) -> Volume {
-        Volume::of(
-            u64::from(self.reps.unwrap_or(0)),
-            self.seconds.unwrap_or(0.0),
-            self.each_side,
-        )
-    }
-
-    /// Neither marked assisted nor helped by a counterweight: a set that can be a record.
-    pub fn unassisted(&self) -> bool {
-        !self.assisted && self.added_kg.is_none_or(|kg| kg >= 0.0)
-    }
+/// The work of one set: reps and seconds, doubled when done on each side.
+pub fn set_volume(set: &SetFields) -> Volume {
+    Volume::of(
+        u64::from(set.reps.unwrap_or(0)),
+        set.seconds.unwrap_or(0.0),
+        set.each_side,
+    )
 }
 
 /// The work of a session's sets.
-pub fn session_volume(sets: &[SetFacts]) -> Volume {
+pub fn session_volume(sets: &[SetFields]) -> Volume {
     let mut total = Volume::default();
     for set in sets {
-        total += set.volume();
+        total += set_volume(set);
     }
     total
 }
@@ -277,8 +261,8 @@ pub fn session_volume(sets: &[SetFacts]) -> Volume {
 /// The index of a session's top set: unassisted before assisted, then the heaviest
 /// added load (less counterweight is heavier), then the most reps, then the longest
 /// hold; the earliest set wins a tie.
-pub fn top_set(sets: &[SetFacts]) -> Option<usize> {
-    let rank = |set: &SetFacts| {
+pub fn top_set(sets: &[SetFields]) -> Option<usize> {
+    let rank = |set: &SetFields| {
         (
             set.unassisted(),
             set.added_kg.unwrap_or(0.0),
@@ -286,7 +270,7 @@ pub fn top_set(sets: &[SetFacts]) -> Option<usize> {
             set.seconds.unwrap_or(0.0),
         )
     };
-    let better = |candidate: &SetFacts, best: &SetFacts| {
+    let better = |candidate: &SetFields, best: &SetFields| {
         let (a, b) = (rank(candidate), rank(best));
         a.0.cmp(&b.0)
             .then(a.1.total_cmp(&b.1))
@@ -464,20 +448,20 @@ mod tests {
         );
         assert_eq!(Volume::of(5, 20.5, false).hold_seconds, 20.5);
         let sets = [
-            SetFacts {
+            SetFields {
                 reps: Some(5),
                 each_side: true,
-                ..SetFacts::default()
+                ..SetFields::default()
             },
-            SetFacts {
+            SetFields {
                 seconds: Some(20.0),
                 each_side: true,
-                ..SetFacts::default()
+                ..SetFields::default()
             },
-            SetFacts {
+            SetFields {
                 reps: Some(8),
                 assisted: true,
-                ..SetFacts::default()
+                ..SetFields::default()
             },
         ];
         assert_eq!(
@@ -563,18 +547,18 @@ mod tests {
         assert_eq!(training_days(around_midnight, Timezone::utc()).len(), 1);
     }
 
-    fn set(reps: Option<u32>, seconds: Option<f64>, added_kg: Option<f64>) -> SetFacts {
-        SetFacts {
+    fn set(reps: Option<u32>, seconds: Option<f64>, added_kg: Option<f64>) -> SetFields {
+        SetFields {
             reps,
             seconds,
             added_kg,
-            ..SetFacts::default()
+            ..SetFields::default()
         }
     }
 
     #[test]
     fn the_top_set_is_the_heaviest_then_the_longest() {
-        let cases: [(Vec<SetFacts>, Option<usize>); 7] = [
+        let cases: [(Vec<SetFields>, Option<usize>); 7] = [
             (vec![], None),
             (
                 vec![set(Some(8), None, None), set(Some(10), None, None)],
@@ -598,10 +582,10 @@ mod tests {
             // An assisted set is never above an unassisted one...
             (
                 vec![
-                    SetFacts {
+                    SetFields {
                         reps: Some(10),
                         assisted: true,
-                        ..SetFacts::default()
+                        ..SetFields::default()
                     },
                     set(Some(2), None, None),
                 ],

@@ -1,7 +1,9 @@
 //! A logged workout: entries of sets, each set valid by construction.
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
 use crate::domain::profile::Units;
-use crate::domain::skills::SetPerformance;
 
 /// Kilograms in one pound (exact, by definition).
 pub const KG_PER_LB: f64 = 0.453_592_37;
@@ -32,30 +34,127 @@ pub enum WorkoutError {
 }
 
 /// One set as written: reps (or a range), a hold, load added (negative: assistance by
-/// weight), assistance, per-side work and effort.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct LoggedSet {
-    reps: Option<u32>,
-    reps_max: Option<u32>,
-    seconds: Option<f64>,
-    added_kg: Option<f64>,
-    load_unit: Option<Units>,
-    assisted: bool,
-    each_side: bool,
-    rpe: Option<f64>,
-}
-
-/// The raw fields of a set, before validation.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+/// weight), assistance, per-side work and effort. This is the one set type: the parser
+/// reads it, the API takes and shows it, storage keeps it, and the rules judge it.
+/// `LoggedSet` is the same fields once validated.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
 pub struct SetFields {
     pub reps: Option<u32>,
     pub reps_max: Option<u32>,
     pub seconds: Option<f64>,
     pub added_kg: Option<f64>,
+    /// The unit the load was written in.
     pub load_unit: Option<Units>,
+    #[serde(default)]
     pub assisted: bool,
+    #[serde(default)]
     pub each_side: bool,
     pub rpe: Option<f64>,
+}
+
+impl SetFields {
+    /// Neither marked assisted nor helped by a counterweight: a set that can be a
+    /// record or count toward mastery.
+    pub fn unassisted(&self) -> bool {
+        !self.assisted && self.added_kg.is_none_or(|kg| kg >= 0.0)
+    }
+
+    /// Serialises the fields that are set. The parse contract (`contract`) leaves
+    /// `load_unit` out and writes integral numbers without a fraction; the API shows
+    /// `load_unit` and plain numbers.
+    fn serialize_fields<S: Serializer>(
+        &self,
+        serializer: S,
+        contract: bool,
+    ) -> Result<S::Ok, S::Error> {
+        let number = |value: f64| JsonNumber {
+            value,
+            integral: contract,
+        };
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(reps) = self.reps {
+            map.serialize_entry("reps", &reps)?;
+        }
+        if let Some(reps_max) = self.reps_max {
+            map.serialize_entry("reps_max", &reps_max)?;
+        }
+        if let Some(seconds) = self.seconds {
+            map.serialize_entry("seconds", &number(seconds))?;
+        }
+        if let Some(added_kg) = self.added_kg {
+            map.serialize_entry("added_kg", &number(added_kg))?;
+        }
+        if !contract && let Some(unit) = self.load_unit {
+            map.serialize_entry("load_unit", unit.as_str())?;
+        }
+        if self.assisted {
+            map.serialize_entry("assisted", &true)?;
+        }
+        if self.each_side {
+            map.serialize_entry("each_side", &true)?;
+        }
+        if let Some(rpe) = self.rpe {
+            map.serialize_entry("rpe", &number(rpe))?;
+        }
+        map.end()
+    }
+
+    /// The parse contract's form of a set (no `load_unit`).
+    pub fn serialize_contract<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize_fields(serializer, true)
+    }
+}
+
+/// Only the fields that are set.
+impl Serialize for SetFields {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize_fields(serializer, false)
+    }
+}
+
+/// A number, written as an integer when `integral` and it is one (`20`, not `20.0`).
+struct JsonNumber {
+    value: f64,
+    integral: bool,
+}
+
+impl Serialize for JsonNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value = self.value;
+        // Exactly representable integers only; 2^53 bounds them.
+        if self.integral && value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+            return serializer.serialize_i64(value as i64);
+        }
+        serializer.serialize_f64(value)
+    }
+}
+
+/// A set that passed validation: the same fields, within bounds. Stored sets are read
+/// back through the same check.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "SetFields", into = "SetFields")]
+pub struct LoggedSet(SetFields);
+
+impl TryFrom<SetFields> for LoggedSet {
+    type Error = WorkoutError;
+
+    fn try_from(fields: SetFields) -> Result<Self, WorkoutError> {
+        LoggedSet::new(fields)
+    }
+}
+
+impl From<LoggedSet> for SetFields {
+    fn from(set: LoggedSet) -> Self {
+        set.0
+    }
+}
+
+impl std::ops::Deref for LoggedSet {
+    type Target = SetFields;
+
+    fn deref(&self) -> &SetFields {
+        &self.0
+    }
 }
 
 impl LoggedSet {
@@ -95,7 +194,7 @@ impl LoggedSet {
         if fields.rpe.is_some_and(|rpe| !(0.0..=10.0).contains(&rpe)) {
             return Err(WorkoutError::RpeOutOfRange);
         }
-        Ok(Self {
+        Ok(Self(SetFields {
             reps: fields.reps,
             // A range whose ends agree is just a number.
             reps_max: fields.reps_max.filter(|high| Some(*high) != fields.reps),
@@ -105,42 +204,7 @@ impl LoggedSet {
             assisted: fields.assisted,
             each_side: fields.each_side,
             rpe: fields.rpe,
-        })
-    }
-
-    pub fn reps(&self) -> Option<u32> {
-        self.reps
-    }
-    pub fn reps_max(&self) -> Option<u32> {
-        self.reps_max
-    }
-    pub fn seconds(&self) -> Option<f64> {
-        self.seconds
-    }
-    pub fn added_kg(&self) -> Option<f64> {
-        self.added_kg
-    }
-    pub fn load_unit(&self) -> Option<Units> {
-        self.load_unit
-    }
-    pub fn assisted(&self) -> bool {
-        self.assisted
-    }
-    pub fn each_side(&self) -> bool {
-        self.each_side
-    }
-    pub fn rpe(&self) -> Option<f64> {
-        self.rpe
-    }
-
-    /// What the skill rules look at.
-    pub fn performance(&self) -> SetPerformance {
-        SetPerformance {
-            reps: self.reps,
-            seconds: self.seconds,
-            assisted: self.assisted,
-            each_side: self.each_side,
-        }
+        }))
     }
 }
 
@@ -206,14 +270,22 @@ impl Workout {
         ids
     }
 
+    /// The sets of each catalog exercise in this workout, as the skill rules see them.
+    pub fn session(&self) -> std::collections::BTreeMap<String, Vec<SetFields>> {
+        self.catalog_exercises()
+            .into_iter()
+            .map(|id| (id.to_owned(), self.sets_of(id)))
+            .collect()
+    }
+
     /// Every set of one catalog exercise, across entries.
-    pub fn sets_of(&self, exercise_id: &str) -> Vec<SetPerformance> {
+    pub fn sets_of(&self, exercise_id: &str) -> Vec<SetFields> {
         self.entries
             .iter()
             .filter(
                 |entry| matches!(&entry.exercise, ExerciseRef::Catalog(id) if id == exercise_id),
             )
-            .flat_map(|entry| entry.sets.iter().map(LoggedSet::performance))
+            .flat_map(|entry| entry.sets.iter().map(|set| **set))
             .collect()
     }
 
@@ -299,7 +371,7 @@ mod tests {
             ..SetFields::default()
         })
         .unwrap();
-        assert_eq!((range.reps(), range.reps_max()), (Some(8), Some(10)));
+        assert_eq!((range.reps, range.reps_max), (Some(8), Some(10)));
         assert_eq!(
             set(SetFields {
                 reps: Some(10),
@@ -314,7 +386,7 @@ mod tests {
             ..SetFields::default()
         })
         .unwrap();
-        assert_eq!(flat.reps_max(), None);
+        assert_eq!(flat.reps_max, None);
     }
 
     #[test]
@@ -329,8 +401,8 @@ mod tests {
             ..SetFields::default()
         })
         .unwrap();
-        assert_eq!(loaded.added_kg(), Some(11.3));
-        assert_eq!(loaded.load_unit(), Some(Units::Lb));
+        assert_eq!(loaded.added_kg, Some(11.3));
+        assert_eq!(loaded.load_unit, Some(Units::Lb));
     }
 
     #[test]

@@ -51,10 +51,9 @@ mod sets;
 mod vocabulary;
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::Serializer;
 
 use crate::domain::catalog::Catalog;
-use crate::domain::profile::Units;
 use crate::domain::workout::SetFields;
 
 /// Longer messages are not gym notes; reading them is left to the model.
@@ -117,80 +116,21 @@ pub struct ParsedWorkout {
 pub struct ParsedEntry {
     /// A catalog exercise id.
     pub exercise: String,
+    #[serde(serialize_with = "contract_sets")]
     pub sets: Vec<ParsedSet>,
 }
 
-/// One set as read: reps (or a range) or seconds, and what was written about it.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ParsedSet {
-    pub reps: Option<u32>,
-    pub reps_max: Option<u32>,
-    pub seconds: Option<f64>,
-    /// Load added, in kilograms (one decimal).
-    pub added_kg: Option<f64>,
-    /// The unit the load was written in.
-    pub load_unit: Option<Units>,
-    pub assisted: bool,
-    pub each_side: bool,
-    pub rpe: Option<f64>,
-}
+/// One set as read: the one set type, serialised in the parse contract's form.
+pub type ParsedSet = SetFields;
 
-impl ParsedSet {
-    /// The fields `LoggedSet::new` validates before a parsed set is stored.
-    pub fn fields(&self) -> SetFields {
-        SetFields {
-            reps: self.reps,
-            reps_max: self.reps_max,
-            seconds: self.seconds,
-            added_kg: self.added_kg,
-            load_unit: self.load_unit,
-            assisted: self.assisted,
-            each_side: self.each_side,
-            rpe: self.rpe,
+fn contract_sets<S: Serializer>(sets: &[ParsedSet], serializer: S) -> Result<S::Ok, S::Error> {
+    struct Contract<'a>(&'a ParsedSet);
+    impl Serialize for Contract<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.0.serialize_contract(serializer)
         }
     }
-}
-
-impl Serialize for ParsedSet {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(reps) = self.reps {
-            map.serialize_entry("reps", &reps)?;
-        }
-        if let Some(reps_max) = self.reps_max {
-            map.serialize_entry("reps_max", &reps_max)?;
-        }
-        if let Some(seconds) = self.seconds {
-            map.serialize_entry("seconds", &JsonNumber(seconds))?;
-        }
-        if let Some(added_kg) = self.added_kg {
-            map.serialize_entry("added_kg", &JsonNumber(added_kg))?;
-        }
-        if self.assisted {
-            map.serialize_entry("assisted", &true)?;
-        }
-        if self.each_side {
-            map.serialize_entry("each_side", &true)?;
-        }
-        if let Some(rpe) = self.rpe {
-            map.serialize_entry("rpe", &JsonNumber(rpe))?;
-        }
-        map.end()
-    }
-}
-
-/// A number written as an integer when it is one (`20`, not `20.0`).
-struct JsonNumber(f64);
-
-impl Serialize for JsonNumber {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let value = self.0;
-        // Exactly representable integers only; 2^53 bounds them.
-        if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
-            return serializer.serialize_i64(value as i64);
-        }
-        serializer.serialize_f64(value)
-    }
+    serializer.collect_seq(sets.iter().map(Contract))
 }
 
 /// Reads one chat message. See the module documentation for what it understands.
@@ -252,6 +192,7 @@ fn entry(group: grouping::Group<'_>, catalog: &Catalog) -> Result<ParsedEntry, U
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::profile::Units;
     use serde_json::json;
 
     fn json_of(message: &str) -> serde_json::Value {
@@ -284,11 +225,22 @@ mod tests {
             each_side: true,
             rpe: Some(8.5),
         };
+        let contract = |set: &ParsedSet| {
+            let mut out = Vec::new();
+            set.serialize_contract(&mut serde_json::Serializer::new(&mut out))
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(
-            serde_json::to_string(&set).unwrap(),
+            contract(&set),
             r#"{"reps":8,"reps_max":10,"seconds":20,"added_kg":9.1,"assisted":true,"each_side":true,"rpe":8.5}"#
         );
-        assert_eq!(serde_json::to_string(&ParsedSet::default()).unwrap(), "{}");
+        assert_eq!(contract(&ParsedSet::default()), "{}");
+        // The API's form of the same set names the unit the load was written in.
+        assert_eq!(
+            serde_json::to_string(&set).unwrap(),
+            r#"{"reps":8,"reps_max":10,"seconds":20.0,"added_kg":9.1,"load_unit":"lb","assisted":true,"each_side":true,"rpe":8.5}"#
+        );
     }
 
     #[test]
@@ -297,11 +249,10 @@ mod tests {
         let ParseOutcome::Workout(workout) = parse("pull-ups 3x5 +20 lb @ rpe 8", catalog) else {
             panic!("not read");
         };
-        let set =
-            crate::domain::workout::LoggedSet::new(workout.entries[0].sets[0].fields()).unwrap();
-        assert_eq!(set.added_kg(), Some(9.1));
-        assert_eq!(set.load_unit(), Some(Units::Lb));
-        assert_eq!(set.rpe(), Some(8.0));
+        let set = crate::domain::workout::LoggedSet::new(workout.entries[0].sets[0]).unwrap();
+        assert_eq!(set.added_kg, Some(9.1));
+        assert_eq!(set.load_unit, Some(Units::Lb));
+        assert_eq!(set.rpe, Some(8.0));
     }
 
     #[test]

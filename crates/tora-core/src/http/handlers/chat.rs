@@ -11,14 +11,13 @@ use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::workouts::{SetView, skill_refs, timestamp};
+use super::workouts::{skill_refs, timestamp};
 use super::{catalog, json, resolve};
 use crate::app::chat::{self, ChatAnswer, ChatMessage};
 use crate::auth::AuthenticatedSubject;
 use crate::db::chat::MessageCursor;
 use crate::domain::catalog::Catalog;
 use crate::domain::coaching::Target;
-use crate::domain::profile::Units;
 use crate::domain::workout::ExerciseRef;
 use crate::http::cursor;
 use crate::http::json::{decode, field_errors};
@@ -94,21 +93,7 @@ fn render(catalog: &Catalog, answer: &ChatAnswer<'_>) -> Value {
                         ),
                         ExerciseRef::Custom { name } => (name.clone(), name.clone()),
                     };
-                    let sets: Vec<SetView> = entry
-                        .sets
-                        .iter()
-                        .map(|set| SetView {
-                            reps: set.reps(),
-                            reps_max: set.reps_max(),
-                            seconds: set.seconds(),
-                            added_kg: set.added_kg(),
-                            load_unit: set.load_unit().map(|unit: Units| unit.as_str().to_owned()),
-                            assisted: set.assisted(),
-                            each_side: set.each_side(),
-                            rpe: set.rpe(),
-                        })
-                        .collect();
-                    json!({"exercise": id, "name": name, "custom": false, "sets": sets})
+                    json!({"exercise": id, "name": name, "custom": false, "sets": entry.sets})
                 })
                 .collect();
             json!({

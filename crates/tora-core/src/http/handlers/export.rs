@@ -263,14 +263,17 @@ fn set_rows(csv: &mut Csv, workout: &StoredWorkout, user: &User) {
             set.exercise_name.clone(),
             set.custom.to_string(),
             number.to_string(),
-            opt(set.reps),
-            opt(set.reps_max),
-            opt(set.seconds),
-            opt(set.added_kg),
-            set.load_unit.clone().unwrap_or_default(),
-            set.assisted.to_string(),
-            set.each_side.to_string(),
-            opt(set.rpe),
+            opt(set.set.reps),
+            opt(set.set.reps_max),
+            opt(set.set.seconds),
+            opt(set.set.added_kg),
+            set.set
+                .load_unit
+                .map(|unit| unit.as_str().to_owned())
+                .unwrap_or_default(),
+            set.set.assisted.to_string(),
+            set.set.each_side.to_string(),
+            opt(set.set.rpe),
         ]);
     }
 }
@@ -404,6 +407,7 @@ mod tests {
     use super::*;
     use crate::db::workouts::StoredSet;
     use crate::domain::profile::{Timezone, Units};
+    use crate::domain::workout::{LoggedSet, SetFields};
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -476,14 +480,12 @@ mod tests {
             exercise_id: exercise.into(),
             exercise_name: exercise.replace('_', " "),
             custom: false,
-            reps,
-            reps_max: None,
-            seconds,
-            added_kg: None,
-            load_unit: None,
-            assisted: false,
-            each_side: false,
-            rpe: None,
+            set: LoggedSet::new(SetFields {
+                reps,
+                seconds,
+                ..SetFields::default()
+            })
+            .unwrap(),
         }
     }
 

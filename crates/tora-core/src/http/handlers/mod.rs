@@ -18,9 +18,10 @@ use super::routes::Endpoint;
 use super::{ApiError, Platform, RequestContext};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
-use crate::db::skills::{StoredSkill, select_states_by_subject_statement, states_from};
+use crate::db::skills::{select_states_by_subject_statement, states_from};
 use crate::db::users::User;
 use crate::domain::catalog::Catalog;
+use crate::domain::skills::SkillRecord;
 
 pub(super) async fn dispatch<P: Platform>(
     context: &RequestContext<'_, P>,
@@ -81,7 +82,7 @@ pub(super) async fn resolve<P: Platform>(
 pub(super) async fn resolve_with_skills<P: Platform>(
     context: &RequestContext<'_, P>,
     caller: &AuthenticatedSubject,
-) -> Result<(User, BTreeMap<String, StoredSkill>), ApiError> {
+) -> Result<(User, BTreeMap<String, SkillRecord>), ApiError> {
     let (user, reads) = accounts::resolve_user_with(
         &context.db,
         context.platform.ids(),

@@ -7,12 +7,12 @@ use http::{Response, StatusCode};
 use serde::Serialize;
 
 use super::{catalog, json, resolve_with_skills};
-use crate::app::skills::{current_states, goal_text, next_targets};
 use crate::auth::AuthenticatedSubject;
-use crate::db::skills::StoredSkill;
 use crate::domain::catalog::{Catalog, Skill};
 use crate::domain::coaching::Target;
-use crate::domain::skills::{GoalTarget, SkillState};
+use crate::domain::skills::{
+    GoalTarget, SkillRecord, SkillState, current_states, goal_text, next_targets,
+};
 use crate::http::{ApiError, Platform, RequestContext};
 
 #[derive(Debug, Serialize)]
@@ -67,7 +67,7 @@ fn round_progress(progress: f64) -> f64 {
 fn skill_view(
     skill: &Skill,
     states: &BTreeMap<String, SkillState>,
-    stored: &BTreeMap<String, StoredSkill>,
+    stored: &BTreeMap<String, SkillRecord>,
 ) -> SkillView {
     let goal = skill.goal();
     let (reps, seconds) = match goal.target {
@@ -96,7 +96,7 @@ fn skill_view(
 }
 
 struct Standing {
-    stored: BTreeMap<String, StoredSkill>,
+    stored: BTreeMap<String, SkillRecord>,
     states: BTreeMap<String, SkillState>,
 }
 

@@ -43,7 +43,7 @@ use chrono::NaiveDate;
 use http::{Response, StatusCode};
 use serde::Serialize;
 
-use super::workouts::{SetView, timestamp};
+use super::workouts::timestamp;
 use super::{json, resolve};
 use crate::app::stats::{self, ExerciseHistory, Summary};
 use crate::auth::AuthenticatedSubject;
@@ -52,6 +52,7 @@ use crate::domain::profile::Timezone;
 use crate::domain::stats::{
     CategoryVolumes, Volume, VolumeCategory, WeekSummary, session_volume, top_set,
 };
+use crate::domain::workout::{LoggedSet, SetFields};
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, RequestContext};
 
@@ -249,29 +250,20 @@ pub(super) async fn summary<P: Platform>(
 struct SessionView {
     workout_id: String,
     performed_at: String,
-    best_set: Option<SetView>,
+    best_set: Option<LoggedSet>,
     volume: VolumeView,
     sets: usize,
 }
 
 impl From<&ExerciseSession> for SessionView {
     fn from(session: &ExerciseSession) -> Self {
-        let facts: Vec<_> = session.sets.iter().map(|set| set.facts()).collect();
+        let facts: Vec<SetFields> = session.sets.iter().map(|set| **set).collect();
         Self {
             workout_id: session.workout_id.to_string(),
             performed_at: timestamp(session.performed_at),
             best_set: top_set(&facts)
                 .and_then(|index| session.sets.get(index))
-                .map(|set| SetView {
-                    reps: set.reps,
-                    reps_max: set.reps_max,
-                    seconds: set.seconds,
-                    added_kg: set.added_kg,
-                    load_unit: set.load_unit.clone(),
-                    assisted: set.assisted,
-                    each_side: set.each_side,
-                    rpe: set.rpe,
-                }),
+                .copied(),
             volume: session_volume(&facts).into(),
             sets: session.sets.len(),
         }
@@ -334,7 +326,8 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::db::stats::{LoadRecord, SessionSet};
+    use crate::db::stats::LoadRecord;
+    use crate::domain::profile::Units;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -342,17 +335,15 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn set(reps: Option<u32>, added_kg: Option<f64>, each_side: bool) -> SessionSet {
-        SessionSet {
+    fn set(reps: Option<u32>, added_kg: Option<f64>, each_side: bool) -> LoggedSet {
+        LoggedSet::new(SetFields {
             reps,
-            reps_max: None,
-            seconds: None,
             added_kg,
-            load_unit: added_kg.map(|_| "kg".to_owned()),
-            assisted: false,
+            load_unit: added_kg.map(|_| Units::Kg),
             each_side,
-            rpe: None,
-        }
+            ..SetFields::default()
+        })
+        .unwrap()
     }
 
     #[test]

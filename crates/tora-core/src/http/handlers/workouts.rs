@@ -9,65 +9,24 @@ use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use super::{catalog, json, no_content, resolve, resolve_with_skills};
-use crate::app::skills::Evaluation;
 use crate::app::workouts::{self, EditWorkout, LogWorkout};
 use crate::auth::AuthenticatedSubject;
-use crate::db::workouts::{StoredSet, StoredWorkout, WorkoutCursor, WorkoutFilter};
+use crate::db::workouts::{StoredWorkout, WorkoutCursor, WorkoutFilter};
 use crate::domain::catalog::Catalog;
 use crate::domain::profile::Units;
+use crate::domain::skills::Evaluation;
 use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout, WorkoutEntry};
 use crate::http::cursor;
 use crate::http::json::{decode, field_errors};
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
 
-fn is_false(value: &bool) -> bool {
-    !*value
-}
-
-/// A set as the API shows it; the same field names as the parse contract.
-#[derive(Debug, Serialize, PartialEq)]
-pub struct SetView {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reps: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reps_max: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub added_kg: Option<f64>,
-    /// The unit the load was written in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub load_unit: Option<String>,
-    #[serde(skip_serializing_if = "is_false")]
-    pub assisted: bool,
-    #[serde(skip_serializing_if = "is_false")]
-    pub each_side: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rpe: Option<f64>,
-}
-
-impl From<&StoredSet> for SetView {
-    fn from(set: &StoredSet) -> Self {
-        Self {
-            reps: set.reps,
-            reps_max: set.reps_max,
-            seconds: set.seconds,
-            added_kg: set.added_kg,
-            load_unit: set.load_unit.clone(),
-            assisted: set.assisted,
-            each_side: set.each_side,
-            rpe: set.rpe,
-        }
-    }
-}
-
 #[derive(Debug, Serialize)]
 pub struct EntryView {
     pub exercise: String,
     pub name: String,
     pub custom: bool,
-    pub sets: Vec<SetView>,
+    pub sets: Vec<LoggedSet>,
 }
 
 #[derive(Debug, Serialize)]
@@ -92,12 +51,12 @@ impl From<&StoredWorkout> for WorkoutResponse {
         let mut entries: Vec<EntryView> = Vec::new();
         for set in &workout.sets {
             match entries.last_mut() {
-                Some(entry) if entry.exercise == set.exercise_id => entry.sets.push(set.into()),
+                Some(entry) if entry.exercise == set.exercise_id => entry.sets.push(set.set),
                 _ => entries.push(EntryView {
                     exercise: set.exercise_id.clone(),
                     name: set.exercise_name.clone(),
                     custom: set.custom,
-                    sets: vec![set.into()],
+                    sets: vec![set.set],
                 }),
             }
         }
