@@ -7,7 +7,16 @@
 //! future is single-threaded and JS-backed futures are not `Send`.
 #![allow(async_fn_in_trait)]
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use http::{Request, Response};
+use uuid::Uuid;
+
+use crate::domain::account::{NewUser, User};
+use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus};
+use crate::domain::skills::SkillRecord;
+use crate::domain::workout::{StoredWorkout, Workout};
 
 /// Wall-clock time. On wasm32 `SystemTime::now` panics, so time always comes from here.
 pub trait Clock {
@@ -56,4 +65,148 @@ pub trait RateLimiter {
     /// A limiter that cannot be reached must fail open: an outage of the counter
     /// should not take the API down.
     async fn allow(&self, scope: RateLimitScope, key: &str) -> bool;
+}
+
+/// Why a store could not do what was asked, sorted by what a caller can do about it.
+/// Adapters sort their own failures into these kinds; only `http/error.rs` turns them
+/// into statuses. `message` never holds stored values.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("store {kind:?}: {message}")]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The store could not be reached or failed on its side.
+    Unavailable,
+    Timeout,
+    /// Collided with a concurrent change; the whole request may be retried.
+    RetryableConflict,
+    /// The store refused the change (a bug in our queries or data that breaks a rule).
+    Rejected,
+    /// The store answered in a shape we did not expect, or holds data we cannot read.
+    Corrupt,
+}
+
+impl StoreError {
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn corrupt(message: impl Into<String>) -> Self {
+        Self::new(StoreErrorKind::Corrupt, message)
+    }
+
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+}
+
+/// A page of items, newest first, and whether more follow. Stores are asked for one
+/// item more than the page holds: its presence is what says "more".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Page<T> {
+    /// Cuts `fetched` (up to `limit + 1` items) to a page of `limit`.
+    pub fn of(mut fetched: Vec<T>, limit: u32) -> Self {
+        let limit = limit as usize;
+        let more = fetched.len() > limit;
+        fetched.truncate(limit);
+        Self {
+            items: fetched,
+            more,
+        }
+    }
+}
+
+/// Where a page ends: the time and id of its last item (lists are ordered by both).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PageCursor {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub id: uuid::Uuid,
+}
+
+/// A message to store, unless its client id was used before.
+pub struct NewMessage<'a> {
+    pub id: Uuid,
+    pub client_message_id: &'a str,
+    pub body: &'a str,
+    pub status: MessageStatus,
+    /// The answer, when it is known before the message is stored.
+    pub answer: Option<&'a ChatAnswer>,
+}
+
+/// What the chat path reads while storing a message (one round trip).
+pub struct OpenedMessage {
+    pub user: User,
+    /// The message stored under the client id: the new one, or an earlier attempt's.
+    pub message: MessageRecord,
+    /// The workout that message logged, if any and if it still exists.
+    pub workout: Option<StoredWorkout>,
+    pub skills: BTreeMap<String, SkillRecord>,
+    /// Reps and hold seconds of the latest sessions, newest first.
+    pub recent: Vec<(f64, f64)>,
+}
+
+/// A workout read from a message, to store with the skill rows it moves and the answer.
+pub struct MessageWorkout<'a> {
+    pub user_id: Uuid,
+    pub message_id: Uuid,
+    pub workout_id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub workout: &'a Workout,
+    pub skill_writes: &'a BTreeMap<String, SkillRecord>,
+    pub answer: &'a ChatAnswer,
+}
+
+/// Where chat messages live. Each method is one round trip.
+pub trait ChatStore {
+    /// Provisions the user, stores the message unless its client id was used before,
+    /// and reads back what is stored under that id with what answering needs.
+    async fn open_message(
+        &self,
+        user: &NewUser<'_>,
+        message: &NewMessage<'_>,
+    ) -> Result<OpenedMessage, StoreError>;
+
+    /// Records the answer to a message that logged no workout.
+    async fn answer_message(
+        &self,
+        message_id: Uuid,
+        status: MessageStatus,
+        answer: &ChatAnswer,
+    ) -> Result<(), StoreError>;
+
+    /// In one transaction: the workout, its skill rows, the message marked logged with
+    /// its answer; returns the stored workout. `None` when a concurrent attempt of the
+    /// same message logged it first (nothing was written).
+    async fn log_message_workout(
+        &self,
+        log: &MessageWorkout<'_>,
+        ids: &impl Ids,
+    ) -> Result<Option<StoredWorkout>, StoreError>;
+
+    /// The message stored under a client id, with the workout it logged.
+    async fn find_message(
+        &self,
+        subject: &str,
+        client_message_id: &str,
+    ) -> Result<Option<(MessageRecord, Option<StoredWorkout>)>, StoreError>;
+
+    /// Up to `limit` messages, newest first, after `after`.
+    async fn history(
+        &self,
+        user_id: Uuid,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>, StoreError>;
 }

@@ -221,7 +221,7 @@ async fn history_lists_messages_with_replies_newest_first() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["message"], "how am I doing?");
     assert_eq!(items[1]["message"], "3x8 push-ups");
-    assert_eq!(items[1]["status"], "parsed");
+    assert_eq!(items[1]["status"], "logged");
     assert!(items[1]["workout_id"].is_string());
     assert!(items[1]["reply"].is_string());
     let cursor = page["next_cursor"].as_str().unwrap();
@@ -274,4 +274,79 @@ async fn bad_chat_input_is_422_and_stores_nothing() {
     .await;
     assert_problem(status, &headers, &body, 422, "validation-failed");
     assert_eq!(count(&stack, &user, "chat_messages").await, 0);
+}
+
+#[tokio::test]
+async fn the_chat_workout_has_the_shape_of_get_workout() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, body) = chat(&stack, &user, "3x8 pull-ups @ +10kg", "shape-1").await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["workout"]["id"].as_str().unwrap();
+    let (status, _, stored) = read(
+        stack
+            .authed(Method::GET, &format!("/v1/workouts/{id}"), &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(body["workout"], stored);
+    assert_eq!(stored["entries"][0]["custom"], false);
+    assert_eq!(stored["entries"][0]["sets"][0]["load_unit"], "kg");
+}
+
+#[tokio::test]
+async fn a_client_id_reused_for_other_text_is_a_conflict_and_keeps_the_first() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, first) = chat(&stack, &user, "3x8 pull-ups", "same-id").await;
+    assert_eq!(status, 200, "{first}");
+    let body = json!({"message": "3x10 dips", "client_message_id": "same-id"});
+    let (status, headers, problem) = stack
+        .send_json(&user, Method::POST, "/v1/chat", &body)
+        .await;
+    assert_problem(status, &headers, &problem, 409, "client-message-id-reused");
+    let rows = stack
+        .sql(
+            "select m.body from chat_messages m join users u on u.id = m.user_id where u.auth_subject = $1",
+            &[&user.subject],
+        )
+        .await;
+    assert_eq!(rows, vec![vec![json!("3x8 pull-ups")]]);
+    assert_eq!(count(&stack, &user, "workout_sets").await, 3);
+}
+
+#[tokio::test]
+async fn a_retry_after_the_workout_was_deleted_says_it_is_gone() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (_, first) = chat(&stack, &user, "4x15 push-ups", "gone-1").await;
+    let id = first["workout"]["id"].as_str().unwrap();
+    let (status, _, _) = read(
+        stack
+            .authed(Method::DELETE, &format!("/v1/workouts/{id}"), &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, retry) = chat(&stack, &user, "4x15 push-ups", "gone-1").await;
+    assert_eq!(status, 200, "{retry}");
+    assert_eq!(retry["workout"], Value::Null);
+    assert!(
+        retry["reply"].as_str().unwrap().contains("deleted"),
+        "{retry}"
+    );
+    let (_, _, page) = read(
+        stack
+            .authed(Method::GET, "/v1/chat", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page["items"][0]["workout_id"], Value::Null);
 }

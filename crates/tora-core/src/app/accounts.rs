@@ -7,6 +7,21 @@ use crate::db::users::{self, NewUser, User};
 use crate::domain::profile::ProfileChange;
 use crate::ports::Ids;
 
+/// What to create if the caller is seen for the first time.
+pub fn new_user<'a>(
+    ids: &impl Ids,
+    subject: &'a AuthenticatedSubject,
+    starter_credits: i64,
+) -> NewUser<'a> {
+    NewUser {
+        id: ids.new_uuid(),
+        grant_id: ids.new_uuid(),
+        auth_subject: &subject.subject,
+        email: subject.email.as_deref(),
+        starter_credits,
+    }
+}
+
 /// The stored user behind a verified token, created with the starter grant the first
 /// time the subject is seen. Safe to call on every request and concurrently.
 pub async fn resolve_user(

@@ -16,7 +16,7 @@ use crate::db::workouts::{
 use crate::domain::catalog::Catalog;
 use crate::domain::skills::{self, Evaluation, HistoricalSet, SkillRecord};
 use crate::domain::workout::Workout;
-use crate::ports::Ids;
+use crate::ports::{Ids, Page};
 
 /// A workout to log, validated.
 pub struct LogWorkout<'a> {
@@ -107,11 +107,9 @@ pub async fn page(
     user_id: Uuid,
     filter: &WorkoutFilter,
     limit: u32,
-) -> Result<(Vec<StoredWorkout>, bool), NeonError> {
-    let mut found = workouts::page(db, user_id, filter, limit + 1).await?;
-    let more = found.len() > limit as usize;
-    found.truncate(limit as usize);
-    Ok((found, more))
+) -> Result<Page<StoredWorkout>, NeonError> {
+    let fetched = workouts::page(db, user_id, filter, limit + 1).await?;
+    Ok(Page::of(fetched, limit))
 }
 
 /// A change to a stored workout; `None` keeps the current value.

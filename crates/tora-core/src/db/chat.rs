@@ -1,83 +1,55 @@
 //! Chat messages: stored first, answered later, replayed on retries.
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::clients::neon::{NeonError, Param, QueryResult, Row, Statement};
+use super::batch::{self, Typed, Writes, write};
+use super::skills::{StateWrite, states_by_subject, upsert_statement};
+use super::users::provision;
+use super::workouts::{self, NewWorkout, select_of_message_statement, workout_from};
+use crate::clients::neon::{
+    NeonClient, NeonError, NeonErrorKind, Param, QueryResult, Row, Statement, TransactionOptions,
+};
+use crate::domain::account::NewUser;
+use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus};
+use crate::ports::{
+    ChatStore, Clock, Ids, MessageWorkout, NewMessage, OpenedMessage, PageCursor, StoreError,
+    Transport,
+};
 
-/// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageStatus {
-    /// Stored, not yet processed (a crash between store and process leaves this).
-    Received,
-    /// Read as a workout and stored with it.
-    Parsed,
-    /// The parser could not read it; waiting for the model.
-    Pending,
-    /// Answered without a workout (questions, greetings).
-    Answered,
-    /// Given up on.
-    Failed,
-}
-
-impl MessageStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageStatus::Received => "received",
-            MessageStatus::Parsed => "parsed",
-            MessageStatus::Pending => "pending",
-            MessageStatus::Answered => "answered",
-            MessageStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Some(match raw {
-            "received" => MessageStatus::Received,
-            "parsed" => MessageStatus::Parsed,
-            "pending" => MessageStatus::Pending,
-            "answered" => MessageStatus::Answered,
-            "failed" => MessageStatus::Failed,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredMessage {
-    pub id: Uuid,
-    pub client_message_id: String,
-    pub body: String,
-    pub status: MessageStatus,
-    /// The answer given, replayed verbatim on a retry.
-    pub result: Option<Value>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl StoredMessage {
+/// `workout_id` is the workout the message logged, if it still exists (a left join on
+/// `workouts.source_message_id`).
+impl MessageRecord {
     fn from_row(row: &Row) -> Result<Self, NeonError> {
         let status: String = row.get("status")?;
+        let answer: Option<serde_json::Value> = row.get("result")?;
         Ok(Self {
             id: row.get("id")?,
             client_message_id: row.get("client_message_id")?,
             body: row.get("body")?,
-            status: MessageStatus::parse(&status)
+            status: MessageStatus::from_stored(&status)
                 .ok_or_else(|| NeonError::decode("chat_messages.status holds an unknown status"))?,
-            result: row.get("result")?,
+            answer: answer
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|error| NeonError::decode(format!("chat_messages.result: {error}")))?,
+            workout_id: row.get("workout_id")?,
             created_at: row.get("created_at")?,
         })
     }
 }
 
-/// A message to store, unless the client's id was already used.
-pub struct NewMessage<'a> {
-    pub id: Uuid,
-    pub subject: &'a str,
-    pub client_message_id: &'a str,
-    pub body: &'a str,
-    pub status: MessageStatus,
-    pub result: Option<&'a Value>,
+fn message_from(result: QueryResult) -> Result<Option<MessageRecord>, NeonError> {
+    result.rows.first().map(MessageRecord::from_row).transpose()
+}
+
+fn answer_param(answer: Option<&ChatAnswer>) -> Result<Param, NeonError> {
+    answer
+        .map(|answer| {
+            serde_json::to_value(answer)
+                .map(Param::Json)
+                .map_err(|error| NeonError::decode(format!("encoding an answer: {error}")))
+        })
+        .unwrap_or(Ok(Param::Null))
 }
 
 const INSERT_MESSAGE_BY_SUBJECT: &str = "\
@@ -87,36 +59,37 @@ from users u
 where u.auth_subject = $2::text
 on conflict (user_id, client_message_id) do nothing";
 
-const SELECT_MESSAGE_BY_CLIENT_ID: &str = "\
-select m.id, m.client_message_id, m.body, m.status, m.result, m.created_at
-from chat_messages m join users u on u.id = m.user_id
-where u.auth_subject = $1::text and m.client_message_id = $2::text";
-
 /// Stores the message if its client id is new; a retry leaves the stored one as is.
-pub fn insert_statement(new: &NewMessage<'_>) -> Statement {
-    Statement::new(
+fn insert_statement(subject: &str, new: &NewMessage<'_>) -> Result<Statement, NeonError> {
+    Ok(Statement::new(
         INSERT_MESSAGE_BY_SUBJECT,
         vec![
             new.id.into(),
-            new.subject.into(),
+            subject.into(),
             new.client_message_id.into(),
             new.body.into(),
-            new.status.as_str().into(),
-            new.result.cloned().map_or(Param::Null, Param::Json),
+            new.status.as_stored().into(),
+            answer_param(new.answer)?,
         ],
-    )
+    ))
 }
+
+const SELECT_MESSAGE_BY_SUBJECT: &str = "\
+select m.id, m.client_message_id, m.body, m.status, m.result, m.created_at, w.id as workout_id
+from chat_messages m
+join users u on u.id = m.user_id
+left join workouts w on w.source_message_id = m.id
+where u.auth_subject = $1::text and m.client_message_id = $2::text";
 
 /// The message stored under the client's id (ours, or an earlier attempt's).
-pub fn select_by_client_id_statement(subject: &str, client_message_id: &str) -> Statement {
-    Statement::new(
-        SELECT_MESSAGE_BY_CLIENT_ID,
-        vec![subject.into(), client_message_id.into()],
+fn select_by_client_id(subject: &str, client_message_id: &str) -> Typed<Option<MessageRecord>> {
+    Typed::new(
+        Statement::new(
+            SELECT_MESSAGE_BY_SUBJECT,
+            vec![subject.into(), client_message_id.into()],
+        ),
+        message_from,
     )
-}
-
-pub fn message_from(result: &QueryResult) -> Result<Option<StoredMessage>, NeonError> {
-    result.rows.first().map(StoredMessage::from_row).transpose()
 }
 
 const COMPLETE_MESSAGE: &str = "\
@@ -124,50 +97,29 @@ update chat_messages set status = $2::text, result = $3::jsonb
 where id = $1::uuid";
 
 /// Records the outcome and the answer to replay.
-pub fn complete_statement(message_id: Uuid, status: MessageStatus, result: &Value) -> Statement {
-    Statement::new(
+fn complete_statement(
+    message_id: Uuid,
+    status: MessageStatus,
+    answer: &ChatAnswer,
+) -> Result<Statement, NeonError> {
+    Ok(Statement::new(
         COMPLETE_MESSAGE,
         vec![
             message_id.into(),
-            status.as_str().into(),
-            Param::Json(result.clone()),
+            status.as_stored().into(),
+            answer_param(Some(answer))?,
         ],
-    )
+    ))
 }
 
 const SELECT_HISTORY: &str = "\
-select id, client_message_id, body, status, result, created_at
-from chat_messages
-where user_id = $1::uuid
-  and ($2::timestamptz is null or (created_at, id) < ($2::timestamptz, $3::uuid))
-order by created_at desc, id desc
+select m.id, m.client_message_id, m.body, m.status, m.result, m.created_at, w.id as workout_id
+from chat_messages m
+left join workouts w on w.source_message_id = m.id
+where m.user_id = $1::uuid
+  and ($2::timestamptz is null or (m.created_at, m.id) < ($2::timestamptz, $3::uuid))
+order by m.created_at desc, m.id desc
 limit $4::int4";
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MessageCursor {
-    pub created_at: DateTime<Utc>,
-    pub id: Uuid,
-}
-
-pub fn select_history_statement(
-    user_id: Uuid,
-    after: Option<MessageCursor>,
-    limit: u32,
-) -> Statement {
-    Statement::new(
-        SELECT_HISTORY,
-        vec![
-            user_id.into(),
-            after.map(|cursor| cursor.created_at.to_rfc3339()).into(),
-            after.map(|cursor| cursor.id).into(),
-            i64::from(limit).into(),
-        ],
-    )
-}
-
-pub fn messages_from(result: &QueryResult) -> Result<Vec<StoredMessage>, NeonError> {
-    result.rows.iter().map(StoredMessage::from_row).collect()
-}
 
 /// Volume of the person's latest sessions, newest first, for "volume dropped" notes.
 const SELECT_RECENT_VOLUME_BY_SUBJECT: &str = "\
@@ -182,15 +134,160 @@ group by w.id, w.performed_at
 order by w.performed_at desc
 limit 3";
 
-pub fn select_recent_volume_statement(subject: &str) -> Statement {
-    Statement::new(SELECT_RECENT_VOLUME_BY_SUBJECT, vec![subject.into()])
+/// Reps and seconds of each recent session, newest first.
+fn recent_volume(subject: &str) -> Typed<Vec<(f64, f64)>> {
+    Typed::new(
+        Statement::new(SELECT_RECENT_VOLUME_BY_SUBJECT, vec![subject.into()]),
+        |result| {
+            result
+                .rows
+                .iter()
+                .map(|row| Ok((row.get::<i64>("reps")? as f64, row.get::<f64>("seconds")?)))
+                .collect()
+        },
+    )
 }
 
-/// Reps and seconds of each recent session, newest first.
-pub fn recent_volume_from(result: &QueryResult) -> Result<Vec<(f64, f64)>, NeonError> {
-    result
-        .rows
-        .iter()
-        .map(|row| Ok((row.get::<i64>("reps")? as f64, row.get::<f64>("seconds")?)))
-        .collect()
+impl<T: Transport, C: Clock> ChatStore for NeonClient<'_, T, C> {
+    async fn open_message(
+        &self,
+        user: &NewUser<'_>,
+        message: &NewMessage<'_>,
+    ) -> Result<OpenedMessage, StoreError> {
+        let (provision_user, read_user) = provision(user);
+        let subject = user.auth_subject;
+        let (_, user, _, stored, workout, skills, recent) = batch::run(
+            self,
+            (
+                provision_user,
+                read_user,
+                write(insert_statement(subject, message)?),
+                select_by_client_id(subject, message.client_message_id),
+                Typed::new(
+                    select_of_message_statement(subject, message.client_message_id),
+                    workout_from,
+                ),
+                states_by_subject(subject),
+                recent_volume(subject),
+            ),
+            TransactionOptions::default(),
+        )
+        .await?;
+        let message =
+            stored.ok_or_else(|| StoreError::corrupt("the chat message could not be read back"))?;
+        Ok(OpenedMessage {
+            user,
+            message,
+            workout,
+            skills,
+            recent,
+        })
+    }
+
+    async fn answer_message(
+        &self,
+        message_id: Uuid,
+        status: MessageStatus,
+        answer: &ChatAnswer,
+    ) -> Result<(), StoreError> {
+        self.query(complete_statement(message_id, status, answer)?)
+            .await?;
+        Ok(())
+    }
+
+    async fn log_message_workout(
+        &self,
+        log: &MessageWorkout<'_>,
+        ids: &impl Ids,
+    ) -> Result<Option<crate::domain::workout::StoredWorkout>, StoreError> {
+        let mut writes = workouts::insert_statements(
+            &NewWorkout {
+                id: log.workout_id,
+                user_id: log.user_id,
+                performed_at: log.performed_at,
+                notes: None,
+                source_message_id: Some(log.message_id),
+                workout: log.workout,
+            },
+            || ids.new_uuid(),
+        );
+        writes.extend(upsert_statement(
+            log.user_id,
+            log.skill_writes,
+            StateWrite::Raise,
+        ));
+        writes.push(complete_statement(
+            log.message_id,
+            MessageStatus::Logged,
+            log.answer,
+        )?);
+        let read_back = Typed::new(
+            workouts::select_one_statement(log.user_id, log.workout_id),
+            workout_from,
+        );
+        match batch::run(
+            self,
+            (Writes(writes), read_back),
+            TransactionOptions::default(),
+        )
+        .await
+        {
+            Ok(((), workout)) => Ok(workout),
+            // A concurrent attempt of the same message logged it first.
+            Err(error)
+                if error.kind() == NeonErrorKind::UniqueViolation
+                    && error.constraint.as_deref() == Some("workouts_source_message_key") =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn find_message(
+        &self,
+        subject: &str,
+        client_message_id: &str,
+    ) -> Result<Option<(MessageRecord, Option<crate::domain::workout::StoredWorkout>)>, StoreError>
+    {
+        let (message, workout) = batch::run(
+            self,
+            (
+                select_by_client_id(subject, client_message_id),
+                Typed::new(
+                    select_of_message_statement(subject, client_message_id),
+                    workout_from,
+                ),
+            ),
+            TransactionOptions {
+                read_only: true,
+                ..TransactionOptions::default()
+            },
+        )
+        .await?;
+        Ok(message.map(|message| (message, workout)))
+    }
+
+    async fn history(
+        &self,
+        user_id: Uuid,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let records = Typed::new(
+            Statement::new(
+                SELECT_HISTORY,
+                vec![
+                    user_id.into(),
+                    after.map(|cursor| cursor.at.to_rfc3339()).into(),
+                    after.map(|cursor| cursor.id).into(),
+                    i64::from(limit).into(),
+                ],
+            ),
+            |result| result.rows.iter().map(MessageRecord::from_row).collect(),
+        )
+        .run(self)
+        .await?;
+        Ok(records)
+    }
 }

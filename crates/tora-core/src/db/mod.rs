@@ -2,6 +2,7 @@
 //! explicitly because Neon sends parameters untyped; every column is named.
 #![allow(async_fn_in_trait)]
 
+pub mod batch;
 pub mod chat;
 pub mod export;
 pub mod health;
@@ -10,8 +11,25 @@ pub mod stats;
 pub mod users;
 pub mod workouts;
 
-use crate::clients::neon::{NeonClient, NeonError, QueryResult, Statement, TransactionOptions};
-use crate::ports::{Clock, Transport};
+use crate::clients::neon::{
+    NeonClient, NeonError, NeonErrorKind, QueryResult, Statement, TransactionOptions,
+};
+use crate::ports::{Clock, StoreError, StoreErrorKind, Transport};
+
+/// Neon's failures, sorted into the kinds every store speaks. The message is Neon's
+/// `Display`, which never holds parameter values.
+impl From<NeonError> for StoreError {
+    fn from(error: NeonError) -> Self {
+        let kind = match error.kind() {
+            NeonErrorKind::Unavailable => StoreErrorKind::Unavailable,
+            NeonErrorKind::Timeout => StoreErrorKind::Timeout,
+            NeonErrorKind::RetryableConflict => StoreErrorKind::RetryableConflict,
+            NeonErrorKind::UniqueViolation | NeonErrorKind::Rejected => StoreErrorKind::Rejected,
+            NeonErrorKind::Decode => StoreErrorKind::Corrupt,
+        };
+        StoreError::new(kind, error.to_string())
+    }
+}
 
 /// What the query functions need from a database connection: one statement, or several
 /// in one transaction. `NeonClient` is the production implementation.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::batch::Typed;
 use crate::clients::neon::{NeonError, Param, QueryResult, Statement};
 use crate::domain::skills::{SkillRecord, SkillState};
 
@@ -24,6 +25,13 @@ pub fn select_states_statement(user_id: Uuid) -> Statement {
 
 pub fn select_states_by_subject_statement(subject: &str) -> Statement {
     Statement::new(SELECT_STATES_BY_SUBJECT, vec![subject.into()])
+}
+
+/// The caller's skill rows, by subject, typed for a batch.
+pub fn states_by_subject(subject: &str) -> Typed<BTreeMap<String, SkillRecord>> {
+    Typed::new(select_states_by_subject_statement(subject), |result| {
+        states_from(&result)
+    })
 }
 
 pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillRecord>, NeonError> {

@@ -1,25 +1,12 @@
 //! Accounts: provisioning on first sight, the profile, and erasure.
 
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Sql;
+use super::batch::Typed;
 use crate::clients::neon::{NeonError, Param, QueryResult, Row, Statement, TransactionOptions};
+pub use crate::domain::account::{NewUser, User};
 use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
-
-/// A user as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct User {
-    pub id: Uuid,
-    pub auth_subject: String,
-    pub email: Option<String>,
-    pub display_name: Option<String>,
-    pub units: Units,
-    pub timezone: Timezone,
-    pub credit_balance: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 impl User {
     pub(crate) fn from_row(row: &Row) -> Result<Self, NeonError> {
@@ -42,16 +29,6 @@ impl User {
             updated_at: row.get("updated_at")?,
         })
     }
-}
-
-/// What to create when a subject is seen for the first time.
-#[derive(Debug, Clone)]
-pub struct NewUser<'a> {
-    pub id: Uuid,
-    pub grant_id: Uuid,
-    pub auth_subject: &'a str,
-    pub email: Option<&'a str>,
-    pub starter_credits: i64,
 }
 
 /// Inserts the user with the starter grant (balance and ledger row together) unless
@@ -92,6 +69,20 @@ pub fn provision_statements(new_user: &NewUser<'_>) -> [Statement; 2] {
         ),
         Statement::new(SELECT_USER_BY_SUBJECT, vec![new_user.auth_subject.into()]),
     ]
+}
+
+/// The same two statements, typed, to open a batch that needs the user.
+pub fn provision(new_user: &NewUser<'_>) -> (Typed<()>, Typed<User>) {
+    let [insert, select] = provision_statements(new_user);
+    (
+        super::batch::write(insert),
+        Typed::new(select, |result| {
+            let row = result
+                .first()
+                .ok_or_else(|| NeonError::decode("the provisioned user could not be read"))?;
+            User::from_row(&row)
+        }),
+    )
 }
 
 /// Reads the user out of the second result of `provision_statements`.

@@ -1,36 +1,16 @@
 //! Workouts and their sets.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Sql;
-use crate::clients::neon::{NeonError, Param, Row, Statement};
+use crate::clients::neon::{NeonError, Param, QueryResult, Row, Statement};
 use crate::domain::profile::Units;
 use crate::domain::skills::HistoricalSet;
-use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout};
-
-/// A set as stored, with its exercise's name.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct StoredSet {
-    pub exercise_id: String,
-    pub exercise_name: String,
-    pub custom: bool,
-    #[serde(flatten)]
-    pub set: LoggedSet,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredWorkout {
-    pub id: Uuid,
-    pub performed_at: DateTime<Utc>,
-    pub notes: Option<String>,
-    pub source_message_id: Option<Uuid>,
-    pub sets: Vec<StoredSet>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+use crate::domain::workout::{ExerciseRef, SetFields, Workout};
+pub use crate::domain::workout::{StoredSet, StoredWorkout};
+use crate::ports::PageCursor;
 
 impl StoredWorkout {
     fn from_row(row: &Row) -> Result<Self, NeonError> {
@@ -45,17 +25,6 @@ impl StoredWorkout {
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
         })
-    }
-
-    /// The catalog exercises this workout touches.
-    pub fn catalog_exercises(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = Vec::new();
-        for set in self.sets.iter().filter(|set| !set.custom) {
-            if !ids.contains(&set.exercise_id.as_str()) {
-                ids.push(&set.exercise_id);
-            }
-        }
-        ids
     }
 }
 
@@ -219,9 +188,12 @@ pub fn delete_statement(user_id: Uuid, workout_id: Uuid) -> Statement {
     Statement::new(DELETE_WORKOUT, vec![workout_id.into(), user_id.into()])
 }
 
-/// A workout with its sets as one jsonb array, in position order.
-const SELECT_WORKOUTS: &str = "\
-select w.id, w.performed_at, w.notes, w.source_message_id, w.created_at, w.updated_at,
+/// A workout with its sets as one jsonb array, in position order, followed by the
+/// `from`/`where` of the caller.
+macro_rules! select_workouts {
+    ($rest:literal) => {
+        concat!(
+            "select w.id, w.performed_at, w.notes, w.source_message_id, w.created_at, w.updated_at,
        coalesce((
            select jsonb_agg(jsonb_build_object(
                       'exercise_id', s.exercise_id, 'exercise_name', e.name,
@@ -232,27 +204,50 @@ select w.id, w.performed_at, w.notes, w.source_message_id, w.created_at, w.updat
                   order by s.position)
            from workout_sets s join exercises e on e.id = s.exercise_id
            where s.workout_id = w.id), '[]'::jsonb) as sets
-from workouts w
+",
+            $rest
+        )
+    };
+}
+
+const SELECT_WORKOUTS: &str = select_workouts!(
+    "from workouts w
 where w.user_id = $1::uuid
   and ($2::uuid is null or w.id = $2::uuid)
   and ($3::timestamptz is null or w.performed_at >= $3::timestamptz)
   and ($4::timestamptz is null or w.performed_at < $4::timestamptz)
   and ($5::timestamptz is null or (w.performed_at, w.id) < ($5::timestamptz, $6::uuid))
 order by w.performed_at desc, w.id desc
-limit $7::int4";
+limit $7::int4"
+);
 
-/// A page position: the last workout of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WorkoutCursor {
-    pub performed_at: DateTime<Utc>,
-    pub id: Uuid,
+/// The workout a chat message logged, found by the caller's subject and the message's
+/// client id (for batches that run before the user id is known).
+const SELECT_WORKOUT_OF_MESSAGE: &str = select_workouts!(
+    "from workouts w
+join chat_messages m on m.id = w.source_message_id
+join users u on u.id = m.user_id
+where u.auth_subject = $1::text and m.client_message_id = $2::text"
+);
+
+pub fn select_of_message_statement(subject: &str, client_message_id: &str) -> Statement {
+    Statement::new(
+        SELECT_WORKOUT_OF_MESSAGE,
+        vec![subject.into(), client_message_id.into()],
+    )
+}
+
+/// The first workout of a result, if any.
+pub fn workout_from(result: QueryResult) -> Result<Option<StoredWorkout>, NeonError> {
+    Ok(workouts_from(result)?.pop())
 }
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WorkoutFilter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    pub after: Option<WorkoutCursor>,
+    /// The last workout of the previous page.
+    pub after: Option<PageCursor>,
 }
 
 pub fn select_page_statement(user_id: Uuid, filter: &WorkoutFilter, limit: u32) -> Statement {
@@ -263,10 +258,7 @@ pub fn select_page_statement(user_id: Uuid, filter: &WorkoutFilter, limit: u32) 
             Param::Null,
             filter.from.map(|at| at.to_rfc3339()).into(),
             filter.to.map(|at| at.to_rfc3339()).into(),
-            filter
-                .after
-                .map(|cursor| cursor.performed_at.to_rfc3339())
-                .into(),
+            filter.after.map(|cursor| cursor.at.to_rfc3339()).into(),
             filter.after.map(|cursor| cursor.id).into(),
             i64::from(limit).into(),
         ],
@@ -288,9 +280,7 @@ pub fn select_one_statement(user_id: Uuid, workout_id: Uuid) -> Statement {
     )
 }
 
-pub fn workouts_from(
-    result: crate::clients::neon::QueryResult,
-) -> Result<Vec<StoredWorkout>, NeonError> {
+pub fn workouts_from(result: QueryResult) -> Result<Vec<StoredWorkout>, NeonError> {
     result.rows.iter().map(StoredWorkout::from_row).collect()
 }
 
@@ -338,9 +328,7 @@ pub fn select_sets_of_exercises_statement(
     )
 }
 
-pub fn historical_sets_from(
-    result: crate::clients::neon::QueryResult,
-) -> Result<Vec<HistoricalSet>, NeonError> {
+pub fn historical_sets_from(result: QueryResult) -> Result<Vec<HistoricalSet>, NeonError> {
     result
         .rows
         .iter()

@@ -5,8 +5,9 @@
 use crate::domain::workout::Volume;
 
 /// A skill to aim for next, with how close the person is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
+    #[serde(rename = "skill")]
     pub skill_id: String,
     pub name: String,
     /// `3x8` or `3x20s`, with ` each side` when per side.
@@ -107,6 +108,11 @@ pub fn not_workout_reply(message: &str) -> String {
     } else {
         "Tell me what you trained, like \"3x8 pull-ups, then 4x20s L-sit\", and I'll log it and track your skills.".to_owned()
     }
+}
+
+/// The reply replayed for a message whose workout was deleted after it was logged.
+pub fn workout_deleted_reply() -> String {
+    "I logged this one, but that workout has since been deleted, so nothing from it is on your record now.".to_owned()
 }
 
 /// The reply to a message kept for a closer read.

@@ -1,6 +1,8 @@
 //! Domain types and rules, free of I/O.
 
+pub mod account;
 pub mod catalog;
+pub mod chat;
 pub mod coaching;
 pub mod parser;
 pub mod profile;

@@ -1,7 +1,9 @@
 //! A logged workout: entries of sets, each set valid by construction.
 
+use chrono::{DateTime, Utc};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::domain::profile::Units;
 
@@ -305,6 +307,40 @@ impl Workout {
 pub struct Volume {
     pub reps: f64,
     pub seconds: f64,
+}
+
+/// A set as stored, with its exercise's name.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StoredSet {
+    pub exercise_id: String,
+    pub exercise_name: String,
+    pub custom: bool,
+    #[serde(flatten)]
+    pub set: LoggedSet,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredWorkout {
+    pub id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub notes: Option<String>,
+    pub source_message_id: Option<Uuid>,
+    pub sets: Vec<StoredSet>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StoredWorkout {
+    /// The catalog exercises this workout touches.
+    pub fn catalog_exercises(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for set in self.sets.iter().filter(|set| !set.custom) {
+            if !ids.contains(&set.exercise_id.as_str()) {
+                ids.push(&set.exercise_id);
+            }
+        }
+        ids
+    }
 }
 
 #[cfg(test)]

@@ -5,18 +5,23 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-pub fn encode(at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.to_rfc3339()))
+use crate::ports::PageCursor;
+
+pub fn encode(cursor: &PageCursor) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", cursor.at.to_rfc3339(), cursor.id))
 }
 
 /// `Err(())` for anything this API did not produce.
-pub fn decode(raw: &str) -> Result<(DateTime<Utc>, Uuid), ()> {
+pub fn decode(raw: &str) -> Result<PageCursor, ()> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| ())?;
     let text = String::from_utf8(bytes).map_err(|_| ())?;
     let (at, id) = text.split_once('|').ok_or(())?;
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| ())?;
     let id = Uuid::parse_str(id).map_err(|_| ())?;
-    Ok((at.with_timezone(&Utc), id))
+    Ok(PageCursor {
+        at: at.with_timezone(&Utc),
+        id,
+    })
 }
 
 #[cfg(test)]
@@ -29,7 +34,8 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let id = Uuid::from_u128(42);
-        assert_eq!(decode(&encode(at, id)), Ok((at, id)));
+        let cursor = PageCursor { at, id };
+        assert_eq!(decode(&encode(&cursor)), Ok(cursor));
         assert!(decode("not-a-cursor").is_err());
         assert!(decode(&URL_SAFE_NO_PAD.encode("2026-11-25|x")).is_err());
     }

@@ -6,8 +6,10 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::app::chat::ChatError;
 use crate::auth::AuthError;
-use crate::clients::neon::{NeonError, NeonErrorKind};
+use crate::clients::neon::NeonError;
+use crate::ports::{StoreError, StoreErrorKind};
 
 /// One failing input field: a JSON pointer-like dotted path and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,11 +51,29 @@ pub enum ApiError {
     /// The identity provider's keys could not be fetched and none are cached.
     #[error("auth keys unavailable: {0}")]
     AuthUnavailable(AuthError),
+    /// A chat message's client id was used before with other text.
+    #[error("client message id reused")]
+    ClientMessageIdReused,
     #[error("database: {0}")]
-    Database(#[from] NeonError),
+    Database(#[from] StoreError),
     /// A bug or a broken deployment; the cause is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl From<NeonError> for ApiError {
+    fn from(error: NeonError) -> Self {
+        ApiError::Database(error.into())
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(error: ChatError) -> Self {
+        match error {
+            ChatError::ClientIdReused => ApiError::ClientMessageIdReused,
+            ChatError::Store(error) => ApiError::Database(error),
+        }
+    }
 }
 
 impl From<AuthError> for ApiError {
@@ -79,11 +99,12 @@ impl ApiError {
             ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::AuthUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::ClientMessageIdReused => StatusCode::CONFLICT,
             ApiError::Database(error) => match error.kind() {
-                NeonErrorKind::Unavailable | NeonErrorKind::Timeout => {
+                StoreErrorKind::Unavailable | StoreErrorKind::Timeout => {
                     StatusCode::SERVICE_UNAVAILABLE
                 }
-                NeonErrorKind::RetryableConflict => StatusCode::CONFLICT,
+                StoreErrorKind::RetryableConflict => StatusCode::CONFLICT,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -103,9 +124,10 @@ impl ApiError {
             ApiError::OriginNotAllowed => "origin-not-allowed",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::AuthUnavailable(_) => "auth-unavailable",
+            ApiError::ClientMessageIdReused => "client-message-id-reused",
             ApiError::Database(error) => match error.kind() {
-                NeonErrorKind::Unavailable | NeonErrorKind::Timeout => "database-unavailable",
-                NeonErrorKind::RetryableConflict => "conflict-retry",
+                StoreErrorKind::Unavailable | StoreErrorKind::Timeout => "database-unavailable",
+                StoreErrorKind::RetryableConflict => "conflict-retry",
                 _ => "internal",
             },
             ApiError::Internal(_) => "internal",
@@ -157,7 +179,10 @@ impl ApiError {
             ApiError::AuthUnavailable(_) => {
                 "Tokens cannot be checked right now; try again shortly.".into()
             }
-            ApiError::Database(error) if error.kind() == NeonErrorKind::RetryableConflict => {
+            ApiError::ClientMessageIdReused => {
+                "This client_message_id was already used for a different message; give each new message its own id.".into()
+            }
+            ApiError::Database(error) if error.kind() == StoreErrorKind::RetryableConflict => {
                 "The request collided with another one; retry it.".into()
             }
             ApiError::Database(_) | ApiError::Internal(_) => {

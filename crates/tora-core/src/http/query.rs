@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::error::{ApiError, FieldError};
 use crate::domain::profile::Timezone;
+use crate::ports::PageCursor;
 
 /// The decoded `name=value` pairs of a query string.
 pub struct Query {
@@ -48,6 +49,16 @@ impl Query {
             })
             .collect();
         Self { pairs }
+    }
+
+    /// `cursor`: where the previous page ended, as this API gave it out.
+    pub fn cursor(&self) -> Result<Option<PageCursor>, ApiError> {
+        self.get("cursor")
+            .map(|raw| {
+                super::cursor::decode(raw)
+                    .map_err(|_| invalid("cursor", "is not a cursor this API gave out"))
+            })
+            .transpose()
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

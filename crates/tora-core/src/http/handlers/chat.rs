@@ -9,20 +9,18 @@
 use garde::Validate;
 use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::workouts::{skill_refs, timestamp};
-use super::{catalog, json, resolve};
-use crate::app::chat::{self, ChatAnswer, ChatMessage};
+use super::skills::TargetView;
+use super::workouts::{WorkoutResponse, timestamp};
+use super::{catalog, json, page_cursor, resolve};
+use crate::app::accounts;
+use crate::app::chat::{self, ChatMessage, ChatOutcome};
 use crate::auth::AuthenticatedSubject;
-use crate::db::chat::MessageCursor;
-use crate::domain::catalog::Catalog;
-use crate::domain::coaching::Target;
-use crate::domain::workout::ExerciseRef;
-use crate::http::cursor;
+use crate::domain::chat::{MessageStatus, SkillRef};
 use crate::http::json::{decode, field_errors};
-use crate::http::query::{Query, invalid};
+use crate::http::query::Query;
 use crate::http::{ApiError, Platform, RequestContext};
+use crate::ports::PageCursor;
 
 /// Longest message the API accepts, in characters.
 const MAX_MESSAGE_CHARS: usize = 4_000;
@@ -58,76 +56,45 @@ fn client_id_characters(value: &str, _context: &()) -> garde::Result {
     }
 }
 
-fn target_view(target: &Target) -> Value {
-    json!({
-        "skill": target.skill_id,
-        "name": target.name,
-        "goal": target.goal,
-        "progress": (target.progress * 100.0).round() / 100.0,
-    })
+/// `credits`: what the answer cost and the balance as of this response.
+#[derive(Debug, Serialize)]
+struct CreditsView {
+    spent: i64,
+    balance: i64,
 }
 
-/// The stored and returned form of an answer (without `credits`, which are the
-/// caller's balance at the time of each response).
-fn render(catalog: &Catalog, answer: &ChatAnswer<'_>) -> Value {
-    match answer {
-        ChatAnswer::Logged {
-            message_id,
-            workout_id,
-            performed_at,
-            workout,
-            evaluation,
-            targets,
-            reply,
-        } => {
-            let entries: Vec<Value> = workout
-                .entries()
+#[derive(Debug, Serialize)]
+struct ChatResponse<'a> {
+    message_id: String,
+    status: &'static str,
+    reply: &'a str,
+    /// The logged workout, in the same shape as `GET /v1/workouts/{id}`.
+    workout: Option<WorkoutResponse>,
+    mastered: &'a [SkillRef],
+    unlocked: &'a [SkillRef],
+    next_targets: Vec<TargetView>,
+    credits: CreditsView,
+}
+
+impl<'a> From<&'a ChatOutcome> for ChatResponse<'a> {
+    fn from(outcome: &'a ChatOutcome) -> Self {
+        Self {
+            message_id: outcome.message_id.to_string(),
+            status: outcome.status.as_str(),
+            reply: &outcome.answer.reply,
+            workout: outcome.workout.as_ref().map(WorkoutResponse::from),
+            mastered: &outcome.answer.mastered,
+            unlocked: &outcome.answer.unlocked,
+            next_targets: outcome
+                .answer
+                .next_targets
                 .iter()
-                .map(|entry| {
-                    let (id, name) = match &entry.exercise {
-                        ExerciseRef::Catalog(id) => (
-                            id.clone(),
-                            catalog
-                                .exercise(id)
-                                .map_or_else(|| id.clone(), |e| e.name().to_owned()),
-                        ),
-                        ExerciseRef::Custom { name } => (name.clone(), name.clone()),
-                    };
-                    json!({"exercise": id, "name": name, "custom": false, "sets": entry.sets})
-                })
-                .collect();
-            json!({
-                "message_id": message_id.to_string(),
-                "status": "logged",
-                "reply": reply,
-                "workout": {
-                    "id": workout_id.to_string(),
-                    "performed_at": timestamp(*performed_at),
-                    "source": "chat",
-                    "entries": entries,
-                },
-                "mastered": skill_refs(catalog, &evaluation.transitions.mastered),
-                "unlocked": skill_refs(catalog, &evaluation.transitions.unlocked),
-                "next_targets": targets.iter().map(target_view).collect::<Vec<_>>(),
-                "credits_spent": 0,
-            })
-        }
-        ChatAnswer::Answered { message_id, reply } | ChatAnswer::Pending { message_id, reply } => {
-            let status = if matches!(answer, ChatAnswer::Pending { .. }) {
-                "pending"
-            } else {
-                "answered"
-            };
-            json!({
-                "message_id": message_id.to_string(),
-                "status": status,
-                "reply": reply,
-                "workout": null,
-                "mastered": [],
-                "unlocked": [],
-                "next_targets": [],
-                "credits_spent": 0,
-            })
+                .map(TargetView::from)
+                .collect(),
+            credits: CreditsView {
+                spent: outcome.answer.credits_spent,
+                balance: outcome.user.credit_balance,
+            },
         }
     }
 }
@@ -141,33 +108,29 @@ pub(super) async fn post_chat<P: Platform>(
     request
         .validate()
         .map_err(|report| ApiError::Validation(field_errors(&report)))?;
-    let catalog = catalog()?;
     let outcome = chat::post_message(
         &context.db,
         context.platform.ids(),
-        catalog,
-        caller,
-        context.config.starter_credits,
+        catalog()?,
+        &accounts::new_user(
+            context.platform.ids(),
+            caller,
+            context.config.starter_credits,
+        ),
         context.now(),
         &ChatMessage {
             client_message_id: &request.client_message_id,
             text: &request.message,
         },
-        |answer| render(catalog, answer),
     )
     .await?;
-    let mut body = outcome.result;
-    let spent = body
-        .as_object_mut()
-        .and_then(|fields| fields.remove("credits_spent"))
-        .unwrap_or(json!(0));
-    body["credits"] = json!({"spent": spent, "balance": outcome.user.credit_balance});
-    let status = if body["status"] == "pending" {
+    // Kept for a closer read: accepted, not yet done.
+    let status = if outcome.status == MessageStatus::Pending {
         StatusCode::ACCEPTED
     } else {
         StatusCode::OK
     };
-    json(status, &body)
+    json(status, &ChatResponse::from(&outcome))
 }
 
 #[derive(Debug, Serialize)]
@@ -176,8 +139,8 @@ struct ChatItem {
     client_message_id: String,
     message: String,
     status: &'static str,
-    reply: Option<Value>,
-    workout_id: Option<Value>,
+    reply: Option<String>,
+    workout_id: Option<String>,
     created_at: String,
 }
 
@@ -193,36 +156,20 @@ pub(super) async fn chat_history<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let query = Query::parse(context.query.as_deref());
     let limit = query.bounded("limit", 1, 100, 30)?;
-    let after = query
-        .get("cursor")
-        .map(|raw| {
-            cursor::decode(raw).map_err(|_| invalid("cursor", "is not a cursor this API gave out"))
-        })
-        .transpose()?
-        .map(|(created_at, id)| MessageCursor { created_at, id });
+    let after = query.cursor()?;
     let user = resolve(context, caller).await?;
-    let (messages, more) = chat::history(&context.db, user.id, after, limit).await?;
-    let next_cursor = more
-        .then(|| {
-            messages
-                .last()
-                .map(|last| cursor::encode(last.created_at, last.id))
-        })
-        .flatten();
-    let items = messages
+    let page = chat::history(&context.db, user.id, after, limit).await?;
+    let next_cursor = page_cursor(&page, |message| PageCursor {
+        at: message.created_at,
+        id: message.id,
+    });
+    let items = page
+        .items
         .into_iter()
         .map(|message| ChatItem {
             id: message.id.to_string(),
-            reply: message
-                .result
-                .as_ref()
-                .map(|result| result["reply"].clone())
-                .filter(|reply| !reply.is_null()),
-            workout_id: message
-                .result
-                .as_ref()
-                .map(|result| result["workout"]["id"].clone())
-                .filter(|id| !id.is_null()),
+            reply: message.answer.map(|answer| answer.reply),
+            workout_id: message.workout_id.map(|id| id.to_string()),
             client_message_id: message.client_message_id,
             message: message.body,
             status: message.status.as_str(),

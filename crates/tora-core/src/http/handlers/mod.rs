@@ -22,6 +22,8 @@ use crate::db::skills::{select_states_by_subject_statement, states_from};
 use crate::db::users::User;
 use crate::domain::catalog::Catalog;
 use crate::domain::skills::SkillRecord;
+use crate::http::cursor;
+use crate::ports::{Page, PageCursor};
 
 pub(super) async fn dispatch<P: Platform>(
     context: &RequestContext<'_, P>,
@@ -97,6 +99,19 @@ pub(super) async fn resolve_with_skills<P: Platform>(
         .transpose()?
         .unwrap_or_default();
     Ok((user, stored))
+}
+
+/// The cursor of the page after `page`, when there is one: where its last item is.
+pub(super) fn page_cursor<T>(
+    page: &Page<T>,
+    position: impl Fn(&T) -> PageCursor,
+) -> Option<String> {
+    if !page.more {
+        return None;
+    }
+    page.items
+        .last()
+        .map(|last| cursor::encode(&position(last)))
 }
 
 pub(super) fn json<T: Serialize>(

@@ -8,18 +8,18 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
-use super::{catalog, json, no_content, resolve, resolve_with_skills};
+use super::{catalog, json, no_content, page_cursor, resolve, resolve_with_skills};
 use crate::app::workouts::{self, EditWorkout, LogWorkout};
 use crate::auth::AuthenticatedSubject;
-use crate::db::workouts::{StoredWorkout, WorkoutCursor, WorkoutFilter};
+use crate::db::workouts::{StoredWorkout, WorkoutFilter};
 use crate::domain::catalog::Catalog;
 use crate::domain::profile::Units;
 use crate::domain::skills::Evaluation;
 use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout, WorkoutEntry};
-use crate::http::cursor;
 use crate::http::json::{decode, field_errors};
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
+use crate::ports::PageCursor;
 
 #[derive(Debug, Serialize)]
 pub struct EntryView {
@@ -349,31 +349,22 @@ pub(super) async fn list_workouts<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let query = Query::parse(context.query.as_deref());
     let limit = query.bounded("limit", 1, 100, 20)?;
-    let after = query
-        .get("cursor")
-        .map(|raw| {
-            cursor::decode(raw).map_err(|_| invalid("cursor", "is not a cursor this API gave out"))
-        })
-        .transpose()?
-        .map(|(performed_at, id)| WorkoutCursor { performed_at, id });
+    let after = query.cursor()?;
     let user = resolve(context, caller).await?;
     let filter = WorkoutFilter {
         from: query.instant("from", user.timezone)?,
         to: query.instant("to", user.timezone)?,
         after,
     };
-    let (found, more) = workouts::page(&context.db, user.id, &filter, limit).await?;
-    let next_cursor = more
-        .then(|| {
-            found
-                .last()
-                .map(|last| cursor::encode(last.performed_at, last.id))
-        })
-        .flatten();
+    let page = workouts::page(&context.db, user.id, &filter, limit).await?;
+    let next_cursor = page_cursor(&page, |workout| PageCursor {
+        at: workout.performed_at,
+        id: workout.id,
+    });
     json(
         StatusCode::OK,
         &WorkoutPage {
-            items: found.iter().map(WorkoutResponse::from).collect(),
+            items: page.items.iter().map(WorkoutResponse::from).collect(),
             next_cursor,
         },
     )
