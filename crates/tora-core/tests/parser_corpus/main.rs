@@ -6,7 +6,9 @@
 //! values, so `20` and `20.0` would differ: the contract writes integral numbers
 //! without a fraction.
 //!
-//! `robustness.rs` feeds the parser generated text: it must never panic.
+//! `robustness.rs` feeds the parser generated text: it must never panic, never log
+//! a remark about particular sets or sets on a clock, and never turn a rest or a
+//! count of rounds into reps or seconds.
 
 // Test helpers outside `#[test]` functions are not covered by clippy.toml's
 // allow-*-in-tests; a failed unwrap here is a failed test.

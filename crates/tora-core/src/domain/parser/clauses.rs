@@ -3,6 +3,11 @@
 //!
 //! Sentences end at line breaks and `.`, `!`, `?`. Clauses end at `,` `;` `&` `|`,
 //! at a `/` or `+` between items, and at words such as "and", "then", "but", "felt".
+//!
+//! It also notes what the logged clauses say about the message as a whole: that it
+//! is a circuit or a ladder, and — making it unsure — that some sets differ from
+//! their numbers ("last set only 6", "failed the last rep") or ran on a clock ("emom",
+//! "every minute", "amrap 12 min", "3-1-1 tempo").
 
 use super::UnsureReason;
 use super::lexer::Mark;
@@ -20,6 +25,8 @@ pub(super) struct Clause<'c> {
     pub after_breaker: bool,
     /// It says "is", "are", "was": a statement about numbers ("my max is 12 pull-ups").
     pub states: bool,
+    /// It follows "then", "after", "finally": what comes next, not the same round.
+    pub after_sequence: bool,
 }
 
 impl Clause<'_> {
@@ -62,6 +69,77 @@ impl Clause<'_> {
 
     fn has_negation(&self) -> bool {
         self.words().any(vocabulary::is_negation)
+    }
+
+    fn has_keyword(&self, keyword: Keyword) -> bool {
+        self.lexemes
+            .iter()
+            .any(|spanned| spanned.lexeme.keyword() == Some(keyword))
+    }
+
+    /// A time or a count of rounds: what an AMRAP is written with. A rest ("2 min
+    /// rest", "rest 90s") does not count.
+    fn is_timed(&self) -> bool {
+        let is_rest = |index: Option<usize>| {
+            index
+                .and_then(|index| self.lexemes.get(index))
+                .and_then(|spanned| spanned.lexeme.keyword())
+                .is_some_and(|keyword| matches!(keyword, Keyword::Rest | Keyword::Between))
+        };
+        self.lexemes.iter().enumerate().any(|(index, spanned)| {
+            let time = matches!(spanned.lexeme, Lexeme::Clock(_))
+                || matches!(spanned.lexeme.keyword(), Some(Keyword::Seconds(_)));
+            let rest = is_rest(Some(index + 1))
+                || is_rest(index.checked_sub(1))
+                || is_rest(index.checked_sub(2));
+            (time && !rest) || spanned.lexeme.keyword() == Some(Keyword::Rounds)
+        })
+    }
+
+    /// Words that say some sets differ from what the numbers say ("last set only 6",
+    /// "failed the last rep", "couldn't finish") or that the sets ran on a clock
+    /// ("emom", "every minute", "20s on, 10s off", "3-1-1 tempo"). No set count can
+    /// hold that, so the message is unsure.
+    fn qualifies_sets(&self) -> bool {
+        let lexemes = &self.lexemes;
+        let negated = self.has_negation();
+        lexemes.iter().enumerate().any(|(index, spanned)| {
+            let previous = index
+                .checked_sub(1)
+                .and_then(|previous| lexemes.get(previous))
+                .map(|spanned| &spanned.lexeme);
+            let next = lexemes.get(index + 1).map(|spanned| &spanned.lexeme);
+            let after_time = previous.is_some_and(|previous| {
+                matches!(previous, Lexeme::Clock(_))
+                    || matches!(previous.keyword(), Some(Keyword::Seconds(_)))
+            });
+            match (spanned.lexeme.keyword(), spanned.lexeme.word()) {
+                (Some(Keyword::Ordinal | Keyword::Interval), _) => true,
+                // "every minute", "every 2 min", "every other set".
+                (Some(Keyword::Every), _) => next.is_some_and(|next| {
+                    next.is_number()
+                        || next.word() == Some("other")
+                        || matches!(
+                            next.keyword(),
+                            Some(Keyword::Seconds(_) | Keyword::Number(_))
+                        )
+                }),
+                (_, Some("failed" | "fail" | "failing" | "missed" | "miss")) => true,
+                // "1-2-3-4-5 ladder, twice": the sets were done again.
+                (_, Some("twice" | "thrice")) => true,
+                (_, Some("finish" | "finished" | "complete" | "completed" | "manage")) => negated,
+                // "10s off", "30s work": intervals.
+                (_, Some("off" | "work")) => after_time,
+                // "3-1-1 tempo", "tempo 31x1"; "slow tempo" carries no numbers.
+                (_, Some("tempo")) => {
+                    self.has_training_content()
+                        && !previous
+                            .and_then(Lexeme::word)
+                            .is_some_and(vocabulary::is_manner_word)
+                }
+                _ => false,
+            }
+        })
     }
 
     /// "can you log ...", "please add ...": a request to log, whatever its phrasing.
@@ -117,6 +195,7 @@ enum ClauseStart {
     Plain,
     Slash,
     Breaker,
+    Sequence,
 }
 
 impl<'c> Splitter<'c> {
@@ -127,6 +206,7 @@ impl<'c> Splitter<'c> {
                 after_slash: self.start == ClauseStart::Slash,
                 after_breaker: self.start == ClauseStart::Breaker,
                 states: false,
+                after_sequence: self.start == ClauseStart::Sequence,
             };
             clause.states = clause.has_copula();
             self.clauses.push(clause);
@@ -179,10 +259,17 @@ fn role(earlier: &[Spanned], current: &Spanned, after: &[Spanned]) -> Role {
             Some(Keyword::Plus) if !is_added_load(after) => Role::EndClause(ClauseStart::Plain),
             Some(Keyword::Separator) => {
                 let next_word = next.and_then(Lexeme::word);
-                if vocabulary::is_plan_phrase(text, next_word) {
+                let rest_after_each = text == "after"
+                    && matches!(
+                        next.and_then(Lexeme::keyword),
+                        Some(Keyword::Each | Keyword::Every)
+                    );
+                if vocabulary::is_plan_phrase(text, next_word) || rest_after_each {
                     Role::Content
                 } else if text == "and" && joins_minutes_and_seconds(before, after) {
                     Role::Skip
+                } else if vocabulary::is_sequence_word(text) {
+                    Role::EndClause(ClauseStart::Sequence)
                 } else {
                     Role::EndClause(ClauseStart::Plain)
                 }
@@ -264,10 +351,26 @@ enum Mode {
     Question,
 }
 
+/// What the logged clauses say about the message as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(super) struct Structure {
+    /// "circuit", "superset", "giant set": exercises done in turn.
+    pub circuit: bool,
+    /// "ladder", "pyramid".
+    pub ladder: bool,
+}
+
+/// The logged clauses, in runs, and what they say about the whole message.
+pub(super) struct Log<'c> {
+    pub runs: Vec<Vec<Clause<'c>>>,
+    pub structure: Structure,
+}
+
 /// The clauses that log training, in runs: a question or a plan between two clauses
 /// ends a run, so numbers never attach to an exercise across it. Clauses without
-/// numbers or exercise names (chit-chat) are left out.
-pub(super) fn log_runs(sentences: Vec<Sentence<'_>>) -> Result<Vec<Vec<Clause<'_>>>, UnsureReason> {
+/// numbers or exercise names (chit-chat) are left out, but what they say about the
+/// sets still counts ("3x8 pull-ups, failed the last rep" is unsure).
+pub(super) fn log_runs(sentences: Vec<Sentence<'_>>) -> Result<Log<'_>, UnsureReason> {
     let mut in_plan = false;
     let mut classified: Vec<(Mode, Clause)> = Vec::new();
     for sentence in sentences {
@@ -284,7 +387,16 @@ pub(super) fn log_runs(sentences: Vec<Sentence<'_>>) -> Result<Vec<Vec<Clause<'_
     check_logs_before_plans(&classified)?;
     let mut runs: Vec<Vec<Clause>> = Vec::new();
     let mut run: Vec<Clause> = Vec::new();
+    let mut structure = Structure::default();
+    let (mut qualified, mut amrap, mut timed) = (false, false, false);
     for (mode, clause) in classified {
+        if mode == Mode::Log {
+            structure.circuit |= clause.has_keyword(Keyword::Circuit);
+            structure.ladder |= clause.has_keyword(Keyword::Ladder);
+            qualified |= clause.qualifies_sets();
+            amrap |= clause.words().any(|word| word == "amrap");
+            timed |= clause.is_timed();
+        }
         match mode {
             Mode::Log if clause.has_training_content() => {
                 if clause.has_negation() {
@@ -303,7 +415,11 @@ pub(super) fn log_runs(sentences: Vec<Sentence<'_>>) -> Result<Vec<Vec<Clause<'_
     if !run.is_empty() {
         runs.push(run);
     }
-    Ok(runs)
+    // "AMRAP 12 min: ...": how many sets of each is not written.
+    if !runs.is_empty() && (qualified || (amrap && timed)) {
+        return Err(UnsureReason::UnclearNumbers);
+    }
+    Ok(Log { runs, structure })
 }
 
 /// The first clause from which a sentence asks something. A question word opens the

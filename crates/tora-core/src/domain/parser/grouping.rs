@@ -16,6 +16,13 @@ pub(super) struct Group<'c> {
     /// Some of its numbers came as a `/` list.
     pub slash_list: bool,
     pub rounds: bool,
+    /// Its rounds were counted after its name ("pull-ups 3 rounds of 8").
+    pub late_rounds: bool,
+    /// Part of it follows "then", "after"...
+    pub after_sequence: bool,
+    /// "set 1:", "round 2 -" labels, in order.
+    pub set_labels: Vec<u32>,
+    pub round_labels: Vec<u32>,
     /// Its first clause had numbers before the name ("3x8 pull-ups"): numbers that
     /// follow belong to someone else.
     numbers_before_name: bool,
@@ -25,6 +32,7 @@ struct Piece<'c> {
     exercise: Option<&'c str>,
     sets: PieceSets,
     after_slash: bool,
+    after_sequence: bool,
 }
 
 pub(super) fn groups<'c>(run: Vec<Clause<'c>>) -> Result<Vec<Group<'c>>, UnsureReason> {
@@ -46,6 +54,7 @@ pub(super) fn groups<'c>(run: Vec<Clause<'c>>) -> Result<Vec<Group<'c>>, UnsureR
                 exercise,
                 sets,
                 after_slash: clause.after_slash,
+                after_sequence: clause.after_sequence,
             });
         }
     }
@@ -100,7 +109,9 @@ fn attach(pieces: Vec<Piece<'_>>) -> Result<Vec<Group<'_>>, UnsureReason> {
     for piece in pieces {
         match piece.exercise {
             Some(exercise) => groups.push(start_group(exercise, piece, &mut waiting)?),
-            None if piece.sets.items.is_empty() => {}
+            None if piece.sets.items.is_empty()
+                && piece.sets.set_labels.is_empty()
+                && piece.sets.round_labels.is_empty() => {}
             None => {
                 let continues_last = groups.last_mut().filter(|group| {
                     waiting.is_empty()
@@ -131,6 +142,10 @@ fn start_group<'c>(
         items: Vec::new(),
         slash_list: false,
         rounds: false,
+        late_rounds: false,
+        after_sequence: false,
+        set_labels: Vec::new(),
+        round_labels: Vec::new(),
         numbers_before_name: piece.sets.amounts_before_name,
     };
     if !waiting.is_empty() && piece.sets.amounts_after_name {
@@ -155,5 +170,9 @@ fn start_group<'c>(
 fn add_piece(group: &mut Group, piece: Piece) {
     group.slash_list |= piece.after_slash;
     group.rounds |= piece.sets.rounds;
+    group.late_rounds |= piece.sets.late_rounds;
+    group.after_sequence |= piece.after_sequence;
+    group.set_labels.extend(piece.sets.set_labels);
+    group.round_labels.extend(piece.sets.round_labels);
     group.items.extend(piece.sets.items);
 }

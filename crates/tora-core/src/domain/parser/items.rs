@@ -124,6 +124,9 @@ pub(super) struct Item {
     pub modifiers_first: bool,
     /// "4 sets 20": the first amount of a list may follow ("4 sets (20, 18, 15, 12)").
     pub list_may_follow: bool,
+    /// The count is of rounds ("3 rounds", "circuit x3"), which may cover several
+    /// exercises.
+    pub rounds: bool,
 }
 
 /// What one clause says about sets.
@@ -135,6 +138,11 @@ pub(super) struct PieceSets {
     pub amounts_after_name: bool,
     /// "rounds" was written: a circuit, which may cover several exercises.
     pub rounds: bool,
+    /// The rounds were counted after the exercise name ("pull-ups 3 rounds of 8").
+    pub late_rounds: bool,
+    /// Labels in order: "set 1:", "set 2 -" and "round 1:".
+    pub set_labels: Vec<u32>,
+    pub round_labels: Vec<u32>,
 }
 
 impl PieceSets {

@@ -100,6 +100,9 @@ impl Lexer {
                 self.number();
             } else if c.is_alphabetic() {
                 self.word();
+            } else if self.multiplies_brackets(c) {
+                self.position += 1;
+                self.push(Token::Mark(Mark::Symbol(c)));
             } else {
                 self.position += 1;
                 match punctuation(c) {
@@ -108,6 +111,32 @@ impl Lexer {
                     None => self.spaced = true,
                 }
             }
+        }
+    }
+
+    /// "4 x (5 pull-ups + 10 push-ups)", "(10 pull-ups, 20 dips) x 3": a count of a
+    /// bracketed group, which brackets read as spacing would give to one exercise
+    /// only. Such a bracket is kept as a sign the parser does not read.
+    fn multiplies_brackets(&self, c: char) -> bool {
+        match c {
+            '(' | '[' => matches!(
+                self.tokens.last(),
+                Some(Lexed {
+                    token: Token::Mark(Mark::Times),
+                    ..
+                })
+            ),
+            ')' | ']' => {
+                let mut ahead = 1;
+                while self.peek(ahead).is_some_and(|c| c == ' ') {
+                    ahead += 1;
+                }
+                matches!(self.peek(ahead), Some('x' | 'X' | '×' | '*'))
+                    && self
+                        .peek(ahead + 1)
+                        .is_some_and(|c| c.is_ascii_digit() || c == ' ')
+            }
+            _ => false,
         }
     }
 
@@ -151,6 +180,14 @@ impl Lexer {
                 if followed_by_space(label) {
                     self.position += label;
                 }
+            }
+            // "A: 10 pull-ups", "b) dips": the letter of a pair or a circuit.
+            Some(c)
+                if matches!(c.to_ascii_lowercase(), 'a'..='f')
+                    && matches!(self.peek(1), Some(')' | ':'))
+                    && followed_by_space(2) =>
+            {
+                self.position += 2;
             }
             Some(c) if c.is_ascii_digit() => {
                 let digits = self.count_while(0, |c| c.is_ascii_digit());
@@ -250,6 +287,9 @@ impl Lexer {
     }
 
     fn word(&mut self) {
+        if self.skip_pair_label() {
+            return;
+        }
         let length = self.count_letters(0);
         let mut word = self.take(length).to_lowercase().replace(['’', '‘'], "'");
         // "c2b", "t2b": a short word with one digit inside is one name.
@@ -302,6 +342,27 @@ impl Lexer {
             self.position += 1;
             self.spaced = true;
         }
+    }
+
+    /// "A2: dips" or "| b2) dips" inside a line: the label of a superset's second
+    /// exercise, like one at a line start. Only a letter from a to f glued to one
+    /// digit, then a space or `:` `)` `.` and a space ("c2b" is a name).
+    fn skip_pair_label(&mut self) -> bool {
+        let is_label_letter = self
+            .peek(0)
+            .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'a'..='f'));
+        let digit = self.peek(1).is_some_and(|c| matches!(c, '1'..='9'));
+        if !self.spaced || !is_label_letter || !digit {
+            return false;
+        }
+        let length = match self.peek(2) {
+            Some(c) if c.is_whitespace() => 2,
+            Some(':' | ')' | '.') if self.peek(3).is_none_or(char::is_whitespace) => 3,
+            _ => return false,
+        };
+        self.position += length;
+        self.spaced = true;
+        true
     }
 
     /// Letters from `from` on, with apostrophes between letters ("didn't").
@@ -459,9 +520,38 @@ mod tests {
             expected.extend([word("l"), word("sit")]);
             expected
         });
+        assert_eq!(
+            tokens("A1: dips 3x8 | A2: l-sit"),
+            [
+                word("dips"),
+                number(3),
+                Token::Mark(Mark::Times),
+                number(8),
+                Token::Mark(Mark::Pipe),
+                word("l"),
+                word("sit")
+            ]
+        );
+        assert_eq!(tokens("A: dips\nb) l-sit")[0], word("dips"));
         // "x8" at a line start is one set of 8, not a label.
         assert_eq!(tokens("x8 dips")[0], Token::Mark(Mark::Times));
         assert_eq!(tokens("c2b 3x5")[0], word("c2b"));
+    }
+
+    #[test]
+    fn counted_brackets_are_kept() {
+        assert_eq!(
+            tokens("2 x (dips)")[2..],
+            [Token::Mark(Mark::Symbol('(')), word("dips")]
+        );
+        assert_eq!(
+            tokens("(dips) x2")[..2],
+            [word("dips"), Token::Mark(Mark::Symbol(')'))]
+        );
+        assert_eq!(
+            tokens("dips (x2)"),
+            [word("dips"), Token::Mark(Mark::Times), number(2)]
+        );
     }
 
     #[test]

@@ -40,6 +40,21 @@
 //!   they were split. All three are unsure.
 //! - Besides the catalog's aliases, the parser reads a few names of its own
 //!   (`names::EXTRA_NAMES`: "front lever tuck", "aussie rows"...).
+//! - Structure is read exactly or the message is unsure (`structure`): "3 rounds of
+//!   10 push-ups and 5 pull-ups" (or "circuit x3:", "3 supersets of") is 3 sets of
+//!   each, when the rounds are counted once before every exercise and each has one
+//!   amount or one per round; rounds counted last or followed by "then" are unsure.
+//!   A superset or circuit without rounds needs every exercise's own sets; "A1"/"B2"
+//!   labels are layout. A ladder or pyramid is read when its sets are written out in
+//!   even steps ("1-2-3-4-5", "2,4,6,4,2"), not "ladder 1-5" or "pyramid 1-10-1".
+//!   "set 1: 8, set 2: 7" labels count from 1 and stand alone.
+//! - A remark about particular sets ("last set only 6", "first two with 10kg", "8 on
+//!   the third", "failed the last rep") makes the message unsure, and so do sets on
+//!   a clock ("emom", "every minute", "amrap 12 min", "20s on 10s off") and a tempo
+//!   written with numbers ("3-1-1 tempo").
+//! - A rest is never a set: "90s rest", "rest 2-3 min", "3 min between", "pull-ups 8,
+//!   rest 2 min, 8" are skipped; a rest without its unit ("90 rest") or between two
+//!   times ("plank 60s rest 30s") is unsure.
 
 mod clauses;
 mod grouping;
@@ -48,6 +63,7 @@ mod lexer;
 mod names;
 mod reader;
 mod sets;
+mod structure;
 mod vocabulary;
 
 use serde::Serialize;
@@ -148,15 +164,14 @@ fn read(message: &str, catalog: &Catalog) -> Result<Vec<ParsedEntry>, UnsureReas
     }
     let tokens = lexer::lex(message);
     let lexemes = names::read_names(&tokens, catalog);
-    let runs = clauses::log_runs(clauses::sentences(lexemes))?;
+    let log = clauses::log_runs(clauses::sentences(lexemes))?;
     let mut groups = Vec::new();
-    for run in runs {
+    for run in log.runs {
         groups.extend(grouping::groups(run)?);
     }
-    // "3 rounds of 10 push-ups and 20 squats": which exercises do the rounds cover?
-    if groups.len() > 1 && groups.iter().any(|group| group.rounds) {
-        return Err(UnsureReason::UnclearNumbers);
-    }
+    structure::check_labels(&groups)?;
+    structure::spread_rounds(&mut groups)?;
+    let rounds = groups.iter().any(|group| group.rounds);
     let mut entries: Vec<ParsedEntry> = Vec::with_capacity(groups.len());
     for group in groups {
         let next = entry(group, catalog)?;
@@ -165,6 +180,12 @@ fn read(message: &str, catalog: &Catalog) -> Result<Vec<ParsedEntry>, UnsureReas
             Some(last) if last.exercise == next.exercise => last.sets.extend(next.sets),
             _ => entries.push(next),
         }
+    }
+    if log.structure.circuit && !rounds {
+        structure::check_circuit(&entries)?;
+    }
+    if log.structure.ladder {
+        structure::check_ladder(&entries)?;
     }
     Ok(entries)
 }
@@ -183,9 +204,11 @@ fn entry(group: grouping::Group<'_>, catalog: &Catalog) -> Result<ParsedEntry, U
     if group.slash_list && traits.one_sided {
         return Err(UnsureReason::UnclearNumbers);
     }
+    let sets = sets::resolve_sets(group.items, traits)?;
+    structure::check_labelled_sets(&group.set_labels, &sets)?;
     Ok(ParsedEntry {
         exercise: group.exercise.to_owned(),
-        sets: sets::resolve_sets(group.items, traits)?,
+        sets,
     })
 }
 

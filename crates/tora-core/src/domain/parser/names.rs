@@ -121,7 +121,35 @@ pub(super) fn read_names<'c>(tokens: &[Lexed], catalog: &'c Catalog) -> Vec<Span
         });
         index += used.max(1);
     }
-    drop_session_labels(lexemes)
+    mark_labels(mark_ordinals(drop_session_labels(lexemes)))
+}
+
+/// "set 2: 8", "Round 1 - 10 push-ups": a label naming a set, not a count of sets,
+/// even after a number ("12 (set 2 - 8)").
+fn mark_labels(mut lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    for index in 0..lexemes.len() {
+        let round = match lexemes.get(index).and_then(|spanned| spanned.lexeme.word()) {
+            Some("set") => false,
+            Some("round") => true,
+            _ => continue,
+        };
+        let numbered = matches!(
+            lexemes.get(index + 1).map(|spanned| &spanned.lexeme),
+            Some(Lexeme::Number(_))
+        ) && matches!(
+            lexemes.get(index + 2).map(|spanned| &spanned.lexeme),
+            Some(Lexeme::Mark(Mark::Colon | Mark::Dash))
+        );
+        if numbered
+            && let Some(Spanned {
+                lexeme: Lexeme::Word { keyword, .. },
+                ..
+            }) = lexemes.get_mut(index)
+        {
+            *keyword = Some(Keyword::Label { round });
+        }
+    }
+    lexemes
 }
 
 fn is_in_a_row(tokens: &[Lexed]) -> bool {
@@ -328,7 +356,7 @@ impl<'c> NameFinder<'c> {
 }
 
 /// Drops labels whose words would otherwise read as sets or sides: "leg day",
-/// "day 3", "week 2", "to failure".
+/// "day 3", "week 2", "to failure", "last night".
 fn drop_session_labels(lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
     let mut kept = Vec::with_capacity(lexemes.len());
     let mut index = 0;
@@ -360,17 +388,6 @@ fn drop_session_labels(lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
             index += 1;
             continue;
         }
-        // "set 1 - 8": a label, like "set 1: 8".
-        let dash_label = matches!(word, Some("set" | "round"))
-            && matches!(next, Some(Lexeme::Number(_)))
-            && matches!(
-                lexemes.get(index + 2).map(|spanned| &spanned.lexeme),
-                Some(Lexeme::Mark(Mark::Dash))
-            );
-        if dash_label {
-            index += 3;
-            continue;
-        }
         let is_label = match (word, next) {
             (Some(word), Some(_)) if vocabulary::is_session_name(word) => {
                 next_word.is_some_and(vocabulary::is_session_word)
@@ -389,6 +406,85 @@ fn drop_session_labels(lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
         }
     }
     kept
+}
+
+/// Decides what "first", "last", "second"... are about. Before a set, a rep, a
+/// count or at the end of a clause ("last set only 6", "first two with 10kg", "8 on
+/// the third") they single out sets: [`Keyword::Ordinal`], which makes the message
+/// unsure. Before an exercise or a word like "time" ("my first muscle-up", "first
+/// time ever") they carry nothing; "first" opening a clause before its numbers is
+/// "firstly" ("first, 3x8 pull-ups"). "second" is a time unit unless it is about a
+/// set ("second set").
+fn mark_ordinals(mut lexemes: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    for index in 0..lexemes.len() {
+        let Some(Lexeme::Word { text, keyword }) =
+            lexemes.get(index).map(|spanned| &spanned.lexeme)
+        else {
+            continue;
+        };
+        let second = text == "second";
+        if *keyword != Some(Keyword::Ordinal) && !second {
+            continue;
+        }
+        let next = lexemes.get(index + 1).map(|spanned| &spanned.lexeme);
+        let previous = index
+            .checked_sub(1)
+            .and_then(|previous| lexemes.get(previous))
+            .map(|spanned| &spanned.lexeme);
+        let opens_clause = previous.is_none_or(|previous| {
+            matches!(
+                previous,
+                Lexeme::Mark(
+                    Mark::LineBreak
+                        | Mark::Period
+                        | Mark::Exclamation
+                        | Mark::Comma
+                        | Mark::Semicolon
+                        | Mark::Colon
+                )
+            )
+        });
+        let about_sets = if second {
+            matches!(
+                next.and_then(Lexeme::keyword),
+                Some(Keyword::Sets | Keyword::Rounds | Keyword::Reps | Keyword::Number(_))
+            ) || next.and_then(Lexeme::word) == Some("half")
+        } else {
+            match next {
+                None => true,
+                Some(Lexeme::Exercise(_) | Lexeme::AmbiguousExercise) => false,
+                Some(Lexeme::Number(_) | Lexeme::Clock(_) | Lexeme::Mark(_)) => {
+                    !(text == "first" && opens_clause)
+                }
+                Some(Lexeme::Word { text, keyword }) => match keyword {
+                    None => !is_not_about_sets(text),
+                    Some(Keyword::Filler) => matches!(text.as_str(), "of" | "bit" | "little"),
+                    Some(_) => true,
+                },
+            }
+        };
+        let keyword = match (about_sets, second) {
+            (true, _) => Keyword::Ordinal,
+            (false, true) => Keyword::Seconds(1),
+            (false, false) => Keyword::Filler,
+        };
+        if let Some(Spanned {
+            lexeme: Lexeme::Word { keyword: slot, .. },
+            ..
+        }) = lexemes.get_mut(index)
+        {
+            *slot = Some(keyword);
+        }
+    }
+    lexemes
+}
+
+/// Words after "first" or "last" that are not about a set: "first time", "last week".
+fn is_not_about_sets(word: &str) -> bool {
+    matches!(
+        word,
+        "time" | "ever" | "week" | "month" | "year" | "try" | "go" | "thing" | "step" | "place"
+    )
 }
 
 #[cfg(test)]
@@ -477,7 +573,31 @@ mod tests {
         assert_eq!(read("day 3"), []);
         assert_eq!(read("pull workout"), []);
         assert_eq!(read("core: dips")[1..], [Lexeme::Exercise("dip")]);
-        assert_eq!(read("set 2 - 8"), [Lexeme::Number(Number::whole(8))]);
         assert_eq!(read("last night"), []);
+        assert!(matches!(
+            read("set 2 - 8")[0],
+            Lexeme::Word {
+                keyword: Some(Keyword::Label { round: false }),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn ordinals_about_sets_are_marked() {
+        let ordinal = |text: &str| {
+            read(text)
+                .iter()
+                .any(|lexeme| lexeme.keyword() == Some(Keyword::Ordinal))
+        };
+        assert!(ordinal("last set only 6"));
+        assert!(ordinal("first two with 10kg"));
+        assert!(ordinal("8 on the third"));
+        assert!(ordinal("second set 7"));
+        assert!(!ordinal("first time ever"));
+        assert!(!ordinal("my first muscle up"));
+        assert!(!ordinal("first, 3x8 pull ups"));
+        assert!(!ordinal("30 second plank"));
+        assert!(!ordinal("last night"));
     }
 }

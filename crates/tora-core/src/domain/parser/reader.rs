@@ -25,9 +25,13 @@ pub(super) enum Spec {
     Unreadable(UnsureReason),
 }
 
+/// A spec and whether whitespace is written next to it ("6 - 53 s" is spaced,
+/// "2-3 min" is not).
+pub(super) type SpacedSpec = (Spec, bool);
+
 /// The reader's view of a clause: fillers dropped, the exercise replaced by `Gap`,
 /// unknown words and signs kept as `Unreadable`.
-pub(super) fn specs(lexemes: &[Spanned]) -> Vec<Spec> {
+pub(super) fn specs(lexemes: &[Spanned]) -> Vec<SpacedSpec> {
     let mut specs = Vec::with_capacity(lexemes.len());
     // "10 min of handstand practice": time spent practising, not a hold.
     let practice = lexemes.iter().any(|spanned| {
@@ -49,7 +53,7 @@ pub(super) fn specs(lexemes: &[Spanned]) -> Vec<Spec> {
             )
     });
     if practice && timed && !counted {
-        specs.push(Spec::Unreadable(UnsureReason::UnclearNumbers));
+        specs.push((Spec::Unreadable(UnsureReason::UnclearNumbers), false));
     }
     for (index, spanned) in lexemes.iter().enumerate() {
         let before = index
@@ -69,11 +73,12 @@ pub(super) fn specs(lexemes: &[Spanned]) -> Vec<Spec> {
                 Some(Keyword::Sets | Keyword::Rounds)
             );
         if split_in_sets {
-            specs.push(Spec::Unreadable(UnsureReason::UnclearNumbers));
+            specs.push((Spec::Unreadable(UnsureReason::UnclearNumbers), false));
             continue;
         }
+        let spaced = spanned.spaced || lexemes.get(index + 1).is_some_and(|next| next.spaced);
         if let Some(spec) = spec(before, &spanned.lexeme, after) {
-            specs.push(spec);
+            specs.push((spec, spaced));
         }
     }
     specs
@@ -163,7 +168,7 @@ fn is_log_place(word: &str) -> bool {
     )
 }
 
-pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
+pub(super) fn read_piece(specs: &[SpacedSpec]) -> Result<PieceSets, UnsureReason> {
     let mut reader = Reader {
         specs,
         at: 0,
@@ -181,6 +186,7 @@ pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
             modifiers: reader.pending,
             modifiers_first: false,
             list_may_follow: false,
+            rounds: false,
         });
     }
     // "15 squats 30": which is it?
@@ -191,7 +197,7 @@ pub(super) fn read_piece(specs: &[Spec]) -> Result<PieceSets, UnsureReason> {
 }
 
 struct Reader<'s> {
-    specs: &'s [Spec],
+    specs: &'s [SpacedSpec],
     at: usize,
     /// Modifiers written before the first set of the clause, for that set.
     pending: Modifiers,
@@ -204,7 +210,14 @@ struct Reader<'s> {
 
 impl Reader<'_> {
     fn peek(&self, ahead: usize) -> Option<Spec> {
-        self.specs.get(self.at + ahead).copied()
+        self.specs.get(self.at + ahead).map(|(spec, _)| *spec)
+    }
+
+    /// Whitespace is written next to the spec at `ahead`.
+    fn is_spaced(&self, ahead: usize) -> bool {
+        self.specs
+            .get(self.at + ahead)
+            .is_some_and(|(_, spaced)| *spaced)
     }
 
     fn key(&self, ahead: usize) -> Option<Keyword> {
@@ -236,6 +249,7 @@ impl Reader<'_> {
                 self.at += 1;
             }
             Spec::Unreadable(reason) => return Err(reason),
+            _ if self.skip_rest_before_word()? => {}
             Spec::Number(number) => self.number_first(number)?,
             Spec::Clock(_) => {
                 let amounts = self.amounts()?;
@@ -324,10 +338,17 @@ impl Reader<'_> {
                 self.set_each_side(EachSide::Written);
                 Ok(())
             }
-            // "Set 1: 8 reps" is a label.
-            Keyword::Sets | Keyword::Rounds
-                if self.number(0).is_some() && self.peek(1) == Some(Spec::Mark(Mark::Colon)) =>
-            {
+            // "Set 1: 8 reps", "set 2 - 7", "round 1:".
+            Keyword::Label { round } => {
+                let label = self
+                    .number(0)
+                    .and_then(|number| number.whole)
+                    .ok_or(UnsureReason::UnclearNumbers)?;
+                if round {
+                    self.piece.round_labels.push(label);
+                } else {
+                    self.piece.set_labels.push(label);
+                }
                 self.at += 2;
                 Ok(())
             }
@@ -336,8 +357,44 @@ impl Reader<'_> {
                 Ok(())
             }
             Keyword::Rest => self.skip_rest_time(),
-            Keyword::Between if matches!(self.key(0), Some(Keyword::Sets)) => {
-                self.at += 1;
+            // "between sets 2 min" leaves the time to read: a rest read as a hold
+            // conflicts with the reps.
+            Keyword::Between => {
+                self.skip_rest_scope();
+                Ok(())
+            }
+            // "circuit x3", "giant set x 4": the number of rounds.
+            Keyword::Circuit => {
+                if self.key(0) == Some(Keyword::Sets) {
+                    self.at += 1;
+                }
+                match (self.peek(0), self.number(1)) {
+                    (Some(Spec::Mark(Mark::Times)), Some(count)) => {
+                        self.at += 2;
+                        self.rounds(set_count(count)?)
+                    }
+                    _ => Ok(()),
+                }
+            }
+            // "3 ladders of 1-2-3", "ladder x3": how many times is the ladder? In
+            // "5, 4, 3, 2, 1 ladder" the number before is a set.
+            Keyword::Ladder => {
+                let number_before = self
+                    .at
+                    .checked_sub(2)
+                    .and_then(|before| self.specs.get(before))
+                    .is_some_and(|(before, _)| matches!(before, Spec::Number(_)));
+                let counted = number_before && self.is_amount_start(0);
+                if counted || self.peek(0) == Some(Spec::Mark(Mark::Times)) {
+                    return unclear();
+                }
+                Ok(())
+            }
+            // "every set"; "every minute" made the message unsure before.
+            Keyword::Every => {
+                if matches!(self.key(0), Some(Keyword::Sets | Keyword::Rounds)) {
+                    self.at += 1;
+                }
                 Ok(())
             }
             _ => unclear(),
@@ -363,6 +420,14 @@ impl Reader<'_> {
             Some(Spec::Mark(Mark::Times)) => {
                 let count = set_count(number)?;
                 self.at += 2;
+                // "3x circuit", "3x giant set".
+                if self.key(0) == Some(Keyword::Circuit) {
+                    self.at += 1;
+                    if self.key(0) == Some(Keyword::Sets) {
+                        self.at += 1;
+                    }
+                    return self.rounds(count);
+                }
                 if self.is_amount_start(0) {
                     let amounts = self.amounts()?;
                     self.push_sets(count, true, amounts);
@@ -371,29 +436,134 @@ impl Reader<'_> {
                 }
                 Ok(())
             }
-            Some(Spec::Key(keyword @ (Keyword::Sets | Keyword::Rounds))) => {
-                let count = set_count(number)?;
-                self.piece.rounds |= keyword == Keyword::Rounds;
+            Some(Spec::Key(Keyword::Sets)) => {
                 self.at += 2;
-                if self.peek(0) == Some(Spec::Mark(Mark::Times)) {
+                self.counted(set_count(number)?)
+            }
+            // "3 rounds", "3 supersets", "2 giant sets".
+            Some(Spec::Key(keyword @ (Keyword::Rounds | Keyword::Circuit))) => {
+                self.at += 2;
+                if keyword == Keyword::Circuit && self.key(0) == Some(Keyword::Sets) {
                     self.at += 1;
                 }
-                if self.is_amount_start(0) {
-                    let amounts = self.amounts()?;
-                    let single = amounts.len() == 1;
-                    self.push_sets(count, true, amounts);
-                    if let Some(item) = self.piece.items.last_mut() {
-                        item.list_may_follow = single;
-                    }
-                } else {
-                    self.push_count(count);
-                }
-                Ok(())
+                self.rounds(set_count(number)?)
             }
             _ => {
                 let amounts = self.amounts()?;
                 self.finish_amounts(amounts)
             }
+        }
+    }
+
+    /// After "3 sets": "x 8", "of 8", or nothing when the amounts come elsewhere.
+    fn counted(&mut self, count: u32) -> Result<(), UnsureReason> {
+        if self.peek(0) == Some(Spec::Mark(Mark::Times)) {
+            self.at += 1;
+        }
+        if self.is_amount_start(0) {
+            let amounts = self.amounts()?;
+            let single = amounts.len() == 1;
+            self.push_sets(count, true, amounts);
+            if let Some(item) = self.piece.items.last_mut() {
+                item.list_may_follow = single;
+            }
+        } else {
+            self.push_count(count);
+        }
+        Ok(())
+    }
+
+    /// A count of rounds: sets of the exercise it is written with, or, in a circuit,
+    /// of every exercise.
+    fn rounds(&mut self, count: u32) -> Result<(), UnsureReason> {
+        self.piece.rounds = true;
+        self.piece.late_rounds |= self.past_name;
+        self.counted(count)?;
+        if let Some(item) = self.piece.items.last_mut() {
+            item.rounds = true;
+        }
+        Ok(())
+    }
+
+    /// How many specs from `ahead` make a time: "90s", "2 min", "1 min 30 s", "1:30",
+    /// "2-3 min", "1:30-2:00". A spaced dash is no range: in "8, 6 - 53 s rest" the
+    /// 6 is a set.
+    fn time_length(&self, ahead: usize) -> Option<usize> {
+        let range_mark = |at: usize| match self.peek(at) {
+            Some(Spec::Mark(Mark::Dash)) => !self.is_spaced(at),
+            Some(Spec::Key(Keyword::To)) => true,
+            _ => false,
+        };
+        match self.peek(ahead)? {
+            Spec::Clock(_) if range_mark(ahead + 1) => {
+                matches!(self.peek(ahead + 2), Some(Spec::Clock(_))).then_some(3)
+            }
+            Spec::Clock(_) => Some(1),
+            Spec::Number(_) => match self.key(ahead + 1) {
+                Some(Keyword::Seconds(60))
+                    if self.number(ahead + 2).is_some()
+                        && self.key(ahead + 3) == Some(Keyword::Seconds(1)) =>
+                {
+                    Some(4)
+                }
+                Some(Keyword::Seconds(_)) => Some(2),
+                _ if range_mark(ahead + 1)
+                    && self.number(ahead + 2).is_some()
+                    && matches!(self.key(ahead + 3), Some(Keyword::Seconds(_))) =>
+                {
+                    Some(4)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A time for a rest at `ahead`: "120s rest", "2 min between".
+    fn is_rest_at(&self, ahead: usize) -> bool {
+        self.time_length(ahead).is_some_and(|length| {
+            matches!(
+                self.key(ahead + length),
+                Some(Keyword::Rest | Keyword::Between)
+            )
+        })
+    }
+
+    /// "90s rest", "2-3 min rest between sets", "3 min between": a rest period is no
+    /// set. A time on both sides of the rest ("plank 60s rest 30s") is unclear.
+    fn skip_rest_before_word(&mut self) -> Result<bool, UnsureReason> {
+        let Some(length) = self.time_length(0) else {
+            return Ok(false);
+        };
+        match self.key(length) {
+            Some(Keyword::Rest) => self.at += length + 1,
+            Some(Keyword::Between) => self.at += length,
+            _ => return Ok(false),
+        }
+        self.skip_rest_scope();
+        if self.time_length(0).is_some() {
+            return unclear();
+        }
+        Ok(true)
+    }
+
+    /// What a rest is between: "between sets", "in between", "after each set",
+    /// "between legs".
+    fn skip_rest_scope(&mut self) {
+        if self.key(0) == Some(Keyword::Between) {
+            self.at += 1;
+        }
+        let scope = |keyword: Option<Keyword>| {
+            matches!(
+                keyword,
+                Some(Keyword::Sets | Keyword::Rounds | Keyword::Side | Keyword::Limb)
+            )
+        };
+        if matches!(self.key(0), Some(Keyword::Each | Keyword::Every)) && scope(self.key(1)) {
+            self.at += 1;
+        }
+        if scope(self.key(0)) {
+            self.at += 1;
         }
     }
 
@@ -439,6 +609,17 @@ impl Reader<'_> {
                     self.at += 1;
                 }
                 Ok(vec![Amount::Seconds(seconds_amount(seconds)?)])
+            }
+            // "3x8 - 120s rest" is a set, then a rest; "2 - 3 min rest" may be a rest
+            // of 2 to 3 minutes as well as a set of 2.
+            Some(Spec::Mark(Mark::Dash) | Spec::Key(Keyword::To)) if self.is_rest_at(1) => {
+                let plausible_range = self.number(1).is_some_and(|high| {
+                    first.value < high.value && high.value <= 3.0 * first.value
+                });
+                if plausible_range {
+                    return unclear();
+                }
+                Ok(vec![reps_amount(first, None, false)?])
             }
             Some(Spec::Mark(Mark::Dash) | Spec::Key(Keyword::To)) if self.number(1).is_some() => {
                 self.series(first)
@@ -497,16 +678,20 @@ impl Reader<'_> {
         let all_seconds = amounts
             .iter()
             .all(|amount| matches!(amount, Amount::Seconds(_)));
-        if self.key(0) == Some(Keyword::Rest) && all_seconds {
-            self.at += 1;
-            return Ok(());
-        }
-        // "1 min between sets" is a rest.
-        if self.key(0) == Some(Keyword::Between)
-            && self.key(1) == Some(Keyword::Sets)
-            && all_seconds
-        {
-            self.at += 2;
+        // "20-15-10s rest": times before a rest are the rest. "90 rest", "3 between
+        // sets": a rest without its unit. "8 rest 2 min 8" is a set, then a rest.
+        let rest_time_follows = self.key(0) == Some(Keyword::Rest) && self.time_length(1).is_some();
+        if matches!(self.key(0), Some(Keyword::Rest | Keyword::Between)) && !rest_time_follows {
+            if !all_seconds {
+                return unclear();
+            }
+            if self.key(0) == Some(Keyword::Rest) {
+                self.at += 1;
+            }
+            self.skip_rest_scope();
+            if self.time_length(0).is_some() {
+                return unclear();
+            }
             return Ok(());
         }
         let name_between = self.peek(0) == Some(Spec::Gap);
@@ -524,9 +709,7 @@ impl Reader<'_> {
                 self.push_sets(count, true, amounts);
                 self.at += times_at + 2;
                 self.past_name |= name_between;
-                if matches!(self.key(0), Some(Keyword::Sets)) {
-                    self.at += 1;
-                }
+                self.skip_count_word();
             }
             None => {
                 let single = amounts.len() == 1;
@@ -564,9 +747,6 @@ impl Reader<'_> {
     fn count_open_set(&mut self) -> Result<(), UnsureReason> {
         let count = set_count(self.number(1).ok_or(UnsureReason::UnclearNumbers)?)?;
         self.at += 2;
-        if matches!(self.key(0), Some(Keyword::Sets)) {
-            self.at += 1;
-        }
         self.open_set = false;
         if let Some(Item {
             kind:
@@ -581,20 +761,47 @@ impl Reader<'_> {
             *set_count = count;
             *counted = true;
         }
+        self.skip_count_word();
         Ok(())
     }
 
+    /// "x 3 sets", "x 5 rounds" after an amount: the word of the count just read. Rounds
+    /// counted last cannot cover the exercises before ("10 pull-ups, 15 dips x 3
+    /// rounds").
+    fn skip_count_word(&mut self) {
+        match self.key(0) {
+            Some(Keyword::Sets) => self.at += 1,
+            Some(Keyword::Rounds) => {
+                self.at += 1;
+                self.piece.rounds = true;
+                self.piece.late_rounds = true;
+                if let Some(item) = self.piece.items.last_mut() {
+                    item.rounds = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// "x8" with no count before it: one set. Only before the clause's first set:
-    /// in "20kg x 3 x 5" the second "x" makes the numbers unclear.
+    /// in "20kg x 3 x 5" the second "x" makes the numbers unclear; after a count
+    /// ("3 rounds of: pull-ups x8") it is the amount counted.
     fn leading_times(&mut self) -> Result<(), UnsureReason> {
         self.at += 1;
         let after_a_set = self
             .piece
             .items
             .iter()
-            .any(|item| !matches!(item.kind, ItemKind::ModifiersOnly));
+            .any(|item| matches!(item.kind, ItemKind::Sets { .. }));
         if after_a_set || !self.is_amount_start(0) {
             return unclear();
+        }
+        // "x3 rounds: ...".
+        if let (Some(count), Some(Keyword::Rounds | Keyword::Circuit)) =
+            (self.number(0), self.key(1))
+        {
+            self.at += 2;
+            return self.rounds(set_count(count)?);
         }
         let amounts = self.amounts()?;
         self.push_sets(1, false, amounts);
@@ -618,6 +825,7 @@ impl Reader<'_> {
             modifiers_first: !modifiers.is_empty(),
             modifiers,
             list_may_follow: false,
+            rounds: false,
         });
     }
 
@@ -629,6 +837,7 @@ impl Reader<'_> {
             modifiers_first: !modifiers.is_empty(),
             modifiers,
             list_may_follow: false,
+            rounds: false,
         });
     }
 
@@ -745,18 +954,18 @@ impl Reader<'_> {
         unclear()
     }
 
-    /// "rest 90s", "rest: 1:30": a rest period is not a set. "rest 2" has no unit:
-    /// minutes or seconds?
+    /// "rest 90s", "rest: 1:30", "rest 2-3 min between sets": a rest period is not a
+    /// set. "rest 2" has no unit: minutes or seconds?
     fn skip_rest_time(&mut self) -> Result<(), UnsureReason> {
         if matches!(self.peek(0), Some(Spec::Mark(Mark::Colon | Mark::Dash))) {
             self.at += 1;
         }
-        match (self.peek(0), self.key(1)) {
-            (Some(Spec::Clock(_)), _) => self.at += 1,
-            (Some(Spec::Number(_)), Some(Keyword::Seconds(_))) => self.at += 2,
-            (Some(Spec::Number(_)), _) => return unclear(),
-            _ => {}
+        match self.time_length(0) {
+            Some(length) => self.at += length,
+            None if self.number(0).is_some() => return unclear(),
+            None => {}
         }
+        self.skip_rest_scope();
         Ok(())
     }
 

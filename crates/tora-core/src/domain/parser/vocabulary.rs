@@ -44,6 +44,20 @@ pub(super) enum Keyword {
     Number(u32),
     /// A rest period, which is not a set.
     Rest,
+    /// "circuit", "superset", "giant set": exercises done in turn, maybe in rounds.
+    Circuit,
+    /// "ladder", "pyramid": a run of sets whose reps climb or fall.
+    Ladder,
+    /// "first", "last", "third": which set a remark is about (decided in context).
+    Ordinal,
+    /// "emom", "tabata": sets on a clock, which no count of sets says.
+    Interval,
+    /// "every", as in "every set" or "every minute".
+    Every,
+    /// "set" or "round" naming the set that follows: "set 2: 8", "round 1 - 10".
+    Label {
+        round: bool,
+    },
     /// "between", as in "between sets".
     Between,
     /// Separates two exercises or two sets: and, then, also.
@@ -139,9 +153,58 @@ const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["both"], Keyword::Both),
     (&["a", "an"], Keyword::Article),
     (
-        &["rest", "rested", "resting", "break", "breaks", "recovery"],
+        &[
+            "rest", "rests", "rested", "resting", "break", "breaks", "recovery",
+        ],
         Keyword::Rest,
     ),
+    (
+        &[
+            "circuit",
+            "circuits",
+            "superset",
+            "supersets",
+            "supersetted",
+            "ss",
+            "giant",
+            "tri",
+            "triset",
+            "trisets",
+            "paired",
+        ],
+        Keyword::Circuit,
+    ),
+    (
+        &["ladder", "ladders", "pyramid", "pyramids"],
+        Keyword::Ladder,
+    ),
+    (
+        &[
+            "first",
+            "last",
+            "final",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "penultimate",
+        ],
+        Keyword::Ordinal,
+    ),
+    (
+        &[
+            "emom",
+            "emoms",
+            "e2mom",
+            "e3mom",
+            "otm",
+            "tabata",
+            "interval",
+            "intervals",
+        ],
+        Keyword::Interval,
+    ),
+    (&["every"], Keyword::Every),
     (&["between"], Keyword::Between),
     (
         &[
@@ -257,7 +320,6 @@ const FILLERS: &[&str] = &[
     "again",
     "extra",
     "other",
-    "every",
     // small words
     "of",
     "for",
@@ -333,7 +395,6 @@ const FILLERS: &[&str] = &[
     "plz",
     "just",
     "hit",
-    "first",
     "start",
     "started",
     "finish",
@@ -409,8 +470,6 @@ const FILLERS: &[&str] = &[
     "cooldown",
     "cool",
     "failure",
-    "superset",
-    "supersets",
     "main",
     "strength",
     "accessory",
@@ -420,6 +479,8 @@ const FILLERS: &[&str] = &[
     "working",
     "straight",
     "across",
+    "descending",
+    "ascending",
     "pr",
     "pb",
     "new",
@@ -684,6 +745,23 @@ pub(super) fn is_session_word(word: &str) -> bool {
     matches!(
         word,
         "day" | "workout" | "session" | "sesh" | "training" | "routine" | "wo"
+    )
+}
+
+/// Separators that say what comes next: "3 rounds of 10 push-ups, then 20 squats"
+/// does not put the squats in the rounds.
+pub(super) fn is_sequence_word(word: &str) -> bool {
+    matches!(
+        word,
+        "then" | "after" | "afterwards" | "followed" | "next" | "finally" | "lastly"
+    )
+}
+
+/// How a tempo is described without numbers: "slow tempo".
+pub(super) fn is_manner_word(word: &str) -> bool {
+    matches!(
+        word,
+        "slow" | "slower" | "controlled" | "steady" | "fast" | "normal" | "easy" | "explosive"
     )
 }
 
