@@ -15,8 +15,10 @@ use uuid::Uuid;
 
 use crate::domain::account::{NewUser, User};
 use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus};
-use crate::domain::skills::SkillRecord;
-use crate::domain::workout::{StoredWorkout, Workout};
+use crate::domain::profile::ProfileChange;
+use crate::domain::skills::{HistoricalSet, SkillRecord};
+use crate::domain::stats::{ExerciseInfo, ExerciseSession, PersonalRecord, WorkoutVolume};
+use crate::domain::workout::{NewWorkout, StoredWorkout, Workout};
 
 /// Wall-clock time. On wasm32 `SystemTime::now` panics, so time always comes from here.
 pub trait Clock {
@@ -209,4 +211,129 @@ pub trait ChatStore {
         after: Option<PageCursor>,
         limit: u32,
     ) -> Result<Vec<MessageRecord>, StoreError>;
+}
+
+/// Where accounts live.
+pub trait AccountStore {
+    /// The stored user behind a subject, created with the starter grant on first sight.
+    async fn resolve(&self, user: &NewUser<'_>) -> Result<User, StoreError>;
+
+    /// The same, with the user's skill rows, in one round trip.
+    async fn resolve_with_skills(
+        &self,
+        user: &NewUser<'_>,
+    ) -> Result<(User, BTreeMap<String, SkillRecord>), StoreError>;
+
+    async fn update_profile(
+        &self,
+        user_id: Uuid,
+        change: &ProfileChange,
+    ) -> Result<User, StoreError>;
+
+    /// Removes every row of the user; returns how many went.
+    async fn erase(&self, user_id: Uuid) -> Result<u64, StoreError>;
+}
+
+/// Whether the store answers at all.
+pub trait HealthCheck {
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Which workouts a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WorkoutFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// The last workout of the previous page.
+    pub after: Option<PageCursor>,
+}
+
+/// What an edit writes: the fields alone, or the fields and every set.
+pub enum WorkoutChange<'a> {
+    Fields {
+        user_id: Uuid,
+        workout_id: Uuid,
+        performed_at: DateTime<Utc>,
+        notes: Option<&'a str>,
+    },
+    Replace(NewWorkout<'a>),
+}
+
+/// Where workouts live. Writes store the skill rows they move in the same transaction.
+pub trait WorkoutStore {
+    /// The workout and its skill rows (raised, never lowered), read back.
+    async fn insert_workout(
+        &self,
+        new: &NewWorkout<'_>,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+        ids: &impl Ids,
+    ) -> Result<StoredWorkout, StoreError>;
+
+    async fn workout(
+        &self,
+        user_id: Uuid,
+        workout_id: Uuid,
+    ) -> Result<Option<StoredWorkout>, StoreError>;
+
+    /// Up to `limit` workouts, newest first.
+    async fn workouts(
+        &self,
+        user_id: Uuid,
+        filter: &WorkoutFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredWorkout>, StoreError>;
+
+    /// The skill rows and every set of these exercises, leaving out one workout, from
+    /// one snapshot: what re-deciding those skills needs.
+    async fn skill_history(
+        &self,
+        user_id: Uuid,
+        exercise_ids: &[&str],
+        except: Uuid,
+    ) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError>;
+
+    /// The change and the skill rows (set exactly), read back; `None` if it is gone.
+    async fn update_workout(
+        &self,
+        change: &WorkoutChange<'_>,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+        ids: &impl Ids,
+    ) -> Result<Option<StoredWorkout>, StoreError>;
+
+    /// Deletes the workout and sets the skill rows exactly.
+    async fn delete_workout(
+        &self,
+        user_id: Uuid,
+        workout_id: Uuid,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+    ) -> Result<(), StoreError>;
+}
+
+/// What the weekly summary is computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryFacts {
+    /// Volume of each workout since the first week shown.
+    pub volumes: Vec<WorkoutVolume>,
+    /// When every workout happened (streaks need them all).
+    pub workout_times: Vec<DateTime<Utc>>,
+    pub personal_records: Vec<PersonalRecord>,
+}
+
+/// The reads behind the statistics; each method is one read-only snapshot.
+pub trait StatsStore {
+    async fn summary_facts(
+        &self,
+        user_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<SummaryFacts, StoreError>;
+
+    /// The exercise (catalog or the person's own) and its sessions in `[from, to)`,
+    /// oldest first; `None` when the exercise is not theirs to see.
+    async fn exercise_sessions(
+        &self,
+        user_id: Uuid,
+        exercise_id: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Option<(ExerciseInfo, Vec<ExerciseSession>)>, StoreError>;
 }

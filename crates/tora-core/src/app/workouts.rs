@@ -6,17 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::clients::neon::{NeonError, TransactionOptions};
-use crate::db::Sql;
-use crate::db::skills::{StateWrite, select_states_statement, states_from, upsert_statement};
-use crate::db::workouts::{
-    self, NewWorkout, StoredWorkout, WorkoutFilter, historical_sets_from,
-    select_sets_of_exercises_statement, workouts_from,
-};
 use crate::domain::catalog::Catalog;
 use crate::domain::skills::{self, Evaluation, HistoricalSet, SkillRecord};
-use crate::domain::workout::Workout;
-use crate::ports::{Ids, Page};
+use crate::domain::workout::{NewWorkout, StoredWorkout, Workout};
+use crate::ports::{Ids, Page, StoreError, WorkoutChange, WorkoutFilter, WorkoutStore};
 
 /// A workout to log, validated.
 pub struct LogWorkout<'a> {
@@ -31,59 +24,26 @@ pub struct Logged {
     pub evaluation: Evaluation,
 }
 
-/// Runs a workout write with its skill-state writes in one transaction and reads the
-/// workout back at its end.
-async fn write_and_read_back(
-    db: &impl Sql,
-    user_id: Uuid,
-    workout_id: Uuid,
-    mut statements: Vec<crate::clients::neon::Statement>,
-    evaluation: &Evaluation,
-    mode: StateWrite,
-) -> Result<Option<StoredWorkout>, NeonError> {
-    statements.extend(upsert_statement(user_id, &evaluation.writes, mode));
-    statements.push(workouts::select_one_statement(user_id, workout_id));
-    let mut results = db
-        .transaction(statements, TransactionOptions::default())
-        .await?;
-    Ok(results
-        .pop()
-        .map(workouts_from)
-        .transpose()?
-        .and_then(|mut found| found.pop()))
-}
-
 /// Stores a workout logged without chat, given the caller's stored skill rows (read
 /// with the user, so logging takes two round trips in all).
 pub async fn log(
-    db: &impl Sql,
+    store: &impl WorkoutStore,
     ids: &impl Ids,
     catalog: &Catalog,
     user_id: Uuid,
     stored: &BTreeMap<String, SkillRecord>,
     request: &LogWorkout<'_>,
-) -> Result<Logged, NeonError> {
+) -> Result<Logged, StoreError> {
     let evaluation = skills::log_session(catalog, stored, &request.workout.session());
-    let workout_id = ids.new_uuid();
     let new = NewWorkout {
-        id: workout_id,
+        id: ids.new_uuid(),
         user_id,
         performed_at: request.performed_at,
         notes: request.notes,
         source_message_id: None,
         workout: request.workout,
     };
-    let statements = workouts::insert_statements(&new, || ids.new_uuid());
-    let workout = write_and_read_back(
-        db,
-        user_id,
-        workout_id,
-        statements,
-        &evaluation,
-        StateWrite::Raise,
-    )
-    .await?
-    .ok_or_else(|| NeonError::decode("the stored workout could not be read back"))?;
+    let workout = store.insert_workout(&new, &evaluation.writes, ids).await?;
     Ok(Logged {
         workout,
         evaluation,
@@ -91,24 +51,21 @@ pub async fn log(
 }
 
 pub async fn get(
-    db: &impl Sql,
+    store: &impl WorkoutStore,
     user_id: Uuid,
     workout_id: Uuid,
-) -> Result<Option<StoredWorkout>, NeonError> {
-    let result = db
-        .query(workouts::select_one_statement(user_id, workout_id))
-        .await?;
-    Ok(workouts_from(result)?.pop())
+) -> Result<Option<StoredWorkout>, StoreError> {
+    store.workout(user_id, workout_id).await
 }
 
 /// One page, newest first, and whether more follow.
 pub async fn page(
-    db: &impl Sql,
+    store: &impl WorkoutStore,
     user_id: Uuid,
     filter: &WorkoutFilter,
     limit: u32,
-) -> Result<Page<StoredWorkout>, NeonError> {
-    let fetched = workouts::page(db, user_id, filter, limit + 1).await?;
+) -> Result<Page<StoredWorkout>, StoreError> {
+    let fetched = store.workouts(user_id, filter, limit + 1).await?;
     Ok(Page::of(fetched, limit))
 }
 
@@ -126,15 +83,16 @@ pub struct Changed {
     pub evaluation: Evaluation,
 }
 
-/// Reads the workout, the stored states and the history of every skill the change can
-/// affect, and re-decides those skills with `replacement` standing in for the workout.
+/// Re-decides every skill the change can affect (those the workout touched before or
+/// touches now) from the remaining history, with `replacement` standing in for the
+/// workout.
 async fn reevaluate_around(
-    db: &impl Sql,
+    store: &impl WorkoutStore,
     catalog: &Catalog,
     user_id: Uuid,
     existing: &StoredWorkout,
     replacement: Option<&Workout>,
-) -> Result<Evaluation, NeonError> {
+) -> Result<Evaluation, StoreError> {
     let mut affected: BTreeSet<String> = existing
         .catalog_exercises()
         .into_iter()
@@ -145,29 +103,9 @@ async fn reevaluate_around(
     }
     affected.retain(|id| catalog.skill(id).is_some());
     let affected_ids: Vec<&str> = affected.iter().map(String::as_str).collect();
-    let results = db
-        .transaction(
-            vec![
-                select_states_statement(user_id),
-                select_sets_of_exercises_statement(user_id, &affected_ids, Some(existing.id)),
-            ],
-            TransactionOptions {
-                read_only: true,
-                ..TransactionOptions::default()
-            },
-        )
+    let (stored, mut history) = store
+        .skill_history(user_id, &affected_ids, existing.id)
         .await?;
-    let stored = results
-        .first()
-        .map(states_from)
-        .transpose()?
-        .unwrap_or_default();
-    let mut history = results
-        .into_iter()
-        .nth(1)
-        .map(historical_sets_from)
-        .transpose()?
-        .unwrap_or_default();
     if let Some(workout) = replacement {
         for (exercise_id, sets) in workout.session() {
             history.extend(sets.into_iter().map(|set| HistoricalSet {
@@ -182,50 +120,41 @@ async fn reevaluate_around(
 
 /// Edits a workout and re-decides the skills it touched before or touches now.
 pub async fn edit(
-    db: &impl Sql,
+    store: &impl WorkoutStore,
     ids: &impl Ids,
     catalog: &Catalog,
     user_id: Uuid,
     workout_id: Uuid,
     change: &EditWorkout<'_>,
-) -> Result<Option<Changed>, NeonError> {
-    let Some(existing) = get(db, user_id, workout_id).await? else {
+) -> Result<Option<Changed>, StoreError> {
+    let Some(existing) = store.workout(user_id, workout_id).await? else {
         return Ok(None);
     };
-    let evaluation = reevaluate_around(db, catalog, user_id, &existing, change.workout).await?;
+    let evaluation = reevaluate_around(store, catalog, user_id, &existing, change.workout).await?;
     let notes = match change.notes {
-        Some(notes) => notes.map(str::to_owned),
-        None => existing.notes.clone(),
+        Some(notes) => notes,
+        None => existing.notes.as_deref(),
     };
     let performed_at = change.performed_at.unwrap_or(existing.performed_at);
-    let statements = match change.workout {
-        Some(workout) => workouts::replace_statements(
-            &NewWorkout {
-                id: workout_id,
-                user_id,
-                performed_at,
-                notes: notes.as_deref(),
-                source_message_id: existing.source_message_id,
-                workout,
-            },
-            || ids.new_uuid(),
-        ),
-        None => vec![workouts::update_fields_statement(
+    let write = match change.workout {
+        Some(workout) => WorkoutChange::Replace(NewWorkout {
+            id: workout_id,
+            user_id,
+            performed_at,
+            notes,
+            source_message_id: existing.source_message_id,
+            workout,
+        }),
+        None => WorkoutChange::Fields {
             user_id,
             workout_id,
             performed_at,
-            notes.as_deref(),
-        )],
+            notes,
+        },
     };
-    let workout = write_and_read_back(
-        db,
-        user_id,
-        workout_id,
-        statements,
-        &evaluation,
-        StateWrite::Exact,
-    )
-    .await?;
+    let workout = store
+        .update_workout(&write, &evaluation.writes, ids)
+        .await?;
     Ok(Some(Changed {
         workout,
         evaluation,
@@ -234,22 +163,17 @@ pub async fn edit(
 
 /// Deletes a workout and re-decides the skills it touched.
 pub async fn delete(
-    db: &impl Sql,
+    store: &impl WorkoutStore,
     catalog: &Catalog,
     user_id: Uuid,
     workout_id: Uuid,
-) -> Result<Option<Changed>, NeonError> {
-    let Some(existing) = get(db, user_id, workout_id).await? else {
+) -> Result<Option<Changed>, StoreError> {
+    let Some(existing) = store.workout(user_id, workout_id).await? else {
         return Ok(None);
     };
-    let evaluation = reevaluate_around(db, catalog, user_id, &existing, None).await?;
-    let mut statements = vec![workouts::delete_statement(user_id, workout_id)];
-    statements.extend(upsert_statement(
-        user_id,
-        &evaluation.writes,
-        StateWrite::Exact,
-    ));
-    db.transaction(statements, TransactionOptions::default())
+    let evaluation = reevaluate_around(store, catalog, user_id, &existing, None).await?;
+    store
+        .delete_workout(user_id, workout_id, &evaluation.writes)
         .await?;
     Ok(Some(Changed {
         workout: None,

@@ -6,9 +6,15 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::clients::neon::{NeonError, QueryResult, Row, Statement};
+use super::batch::{self, Typed};
+use crate::clients::neon::{
+    IsolationLevel, NeonClient, NeonError, QueryResult, Row, Statement, TransactionOptions,
+};
+pub use crate::domain::stats::{
+    Achieved, ExerciseInfo, ExerciseSession, LoadRecord, PersonalRecord,
+};
 use crate::domain::stats::{Volume, VolumeCategory, WorkoutVolume};
-use crate::domain::workout::LoggedSet;
+use crate::ports::{Clock, StatsStore, StoreError, SummaryFacts, Transport};
 
 fn category_from(row: &Row) -> Result<VolumeCategory, NeonError> {
     let raw: String = row.get("category")?;
@@ -131,38 +137,6 @@ pub fn select_personal_records_statement(user_id: Uuid) -> Statement {
     Statement::new(SELECT_PERSONAL_RECORDS, vec![user_id.into()])
 }
 
-/// A record value and the first session that reached it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Achieved<T> {
-    pub value: T,
-    pub achieved_at: DateTime<Utc>,
-    pub workout_id: Uuid,
-}
-
-/// The heaviest added load and what was done with it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadRecord {
-    pub added_kg: f64,
-    pub reps: Option<u32>,
-    pub seconds: Option<f64>,
-    /// The unit the load was written in.
-    pub load_unit: Option<String>,
-}
-
-/// One exercise's records.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PersonalRecord {
-    pub exercise_id: String,
-    pub name: String,
-    pub category: VolumeCategory,
-    pub custom: bool,
-    pub sessions: u32,
-    pub last_performed_at: DateTime<Utc>,
-    pub max_reps: Option<Achieved<u32>>,
-    pub max_seconds: Option<Achieved<f64>>,
-    pub max_added_kg: Option<Achieved<LoadRecord>>,
-}
-
 fn achieved<T>(
     row: &Row,
     prefix: &str,
@@ -219,14 +193,6 @@ pub fn select_exercise_statement(user_id: Uuid, exercise_id: &str) -> Statement 
     Statement::new(SELECT_EXERCISE, vec![exercise_id.into(), user_id.into()])
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExerciseInfo {
-    pub id: String,
-    pub name: String,
-    pub category: VolumeCategory,
-    pub custom: bool,
-}
-
 pub fn exercise_from(result: &QueryResult) -> Result<Option<ExerciseInfo>, NeonError> {
     result
         .rows
@@ -274,14 +240,6 @@ pub fn select_exercise_sessions_statement(
     )
 }
 
-/// One workout's sets of one exercise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExerciseSession {
-    pub workout_id: Uuid,
-    pub performed_at: DateTime<Utc>,
-    pub sets: Vec<LoggedSet>,
-}
-
 pub fn exercise_sessions_from(result: &QueryResult) -> Result<Vec<ExerciseSession>, NeonError> {
     result
         .rows
@@ -296,4 +254,66 @@ pub fn exercise_sessions_from(result: &QueryResult) -> Result<Vec<ExerciseSessio
             })
         })
         .collect()
+}
+
+/// One read-only snapshot, so the parts of an answer agree with each other.
+fn read_only() -> TransactionOptions {
+    TransactionOptions {
+        read_only: true,
+        isolation: IsolationLevel::RepeatableRead,
+    }
+}
+
+impl<T: Transport, C: Clock> StatsStore for NeonClient<'_, T, C> {
+    async fn summary_facts(
+        &self,
+        user_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> Result<SummaryFacts, StoreError> {
+        let (volumes, workout_times, personal_records) = batch::run(
+            self,
+            (
+                Typed::new(select_workout_volumes_statement(user_id, since), |result| {
+                    workout_volumes_from(&result)
+                }),
+                Typed::new(select_workout_times_statement(user_id), |result| {
+                    workout_times_from(&result)
+                }),
+                Typed::new(select_personal_records_statement(user_id), |result| {
+                    personal_records_from(&result)
+                }),
+            ),
+            read_only(),
+        )
+        .await?;
+        Ok(SummaryFacts {
+            volumes,
+            workout_times,
+            personal_records,
+        })
+    }
+
+    async fn exercise_sessions(
+        &self,
+        user_id: Uuid,
+        exercise_id: &str,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Option<(ExerciseInfo, Vec<ExerciseSession>)>, StoreError> {
+        let (exercise, sessions) = batch::run(
+            self,
+            (
+                Typed::new(select_exercise_statement(user_id, exercise_id), |result| {
+                    exercise_from(&result)
+                }),
+                Typed::new(
+                    select_exercise_sessions_statement(user_id, exercise_id, from, to),
+                    |result| exercise_sessions_from(&result),
+                ),
+            ),
+            read_only(),
+        )
+        .await?;
+        Ok(exercise.map(|exercise| (exercise, sessions)))
+    }
 }

@@ -2,11 +2,16 @@
 
 use uuid::Uuid;
 
+use std::collections::BTreeMap;
+
 use super::Sql;
-use super::batch::Typed;
-use crate::clients::neon::{NeonError, Param, QueryResult, Row, Statement, TransactionOptions};
+use super::batch::{self, Typed};
+use super::skills::states_by_subject;
+use crate::clients::neon::{NeonClient, NeonError, Param, Row, Statement, TransactionOptions};
 pub use crate::domain::account::{NewUser, User};
 use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
+use crate::domain::skills::SkillRecord;
+use crate::ports::{AccountStore, Clock, StoreError, Transport};
 
 impl User {
     pub(crate) fn from_row(row: &Row) -> Result<Self, NeonError> {
@@ -85,25 +90,6 @@ pub fn provision(new_user: &NewUser<'_>) -> (Typed<()>, Typed<User>) {
     )
 }
 
-/// Reads the user out of the second result of `provision_statements`.
-pub fn user_from_results(results: &[QueryResult]) -> Result<User, NeonError> {
-    let row = results
-        .get(1)
-        .and_then(|result| result.rows.first())
-        .ok_or_else(|| NeonError::decode("the provisioned user could not be read"))?;
-    User::from_row(row)
-}
-
-pub async fn find_or_provision(db: &impl Sql, new_user: &NewUser<'_>) -> Result<User, NeonError> {
-    let results = db
-        .transaction(
-            provision_statements(new_user).to_vec(),
-            TransactionOptions::default(),
-        )
-        .await?;
-    user_from_results(&results)
-}
-
 /// Applies the fields present in `change`; absent fields keep their value.
 const UPDATE_PROFILE: &str = "\
 update users set
@@ -114,7 +100,7 @@ update users set
 where id = $1::uuid
 returning id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at";
 
-pub async fn update_profile(
+async fn update_profile(
     db: &impl Sql,
     user_id: Uuid,
     change: &ProfileChange,
@@ -154,7 +140,7 @@ const ERASE_STATEMENTS: [&str; 11] = [
 
 /// Erases the user and everything they own in one transaction. Returns how many rows
 /// went in total.
-pub async fn erase(db: &impl Sql, user_id: Uuid) -> Result<u64, NeonError> {
+async fn erase(db: &impl Sql, user_id: Uuid) -> Result<u64, NeonError> {
     let statements = ERASE_STATEMENTS
         .iter()
         .map(|sql| Statement::new(sql, vec![Param::from(user_id)]))
@@ -163,4 +149,41 @@ pub async fn erase(db: &impl Sql, user_id: Uuid) -> Result<u64, NeonError> {
         .transaction(statements, TransactionOptions::default())
         .await?;
     Ok(results.iter().filter_map(|result| result.row_count).sum())
+}
+
+impl<T: Transport, C: Clock> AccountStore for NeonClient<'_, T, C> {
+    async fn resolve(&self, user: &NewUser<'_>) -> Result<User, StoreError> {
+        let (_, user) = batch::run(self, provision(user), TransactionOptions::default()).await?;
+        Ok(user)
+    }
+
+    async fn resolve_with_skills(
+        &self,
+        user: &NewUser<'_>,
+    ) -> Result<(User, BTreeMap<String, SkillRecord>), StoreError> {
+        let (provision_user, read_user) = provision(user);
+        let (_, user, skills) = batch::run(
+            self,
+            (
+                provision_user,
+                read_user,
+                states_by_subject(user.auth_subject),
+            ),
+            TransactionOptions::default(),
+        )
+        .await?;
+        Ok((user, skills))
+    }
+
+    async fn update_profile(
+        &self,
+        user_id: Uuid,
+        change: &ProfileChange,
+    ) -> Result<User, StoreError> {
+        Ok(update_profile(self, user_id, change).await?)
+    }
+
+    async fn erase(&self, user_id: Uuid) -> Result<u64, StoreError> {
+        Ok(erase(self, user_id).await?)
+    }
 }

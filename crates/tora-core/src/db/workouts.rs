@@ -1,16 +1,22 @@
 //! Workouts and their sets.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::Sql;
-use crate::clients::neon::{NeonError, Param, QueryResult, Row, Statement};
+use super::batch::{self, Typed, Writes};
+use super::skills::{StateWrite, select_states_statement, states_from, upsert_statement};
+use crate::clients::neon::{
+    NeonClient, NeonError, Param, QueryResult, Row, Statement, TransactionOptions,
+};
 use crate::domain::profile::Units;
-use crate::domain::skills::HistoricalSet;
+use crate::domain::skills::{HistoricalSet, SkillRecord};
 use crate::domain::workout::{ExerciseRef, SetFields, Workout};
-pub use crate::domain::workout::{StoredSet, StoredWorkout};
-use crate::ports::PageCursor;
+pub use crate::domain::workout::{NewWorkout, StoredSet, StoredWorkout};
+pub use crate::ports::WorkoutFilter;
+use crate::ports::{Clock, Ids, StoreError, Transport, WorkoutChange, WorkoutStore};
 
 impl StoredWorkout {
     fn from_row(row: &Row) -> Result<Self, NeonError> {
@@ -26,17 +32,6 @@ impl StoredWorkout {
             updated_at: row.get("updated_at")?,
         })
     }
-}
-
-/// Where a new workout comes from and when it happened.
-#[derive(Debug, Clone)]
-pub struct NewWorkout<'a> {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub performed_at: DateTime<Utc>,
-    pub notes: Option<&'a str>,
-    pub source_message_id: Option<Uuid>,
-    pub workout: &'a Workout,
 }
 
 const INSERT_CUSTOM_EXERCISE: &str = "\
@@ -242,14 +237,6 @@ pub fn workout_from(result: QueryResult) -> Result<Option<StoredWorkout>, NeonEr
     Ok(workouts_from(result)?.pop())
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WorkoutFilter {
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    /// The last workout of the previous page.
-    pub after: Option<PageCursor>,
-}
-
 pub fn select_page_statement(user_id: Uuid, filter: &WorkoutFilter, limit: u32) -> Statement {
     Statement::new(
         SELECT_WORKOUTS,
@@ -282,18 +269,6 @@ pub fn select_one_statement(user_id: Uuid, workout_id: Uuid) -> Statement {
 
 pub fn workouts_from(result: QueryResult) -> Result<Vec<StoredWorkout>, NeonError> {
     result.rows.iter().map(StoredWorkout::from_row).collect()
-}
-
-pub async fn page(
-    db: &impl Sql,
-    user_id: Uuid,
-    filter: &WorkoutFilter,
-    limit: u32,
-) -> Result<Vec<StoredWorkout>, NeonError> {
-    workouts_from(
-        db.query(select_page_statement(user_id, filter, limit))
-            .await?,
-    )
 }
 
 /// Every set of these exercises the user ever logged, with its workout, for
@@ -349,4 +324,127 @@ pub fn historical_sets_from(result: QueryResult) -> Result<Vec<HistoricalSet>, N
             })
         })
         .collect()
+}
+
+fn one_workout(user_id: Uuid, workout_id: Uuid) -> Typed<Option<StoredWorkout>> {
+    Typed::new(select_one_statement(user_id, workout_id), workout_from)
+}
+
+impl<T: Transport, C: Clock> WorkoutStore for NeonClient<'_, T, C> {
+    async fn insert_workout(
+        &self,
+        new: &NewWorkout<'_>,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+        ids: &impl Ids,
+    ) -> Result<StoredWorkout, StoreError> {
+        let mut writes = insert_statements(new, || ids.new_uuid());
+        writes.extend(upsert_statement(
+            new.user_id,
+            skill_writes,
+            StateWrite::Raise,
+        ));
+        let ((), stored) = batch::run(
+            self,
+            (Writes(writes), one_workout(new.user_id, new.id)),
+            TransactionOptions::default(),
+        )
+        .await?;
+        stored.ok_or_else(|| StoreError::corrupt("the stored workout could not be read back"))
+    }
+
+    async fn workout(
+        &self,
+        user_id: Uuid,
+        workout_id: Uuid,
+    ) -> Result<Option<StoredWorkout>, StoreError> {
+        Ok(one_workout(user_id, workout_id).run(self).await?)
+    }
+
+    async fn workouts(
+        &self,
+        user_id: Uuid,
+        filter: &WorkoutFilter,
+        limit: u32,
+    ) -> Result<Vec<StoredWorkout>, StoreError> {
+        Ok(
+            Typed::new(select_page_statement(user_id, filter, limit), workouts_from)
+                .run(self)
+                .await?,
+        )
+    }
+
+    async fn skill_history(
+        &self,
+        user_id: Uuid,
+        exercise_ids: &[&str],
+        except: Uuid,
+    ) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError> {
+        Ok(batch::run(
+            self,
+            (
+                Typed::new(select_states_statement(user_id), |result| {
+                    states_from(&result)
+                }),
+                Typed::new(
+                    select_sets_of_exercises_statement(user_id, exercise_ids, Some(except)),
+                    historical_sets_from,
+                ),
+            ),
+            TransactionOptions {
+                read_only: true,
+                ..TransactionOptions::default()
+            },
+        )
+        .await?)
+    }
+
+    async fn update_workout(
+        &self,
+        change: &WorkoutChange<'_>,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+        ids: &impl Ids,
+    ) -> Result<Option<StoredWorkout>, StoreError> {
+        let (user_id, workout_id, mut writes) = match change {
+            WorkoutChange::Fields {
+                user_id,
+                workout_id,
+                performed_at,
+                notes,
+            } => (
+                *user_id,
+                *workout_id,
+                vec![update_fields_statement(
+                    *user_id,
+                    *workout_id,
+                    *performed_at,
+                    *notes,
+                )],
+            ),
+            WorkoutChange::Replace(new) => (
+                new.user_id,
+                new.id,
+                replace_statements(new, || ids.new_uuid()),
+            ),
+        };
+        writes.extend(upsert_statement(user_id, skill_writes, StateWrite::Exact));
+        let ((), stored) = batch::run(
+            self,
+            (Writes(writes), one_workout(user_id, workout_id)),
+            TransactionOptions::default(),
+        )
+        .await?;
+        Ok(stored)
+    }
+
+    async fn delete_workout(
+        &self,
+        user_id: Uuid,
+        workout_id: Uuid,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+    ) -> Result<(), StoreError> {
+        let mut writes = vec![delete_statement(user_id, workout_id)];
+        writes.extend(upsert_statement(user_id, skill_writes, StateWrite::Exact));
+        batch::run(self, (Writes(writes),), TransactionOptions::default()).await?;
+        Ok(())
+    }
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::profile::Timezone;
-use super::workout::SetFields;
+use super::workout::{LoggedSet, SetFields};
 
 /// The calendar date of an instant in a timezone.
 pub fn local_date(at: DateTime<Utc>, timezone: Timezone) -> NaiveDate {
@@ -285,6 +285,54 @@ pub fn top_set(sets: &[SetFields]) -> Option<usize> {
         }
     }
     best
+}
+
+/// A record value and the first session that reached it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Achieved<T> {
+    pub value: T,
+    pub achieved_at: DateTime<Utc>,
+    pub workout_id: Uuid,
+}
+
+/// The heaviest added load and what was done with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadRecord {
+    pub added_kg: f64,
+    pub reps: Option<u32>,
+    pub seconds: Option<f64>,
+    /// The unit the load was written in.
+    pub load_unit: Option<String>,
+}
+
+/// One exercise's records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonalRecord {
+    pub exercise_id: String,
+    pub name: String,
+    pub category: VolumeCategory,
+    pub custom: bool,
+    pub sessions: u32,
+    pub last_performed_at: DateTime<Utc>,
+    pub max_reps: Option<Achieved<u32>>,
+    pub max_seconds: Option<Achieved<f64>>,
+    pub max_added_kg: Option<Achieved<LoadRecord>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseInfo {
+    pub id: String,
+    pub name: String,
+    pub category: VolumeCategory,
+    pub custom: bool,
+}
+
+/// One workout's sets of one exercise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseSession {
+    pub workout_id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub sets: Vec<LoggedSet>,
 }
 
 #[cfg(test)]

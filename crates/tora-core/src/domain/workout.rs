@@ -343,6 +343,17 @@ impl StoredWorkout {
     }
 }
 
+/// Where a new workout comes from and when it happened.
+#[derive(Debug, Clone)]
+pub struct NewWorkout<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub notes: Option<&'a str>,
+    pub source_message_id: Option<Uuid>,
+    pub workout: &'a Workout,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

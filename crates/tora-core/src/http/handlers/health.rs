@@ -8,7 +8,7 @@ use crate::http::{ApiError, Platform, RequestContext};
 pub(super) async fn get_health<P: Platform>(
     context: &RequestContext<'_, P>,
 ) -> Result<Response<Vec<u8>>, ApiError> {
-    let database_ok = crate::db::health::ping(&context.db).await.is_ok();
+    let database_ok = crate::app::accounts::database_healthy(&context.db).await;
     if database_ok {
         json(StatusCode::OK, &json!({"status": "ok", "database": "ok"}))
     } else {

@@ -18,8 +18,7 @@ use super::routes::Endpoint;
 use super::{ApiError, Platform, RequestContext};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
-use crate::db::skills::{select_states_by_subject_statement, states_from};
-use crate::db::users::User;
+use crate::domain::account::User;
 use crate::domain::catalog::Catalog;
 use crate::domain::skills::SkillRecord;
 use crate::http::cursor;
@@ -71,11 +70,10 @@ pub(super) async fn resolve<P: Platform>(
     context: &RequestContext<'_, P>,
     caller: &AuthenticatedSubject,
 ) -> Result<User, ApiError> {
+    let ids = context.platform.ids();
     Ok(accounts::resolve_user(
         &context.db,
-        context.platform.ids(),
-        caller,
-        context.config.starter_credits,
+        &accounts::new_user(ids, caller, context.config.starter_credits),
     )
     .await?)
 }
@@ -85,20 +83,12 @@ pub(super) async fn resolve_with_skills<P: Platform>(
     context: &RequestContext<'_, P>,
     caller: &AuthenticatedSubject,
 ) -> Result<(User, BTreeMap<String, SkillRecord>), ApiError> {
-    let (user, reads) = accounts::resolve_user_with(
+    let ids = context.platform.ids();
+    Ok(accounts::resolve_with_skills(
         &context.db,
-        context.platform.ids(),
-        caller,
-        context.config.starter_credits,
-        vec![select_states_by_subject_statement(&caller.subject)],
+        &accounts::new_user(ids, caller, context.config.starter_credits),
     )
-    .await?;
-    let stored = reads
-        .first()
-        .map(states_from)
-        .transpose()?
-        .unwrap_or_default();
-    Ok((user, stored))
+    .await?)
 }
 
 /// The cursor of the page after `page`, when there is one: where its last item is.
