@@ -40,6 +40,14 @@ pub trait Platform {
     fn clock(&self) -> &Self::Clock;
     fn ids(&self) -> &Self::Ids;
     fn rate_limiter(&self) -> &Self::RateLimiter;
+
+    /// A failure of the platform itself that spoils the request, such as randomness
+    /// that could not be drawn (`Ids` has no error path to report it). `handle` checks
+    /// it after drawing the request id and again after the handler: either way the
+    /// answer is a 500 with the cause in the log, whatever the handler said.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Why a body could not be read.
@@ -100,8 +108,9 @@ pub async fn handle<P: Platform, B: BodySource>(
     let path = parts.uri.path().to_owned();
     let mut log = RequestLog::new(&request_id, parts.method.as_str());
 
-    let outcome = match config {
-        Ok(config) => {
+    let outcome = match (platform.failure(), config) {
+        (Some(cause), _) => Err(ApiError::Internal(format!("platform: {cause}"))),
+        (None, Ok(config)) => {
             let db = NeonClient::new(&config.neon, platform.transport(), platform.clock());
             let context = RequestContext {
                 config,
@@ -114,7 +123,11 @@ pub async fn handle<P: Platform, B: BodySource>(
             log.db_round_trips = context.db.round_trips();
             outcome
         }
-        Err(error) => Err(ApiError::Internal(format!("configuration: {error}"))),
+        (None, Err(error)) => Err(ApiError::Internal(format!("configuration: {error}"))),
+    };
+    let outcome = match platform.failure() {
+        Some(cause) => Err(ApiError::Internal(format!("platform: {cause}"))),
+        None => outcome,
     };
 
     let response = match outcome {

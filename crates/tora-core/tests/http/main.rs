@@ -133,12 +133,27 @@ impl Transport for FakeNeon {
     }
 }
 
-struct SequentialIds(Cell<u128>);
+/// Counts up from 1. After `fail_after` draws it behaves like a runtime whose
+/// randomness broke: it answers the nil uuid and the platform reports the failure.
+#[derive(Default)]
+struct SequentialIds {
+    drawn: Cell<u128>,
+    fail_after: Cell<Option<u128>>,
+    failed: Cell<bool>,
+}
 
 impl Ids for SequentialIds {
     fn new_uuid(&self) -> uuid::Uuid {
-        self.0.set(self.0.get() + 1);
-        uuid::Uuid::from_u128(self.0.get())
+        if self
+            .fail_after
+            .get()
+            .is_some_and(|limit| self.drawn.get() >= limit)
+        {
+            self.failed.set(true);
+            return uuid::Uuid::nil();
+        }
+        self.drawn.set(self.drawn.get() + 1);
+        uuid::Uuid::from_u128(self.drawn.get())
     }
 }
 
@@ -186,6 +201,12 @@ impl Platform for FakePlatform {
     fn rate_limiter(&self) -> &FakeLimiter {
         &self.limiter
     }
+    fn failure(&self) -> Option<String> {
+        self.ids
+            .failed
+            .get()
+            .then(|| "randomness unavailable".to_owned())
+    }
 }
 
 struct App {
@@ -215,7 +236,7 @@ impl App {
                 neon: FakeNeon::default(),
                 verifier: RustCryptoVerifier,
                 clock: FakeClock::at(NOW),
-                ids: SequentialIds(Cell::new(0)),
+                ids: SequentialIds::default(),
                 limiter: FakeLimiter::default(),
             },
             jwks: JwksCache::new(),
@@ -562,5 +583,50 @@ async fn a_misconfigured_deployment_answers_500_without_details() {
             .as_deref()
             .unwrap_or_default()
             .contains("DATABASE_URL")
+    );
+}
+
+#[tokio::test]
+async fn without_randomness_every_request_is_a_500_that_does_no_work() {
+    let app = App::new();
+    app.platform.ids.fail_after.set(Some(0));
+    let handled = app
+        .send(authed("GET", "/v1/me").body(Vec::new()).unwrap())
+        .await;
+    let body = assert_problem(&handled, 500, "internal");
+    assert!(
+        !body.to_string().contains("randomness"),
+        "causes stay in the log"
+    );
+    assert!(
+        handled
+            .log
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("randomness unavailable")
+    );
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "no user is provisioned under an id that is not random"
+    );
+}
+
+#[tokio::test]
+async fn randomness_failing_mid_request_spoils_the_answer() {
+    let app = App::new();
+    // The request id is drawn; the new user's ids are not.
+    app.platform.ids.fail_after.set(Some(1));
+    let handled = app
+        .send(authed("GET", "/v1/me").body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 500, "internal");
+    assert!(
+        handled
+            .log
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("randomness unavailable")
     );
 }
