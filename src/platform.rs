@@ -285,7 +285,8 @@ pub fn to_worker_response(response: http::Response<Vec<u8>>) -> worker::Result<R
             headers.append(name.as_str(), value)?;
         }
     }
-    // A 204 must not have a body, not even an empty one.
+    // A 204 or an answer to HEAD must not have a body, not even an empty one; a HEAD
+    // answer keeps the `content-length` the core set.
     let response = if body.is_empty() {
         Response::empty()?
     } else {

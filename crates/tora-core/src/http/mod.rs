@@ -5,7 +5,8 @@
 //! → per-user rate limit → body → handler. Handlers validate the body before they
 //! touch the database, so bad input never costs a round trip; the first thing a
 //! handler with a caller does with the database is resolve (or provision) the user. Every response, errors included, leaves
-//! through `finish`, which adds the request id, security and CORS headers.
+//! through `finish`, which adds the request id, security and CORS headers. A HEAD
+//! request runs the GET operation of its path and leaves without the body.
 #![allow(async_fn_in_trait)]
 
 mod cursor;
@@ -145,6 +146,11 @@ pub async fn handle<P: Platform, B: BodySource>(
         .ok()
         .and_then(|config| waf::allowed_origin(&parts.headers, &config.cors_allowed_origins));
     let response = waf::finish(response, &request_id, allowed_origin.as_deref());
+    let response = if parts.method == Method::HEAD {
+        waf::without_body(response)
+    } else {
+        response
+    };
     log.status = response.status().as_u16();
     log.duration_ms = (platform.clock().now_millis() - started).max(0);
     Handled { response, log }

@@ -312,8 +312,72 @@ async fn wrong_methods_are_405_and_list_the_allowed_ones() {
         .send(authed("PUT", "/v1/me").body(Vec::new()).unwrap())
         .await;
     assert_problem(&handled, 405, "method-not-allowed");
-    assert_eq!(handled.response.headers()["allow"], "GET, PATCH, DELETE");
+    assert_eq!(
+        handled.response.headers()["allow"],
+        "GET, HEAD, PATCH, DELETE"
+    );
     assert!(app.platform.neon.statements().is_empty());
+}
+
+/// Every header of `response` except the request id, which is fresh per request.
+fn headers_but_request_id(response: &Response<Vec<u8>>) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.as_str() != "x-request-id")
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    headers
+}
+
+#[tokio::test]
+async fn head_answers_what_get_would_without_the_body() {
+    let app = App::new();
+    let requests = [
+        ("/health", false),
+        ("/v1/me", true),
+        ("/v1/me", false),
+        ("/v1/nothing", false),
+    ];
+    for (path, with_token) in requests {
+        let request = |method: &str| {
+            let builder = if with_token {
+                authed(method, path)
+            } else {
+                Request::builder().method(method).uri(path)
+            };
+            builder.body(Vec::new()).unwrap()
+        };
+        let got = app.send(request("GET")).await;
+        let head = app.send(request("HEAD")).await;
+        assert_eq!(head.response.status(), got.response.status(), "{path}");
+        assert!(head.response.body().is_empty(), "{path}: HEAD has no body");
+        assert!(!got.response.body().is_empty(), "{path}");
+        assert_eq!(
+            head.response.headers()["content-length"],
+            got.response.body().len().to_string().as_str(),
+            "{path}: the length GET's body has"
+        );
+        let mut expected = headers_but_request_id(&got.response);
+        expected.push((
+            "content-length".to_owned(),
+            got.response.body().len().to_string(),
+        ));
+        expected.sort();
+        assert_eq!(headers_but_request_id(&head.response), expected, "{path}");
+        assert_eq!(head.log.method, "HEAD");
+    }
+}
+
+#[tokio::test]
+async fn head_is_allowed_wherever_get_is() {
+    let app = App::new();
+    let handled = app
+        .send(authed("PUT", "/health").body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 405, "method-not-allowed");
+    assert_eq!(handled.response.headers()["allow"], "GET, HEAD");
 }
 
 #[tokio::test]
@@ -482,7 +546,7 @@ async fn cors_serves_listed_origins_and_refuses_others() {
     let headers = handled.response.headers();
     assert_eq!(
         headers["access-control-allow-methods"],
-        "GET, PATCH, DELETE"
+        "GET, HEAD, PATCH, DELETE"
     );
     assert!(
         headers["access-control-allow-headers"]
