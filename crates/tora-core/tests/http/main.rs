@@ -600,6 +600,29 @@ async fn invalid_profile_patches_are_422_and_never_reach_the_database() {
 }
 
 #[tokio::test]
+async fn a_patch_with_fields_by_position_is_422_and_changes_nothing() {
+    let app = App::new();
+    let request = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json")
+        .body(br#"["Ana","lb","UTC"]"#.to_vec())
+        .unwrap();
+    let handled = app.send(request).await;
+    let body = assert_problem(&handled, 422, "validation-failed");
+    assert_eq!(body["errors"][0]["field"], "body");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected a JSON object"),
+        "{body}"
+    );
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "nothing reaches the database"
+    );
+}
+
+#[tokio::test]
 async fn a_valid_patch_is_one_update_with_cast_parameters() {
     let app = App::new();
     let request = authed("PATCH", "/v1/me")
