@@ -623,6 +623,58 @@ async fn a_patch_with_fields_by_position_is_422_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn dates_outside_the_supported_years_are_422_naming_the_field() {
+    let app = App::new();
+    let year_zero = "0000-01-01T00:00:00Z";
+    let bodies = [
+        (
+            "POST",
+            "/v1/workouts".to_owned(),
+            json!({"performed_at": year_zero, "entries": [{"exercise": "pull_up", "sets": [{"reps": 5}]}]}),
+        ),
+        (
+            "PATCH",
+            format!("/v1/workouts/{USER_ID}"),
+            json!({"performed_at": "1899-12-31T23:59:59Z"}),
+        ),
+    ];
+    for (method, path, body) in bodies {
+        let request = authed(method, &path)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .unwrap();
+        let handled = app.send(request).await;
+        let problem = assert_problem(&handled, 422, "validation-failed");
+        assert_eq!(
+            problem["errors"][0]["field"], "performed_at",
+            "{method} {path}"
+        );
+        assert_eq!(
+            problem["errors"][0]["message"],
+            "must be in the years 1900 to 2200"
+        );
+    }
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "refused before the database"
+    );
+
+    for (query, field) in [
+        ("/v1/workouts?from=0000-01-01", "from"),
+        ("/v1/workouts?to=0000-01-01", "to"),
+        ("/v1/workouts?from=2201-01-01T00:00:00Z", "from"),
+        ("/v1/stats/exercises/pull_up?from=0000-01-01", "from"),
+        ("/v1/stats/exercises/pull_up?to=0000-01-01", "to"),
+    ] {
+        let handled = app
+            .send(authed("GET", query).body(Vec::new()).unwrap())
+            .await;
+        let problem = assert_problem(&handled, 422, "validation-failed");
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+    }
+}
+
+#[tokio::test]
 async fn a_valid_patch_is_one_update_with_cast_parameters() {
     let app = App::new();
     let request = authed("PATCH", "/v1/me")
