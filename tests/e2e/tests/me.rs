@@ -166,14 +166,7 @@ async fn a_patch_with_fields_by_position_is_refused_and_changes_nothing() {
     assert_problem(status, &headers, &body, 422, "validation-failed");
     assert_eq!(body["errors"][0]["field"], "body", "{body}");
 
-    let (_, _, me) = read(
-        stack
-            .authed(Method::GET, "/v1/me", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, me) = stack.get_json(&user, "/v1/me").await;
     assert_eq!(me["units"], "kg", "{me}");
     assert_eq!(me["display_name"], serde_json::Value::Null, "{me}");
 }

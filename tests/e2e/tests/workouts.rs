@@ -174,14 +174,7 @@ async fn dates_outside_the_supported_years_are_422_and_change_nothing() {
         .await;
     assert_problem(status, &headers, &body, 422, "validation-failed");
     assert_eq!(body["errors"][0]["field"], "performed_at", "{body}");
-    let (_, _, read_back) = read(
-        stack
-            .authed(Method::GET, &path, &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, read_back) = stack.get_json(&user, &path).await;
     assert_eq!(read_back["performed_at"], "2026-11-02T10:00:00.000Z");
 
     for (query, field) in [
@@ -190,30 +183,14 @@ async fn dates_outside_the_supported_years_are_422_and_change_nothing() {
         ("/v1/stats/exercises/pull_up?from=0000-01-01", "from"),
         ("/v1/stats/exercises/pull_up?to=0000-01-01T00:00:00Z", "to"),
     ] {
-        let (status, headers, body) = read(
-            stack
-                .authed(Method::GET, query, &user)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, headers, body) = stack.get_json(&user, query).await;
         assert_problem(status, &headers, &body, 422, "validation-failed");
         assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
     }
 
-    let (status, _, widest) = read(
-        stack
-            .authed(
-                Method::GET,
-                "/v1/workouts?from=1900-01-01&to=2200-12-31",
-                &user,
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, widest) = stack
+        .get_json(&user, "/v1/workouts?from=1900-01-01&to=2200-12-31")
+        .await;
     assert_eq!(status, 200, "{widest}");
     assert_eq!(widest["items"].as_array().unwrap().len(), 1, "{widest}");
 }
