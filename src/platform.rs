@@ -2,7 +2,9 @@
 //! randomness, the Rate Limiting bindings, and conversions between `worker` and `http`
 //! types.
 
+use std::cell::Cell;
 use std::pin::pin;
+use std::rc::Rc;
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
@@ -26,11 +28,14 @@ pub struct WorkerPlatform<'a> {
 
 impl<'a> WorkerPlatform<'a> {
     pub fn new(env: &'a Env) -> Self {
+        let randomness = RandomnessFailure::default();
         Self {
-            transport: FetchTransport,
+            transport: FetchTransport {
+                randomness: randomness.clone(),
+            },
             verifier: WebCryptoVerifier,
             clock: WorkerClock,
-            ids: RandomIds,
+            ids: RandomIds { randomness },
             rate_limiter: BindingRateLimiter { env },
         }
     }
@@ -58,6 +63,12 @@ impl<'a> Platform for WorkerPlatform<'a> {
     fn rate_limiter(&self) -> &BindingRateLimiter<'a> {
         &self.rate_limiter
     }
+    fn failure(&self) -> Option<String> {
+        self.ids
+            .randomness
+            .get()
+            .map(|error| format!("crypto.getRandomValues failed: {error}"))
+    }
 }
 
 /// `Date.now()`: on Workers it advances only across I/O, which is what request
@@ -70,19 +81,44 @@ impl Clock for WorkerClock {
     }
 }
 
-/// Version 4 uuids from `crypto.getRandomValues` (getrandom's `wasm_js` backend).
-pub struct RandomIds;
+/// The first failed draw of randomness in this request, shared by the ids, which
+/// record it, and the transport, which then refuses to send.
+#[derive(Clone, Default)]
+struct RandomnessFailure(Rc<Cell<Option<getrandom::Error>>>);
+
+impl RandomnessFailure {
+    fn record(&self, error: getrandom::Error) {
+        if self.0.get().is_none() {
+            self.0.set(Some(error));
+        }
+    }
+
+    fn get(&self) -> Option<getrandom::Error> {
+        self.0.get()
+    }
+}
+
+/// Version 4 uuids from `crypto.getRandomValues` (getrandom's `wasm_js` backend) and
+/// nothing else: they are primary keys as well as request ids, and `Date.now()` does
+/// not advance inside a request, so anything clock-based would collide.
+///
+/// `Ids` has no error path, so a failed draw is recorded and answered the nil uuid;
+/// from then on the transport refuses to send, so no row is ever written under it,
+/// and the core answers 500 with the cause in the log (`Platform::failure`).
+pub struct RandomIds {
+    randomness: RandomnessFailure,
+}
 
 impl Ids for RandomIds {
     fn new_uuid(&self) -> uuid::Uuid {
         let mut bytes = [0_u8; 16];
-        if getrandom::fill(&mut bytes).is_err() {
-            // getRandomValues does not fail in workerd; fall back to the clock so an
-            // id is still unique enough for a request id rather than panicking.
-            let now = js_sys::Date::now().to_bits().to_le_bytes();
-            bytes[..8].copy_from_slice(&now);
+        match getrandom::fill(&mut bytes) {
+            Ok(()) => uuid::Builder::from_random_bytes(bytes).into_uuid(),
+            Err(error) => {
+                self.randomness.record(error);
+                uuid::Uuid::nil()
+            }
         }
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 }
 
@@ -110,13 +146,21 @@ impl RateLimiter for BindingRateLimiter<'_> {
 }
 
 /// Outbound HTTP through the runtime's `fetch`.
-pub struct FetchTransport;
+pub struct FetchTransport {
+    randomness: RandomnessFailure,
+}
 
 impl Transport for FetchTransport {
     async fn send(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if let Some(error) = self.randomness.get() {
+            // The request may hold an id that is not random; it must not be stored.
+            return Err(TransportError::InvalidRequest(format!(
+                "not sent: randomness failed ({error})"
+            )));
+        }
         let host = request.uri().host().unwrap_or("unknown").to_owned();
         let unreachable = |reason: String| TransportError::Unreachable {
             host: host.clone(),
@@ -241,7 +285,8 @@ pub fn to_worker_response(response: http::Response<Vec<u8>>) -> worker::Result<R
             headers.append(name.as_str(), value)?;
         }
     }
-    // A 204 must not have a body, not even an empty one.
+    // A 204 or an answer to HEAD must not have a body, not even an empty one; a HEAD
+    // answer keeps the `content-length` the core set.
     let response = if body.is_empty() {
         Response::empty()?
     } else {

@@ -90,6 +90,15 @@ impl Stack {
         .await
     }
 
+    /// `GET path` as the user; returns status, headers and the JSON answer.
+    pub async fn get_json(
+        &self,
+        user: &TestUser,
+        path: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        read(self.authed(Method::GET, path, user).send().await.unwrap()).await
+    }
+
     /// `POST /v1/workouts`, which must succeed; returns the stored workout.
     pub async fn log_workout(&self, user: &TestUser, body: &Value) -> Value {
         let (status, _, answer) = self

@@ -119,35 +119,6 @@ async fn the_json_export_holds_everything_the_user_stored_and_nothing_else() {
     assert_eq!(custom[0]["id"], newer["entries"][1]["exercise"]);
 }
 
-/// Splits RFC 4180 text into rows of fields.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') => {
-                assert_eq!(chars.next(), Some('\n'), "lines end with CRLF");
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    assert!(field.is_empty() && row.is_empty(), "the last line ends");
-    rows
-}
-
 #[tokio::test]
 async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
     let stack = Stack::from_env();
@@ -174,7 +145,7 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
         "{text}"
     );
 
-    let rows = parse_csv(&text);
+    let rows = tora_test_support::csv::parse(&text).unwrap();
     let sections: Vec<&[Vec<String>]> = rows.split(|row| row == &[""]).collect();
     let kinds: Vec<&str> = sections
         .iter()
@@ -279,7 +250,7 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         .text()
         .await
         .unwrap();
-    let rows = parse_csv(&text);
+    let rows = tora_test_support::csv::parse(&text).unwrap();
     // Five headers, four gaps and the profile row.
     assert_eq!(rows.len(), 10, "{text}");
     assert_eq!(rows.last().unwrap()[0], "profile");

@@ -157,6 +157,21 @@ async fn bad_profile_input_lists_every_failing_field_and_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_patch_with_fields_by_position_is_refused_and_changes_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, headers, body) = stack
+        .send_json(&user, Method::PATCH, "/v1/me", &json!(["Ana", "lb", "UTC"]))
+        .await;
+    assert_problem(status, &headers, &body, 422, "validation-failed");
+    assert_eq!(body["errors"][0]["field"], "body", "{body}");
+
+    let (_, _, me) = stack.get_json(&user, "/v1/me").await;
+    assert_eq!(me["units"], "kg", "{me}");
+    assert_eq!(me["display_name"], serde_json::Value::Null, "{me}");
+}
+
+#[tokio::test]
 async fn delete_erases_every_row_of_the_user_and_only_theirs() {
     let stack = Stack::from_env();
     let user = stack.new_user();

@@ -65,7 +65,7 @@ async fn wrong_methods_are_405_with_allow() {
     )
     .await;
     assert_problem(status, &headers, &body, 405, "method-not-allowed");
-    assert_eq!(headers["allow"], "GET, PATCH, DELETE");
+    assert_eq!(headers["allow"], "GET, HEAD, PATCH, DELETE");
     let (status, headers, _) = read(
         stack
             .request(Method::DELETE, "/health")
@@ -75,7 +75,47 @@ async fn wrong_methods_are_405_with_allow() {
     )
     .await;
     assert_eq!(status, 405);
-    assert_eq!(headers["allow"], "GET");
+    assert_eq!(headers["allow"], "GET, HEAD");
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    for (path, authed) in [("/health", false), ("/v1/me", true), ("/v1/me", false)] {
+        let request = |method: Method| {
+            if authed {
+                stack.authed(method, path, &user)
+            } else {
+                stack.request(method, path)
+            }
+        };
+        let get = request(Method::GET).send().await.unwrap();
+        let (get_status, get_headers) = (get.status(), get.headers().clone());
+        let get_body = get.bytes().await.unwrap();
+        let head = request(Method::HEAD).send().await.unwrap();
+        let (head_status, head_headers) = (head.status(), head.headers().clone());
+        let head_body = head.bytes().await.unwrap();
+
+        assert_eq!(head_status, get_status, "{path}");
+        assert!(head_body.is_empty(), "{path}: HEAD has no body");
+        assert!(!get_body.is_empty(), "{path}");
+        for name in ["content-type", "cache-control", "x-content-type-options"] {
+            assert_eq!(
+                head_headers.get(name),
+                get_headers.get(name),
+                "{path} {name}"
+            );
+        }
+        assert!(head_headers.contains_key("x-request-id"), "{path}");
+        if let Some(length) = head_headers.get("content-length") {
+            assert_eq!(
+                length.to_str().unwrap(),
+                get_body.len().to_string(),
+                "{path}: a length, if any, is GET's"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -140,6 +140,78 @@ async fn bad_workouts_are_422_with_paths_and_store_nothing() {
 }
 
 #[tokio::test]
+async fn dates_outside_the_supported_years_are_422_and_change_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let pull_ups = json!([{"exercise": "pull_up", "sets": [{"reps": 5}]}]);
+    let (status, body) = log(
+        &stack,
+        &user,
+        json!({"performed_at": "0000-01-01T00:00:00Z", "entries": pull_ups}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "performed_at", "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "must be in the years 1900 to 2200"
+    );
+
+    let stored = stack
+        .log_workout(
+            &user,
+            &json!({"performed_at": "2026-11-02T10:00:00Z", "entries": pull_ups}),
+        )
+        .await;
+    let path = format!("/v1/workouts/{}", stored["id"].as_str().unwrap());
+    let (status, headers, body) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            &path,
+            &json!({"performed_at": "0000-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_problem(status, &headers, &body, 422, "validation-failed");
+    assert_eq!(body["errors"][0]["field"], "performed_at", "{body}");
+    let (_, _, read_back) = stack.get_json(&user, &path).await;
+    assert_eq!(read_back["performed_at"], "2026-11-02T10:00:00.000Z");
+
+    for (query, field) in [
+        ("/v1/workouts?from=0000-01-01", "from"),
+        ("/v1/workouts?to=0000-01-01", "to"),
+        ("/v1/stats/exercises/pull_up?from=0000-01-01", "from"),
+        ("/v1/stats/exercises/pull_up?to=0000-01-01T00:00:00Z", "to"),
+    ] {
+        let (status, headers, body) = stack.get_json(&user, query).await;
+        assert_problem(status, &headers, &body, 422, "validation-failed");
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+
+    let (status, _, widest) = stack
+        .get_json(&user, "/v1/workouts?from=1900-01-01&to=2200-12-31")
+        .await;
+    assert_eq!(status, 200, "{widest}");
+    assert_eq!(widest["items"].as_array().unwrap().len(), 1, "{widest}");
+}
+
+#[tokio::test]
+async fn entries_by_position_are_422_and_store_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, body) = log(
+        &stack,
+        &user,
+        json!({"entries": [["pull_up", null, [{"reps": 5}]]]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "entries[0]", "{body}");
+    let rows = stack.rows_of(&user.subject).await;
+    assert!(rows.contains(&("workouts".to_owned(), 0)), "{rows:?}");
+}
+
+#[tokio::test]
 async fn history_pages_newest_first_within_a_date_range() {
     let stack = Stack::from_env();
     let user = stack.new_user();

@@ -5,7 +5,8 @@
 //! → per-user rate limit → body → handler. Handlers validate the body before they
 //! touch the database, so bad input never costs a round trip; the first thing a
 //! handler with a caller does with the database is resolve (or provision) the user. Every response, errors included, leaves
-//! through `finish`, which adds the request id, security and CORS headers.
+//! through `finish`, which adds the request id, security and CORS headers. A HEAD
+//! request runs the GET operation of its path and leaves without the body.
 #![allow(async_fn_in_trait)]
 
 mod cursor;
@@ -40,6 +41,14 @@ pub trait Platform {
     fn clock(&self) -> &Self::Clock;
     fn ids(&self) -> &Self::Ids;
     fn rate_limiter(&self) -> &Self::RateLimiter;
+
+    /// A failure of the platform itself that spoils the request, such as randomness
+    /// that could not be drawn (`Ids` has no error path to report it). `handle` checks
+    /// it after drawing the request id and again after the handler: either way the
+    /// answer is a 500 with the cause in the log, whatever the handler said.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Why a body could not be read.
@@ -100,8 +109,9 @@ pub async fn handle<P: Platform, B: BodySource>(
     let path = parts.uri.path().to_owned();
     let mut log = RequestLog::new(&request_id, parts.method.as_str());
 
-    let outcome = match config {
-        Ok(config) => {
+    let outcome = match (platform.failure(), config) {
+        (Some(cause), _) => Err(ApiError::Internal(format!("platform: {cause}"))),
+        (None, Ok(config)) => {
             let db = NeonClient::new(&config.neon, platform.transport(), platform.clock());
             let context = RequestContext {
                 config,
@@ -114,7 +124,11 @@ pub async fn handle<P: Platform, B: BodySource>(
             log.db_round_trips = context.db.round_trips();
             outcome
         }
-        Err(error) => Err(ApiError::Internal(format!("configuration: {error}"))),
+        (None, Err(error)) => Err(ApiError::Internal(format!("configuration: {error}"))),
+    };
+    let outcome = match platform.failure() {
+        Some(cause) => Err(ApiError::Internal(format!("platform: {cause}"))),
+        None => outcome,
     };
 
     let response = match outcome {
@@ -132,6 +146,11 @@ pub async fn handle<P: Platform, B: BodySource>(
         .ok()
         .and_then(|config| waf::allowed_origin(&parts.headers, &config.cors_allowed_origins));
     let response = waf::finish(response, &request_id, allowed_origin.as_deref());
+    let response = if parts.method == Method::HEAD {
+        waf::without_body(response)
+    } else {
+        response
+    };
     log.status = response.status().as_u16();
     log.duration_ms = (platform.clock().now_millis() - started).max(0);
     Handled { response, log }

@@ -1,6 +1,8 @@
 //! Query-string parameters, decoded, with errors naming the parameter.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::ops::RangeInclusive;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::error::{ApiError, FieldError};
 use crate::domain::profile::Timezone;
@@ -82,7 +84,8 @@ impl Query {
         }
     }
 
-    /// An instant: RFC 3339, or a date meaning its midnight in `timezone`.
+    /// An instant: RFC 3339, or a date meaning its midnight in `timezone`; either in
+    /// `SUPPORTED_YEARS` (a date by its own year, so any timezone can use all of them).
     pub fn instant(
         &self,
         name: &str,
@@ -92,15 +95,47 @@ impl Query {
             return Ok(None);
         };
         if let Ok(moment) = DateTime::parse_from_rfc3339(raw) {
-            return Ok(Some(moment.with_timezone(&Utc)));
+            let moment = moment.with_timezone(&Utc);
+            within_supported_years(name, Some(moment))?;
+            return Ok(Some(moment));
         }
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .ok()
-            .and_then(|date| date.and_hms_opt(0, 0, 0))
+        let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| invalid(name, "must be a date (2026-11-25) or an RFC 3339 time"))?;
+        if !SUPPORTED_YEARS.contains(&date.year()) {
+            return Err(outside_supported_years(name));
+        }
+        date.and_hms_opt(0, 0, 0)
             .and_then(|midnight| midnight.and_local_timezone(timezone.tz()).earliest())
             .map(|local| Some(local.with_timezone(&Utc)))
             .ok_or_else(|| invalid(name, "must be a date (2026-11-25) or an RFC 3339 time"))
     }
+}
+
+/// The years the API stores and filters by. Postgres refuses some far dates (year 0
+/// is its error 22008, which surfaced as a 500), and nobody trains in them; every
+/// instant of these years, in any timezone, is one Postgres can hold.
+pub const SUPPORTED_YEARS: RangeInclusive<i32> = 1900..=2200;
+
+/// Refuses `moment`, when given, outside `SUPPORTED_YEARS` (its year in UTC), naming
+/// the field or parameter `name`.
+pub fn within_supported_years(name: &str, moment: Option<DateTime<Utc>>) -> Result<(), ApiError> {
+    match moment {
+        Some(moment) if !SUPPORTED_YEARS.contains(&moment.year()) => {
+            Err(outside_supported_years(name))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn outside_supported_years(name: &str) -> ApiError {
+    invalid(
+        name,
+        format!(
+            "must be in the years {} to {}",
+            SUPPORTED_YEARS.start(),
+            SUPPORTED_YEARS.end()
+        ),
+    )
 }
 
 pub fn invalid(name: &str, message: impl Into<String>) -> ApiError {
@@ -138,6 +173,36 @@ mod tests {
         );
         assert!(query.instant("bad", berlin).is_err());
         assert_eq!(query.instant("absent", berlin).unwrap(), None);
+    }
+
+    #[test]
+    fn instants_outside_the_supported_years_name_the_parameter() {
+        let tokyo: Timezone = "Asia/Tokyo".parse().unwrap();
+        let query = Query::parse(Some(
+            "a=0000-01-01&b=0000-01-01T00:00:00Z&c=1899-12-31&d=2201-01-01&e=9999-12-31T23:59:59Z",
+        ));
+        for name in ["a", "b", "c", "d", "e"] {
+            let Err(ApiError::Validation(errors)) = query.instant(name, tokyo) else {
+                panic!("{name}: expected a validation error");
+            };
+            assert_eq!(errors[0].field, name);
+            assert_eq!(errors[0].message, "must be in the years 1900 to 2200");
+        }
+    }
+
+    #[test]
+    fn the_first_and_last_supported_days_work_in_any_timezone() {
+        let query = Query::parse(Some("from=1900-01-01&to=2200-12-31"));
+        for zone in [
+            "Asia/Tokyo",
+            "Pacific/Kiritimati",
+            "America/Los_Angeles",
+            "UTC",
+        ] {
+            let zone: Timezone = zone.parse().unwrap();
+            assert!(query.instant("from", zone).unwrap().is_some(), "{zone:?}");
+            assert!(query.instant("to", zone).unwrap().is_some(), "{zone:?}");
+        }
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub struct Route {
     /// `/v1/workouts/{id}`: literal segments and `{name}` parameters.
     pub pattern: &'static str,
     pub operations: &'static [Operation],
-    /// The `allow` header value, also used for CORS preflights.
+    /// The `allow` header value, also used for CORS preflights. HEAD stands beside
+    /// every GET: it is served by the GET operation.
     pub allow: &'static str,
 }
 
@@ -82,7 +83,7 @@ pub static ROUTES: &[Route] = &[
             Access::Public,
             BodyRule::None,
         )],
-        allow: "GET",
+        allow: "GET, HEAD",
     },
     Route {
         pattern: "/v1/me",
@@ -103,7 +104,7 @@ pub static ROUTES: &[Route] = &[
                 BodyRule::None,
             ),
         ],
-        allow: "GET, PATCH, DELETE",
+        allow: "GET, HEAD, PATCH, DELETE",
     },
     Route {
         pattern: "/v1/me/export",
@@ -113,7 +114,7 @@ pub static ROUTES: &[Route] = &[
             Access::User,
             BodyRule::None,
         )],
-        allow: "GET",
+        allow: "GET, HEAD",
     },
     Route {
         pattern: "/v1/chat",
@@ -133,7 +134,7 @@ pub static ROUTES: &[Route] = &[
                 },
             ),
         ],
-        allow: "GET, POST",
+        allow: "GET, HEAD, POST",
     },
     Route {
         pattern: "/v1/skills",
@@ -143,7 +144,7 @@ pub static ROUTES: &[Route] = &[
             Access::User,
             BodyRule::None,
         )],
-        allow: "GET",
+        allow: "GET, HEAD",
     },
     Route {
         pattern: "/v1/skills/{id}",
@@ -153,7 +154,7 @@ pub static ROUTES: &[Route] = &[
             Access::User,
             BodyRule::None,
         )],
-        allow: "GET",
+        allow: "GET, HEAD",
     },
     Route {
         pattern: "/v1/stats/summary",
@@ -163,7 +164,7 @@ pub static ROUTES: &[Route] = &[
             Access::User,
             BodyRule::None,
         )],
-        allow: "GET",
+        allow: "GET, HEAD",
     },
     Route {
         pattern: "/v1/stats/exercises/{id}",
@@ -173,7 +174,7 @@ pub static ROUTES: &[Route] = &[
             Access::User,
             BodyRule::None,
         )],
-        allow: "GET",
+        allow: "GET, HEAD",
     },
     Route {
         pattern: "/v1/workouts",
@@ -193,7 +194,7 @@ pub static ROUTES: &[Route] = &[
                 },
             ),
         ],
-        allow: "GET, POST",
+        allow: "GET, HEAD, POST",
     },
     Route {
         pattern: "/v1/workouts/{id}",
@@ -219,7 +220,7 @@ pub static ROUTES: &[Route] = &[
                 BodyRule::None,
             ),
         ],
-        allow: "GET, PATCH, DELETE",
+        allow: "GET, HEAD, PATCH, DELETE",
     },
 ];
 
@@ -262,6 +263,13 @@ fn match_pattern<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
 }
 
 pub fn lookup<'p>(method: &Method, path: &'p str) -> Lookup<'p> {
+    // HEAD asks for what GET would answer, minus the body (RFC 9110 9.3.2): it runs
+    // the GET operation, and the pipeline drops the body.
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     for route in ROUTES {
         if let Some(params) = match_pattern(route.pattern, path) {
             return match route.operations.iter().find(|op| op.method == method) {
@@ -270,7 +278,6 @@ pub fn lookup<'p>(method: &Method, path: &'p str) -> Lookup<'p> {
                     operation,
                     params,
                 },
-                // HEAD is answered like GET by the platform; we don't serve it.
                 None => Lookup::WrongMethod { route },
             };
         }
@@ -309,7 +316,7 @@ mod tests {
     fn wrong_methods_and_unknown_paths_are_told_apart() {
         assert!(matches!(
             lookup(&Method::POST, "/v1/me"),
-            Lookup::WrongMethod { route } if route.allow == "GET, PATCH, DELETE"
+            Lookup::WrongMethod { route } if route.allow == "GET, HEAD, PATCH, DELETE"
         ));
         assert!(matches!(lookup(&Method::GET, "/v1/me/"), Lookup::NotFound));
         assert!(matches!(lookup(&Method::GET, "/v1"), Lookup::NotFound));
@@ -327,18 +334,32 @@ mod tests {
     }
 
     #[test]
-    fn every_route_lists_its_methods_in_allow() {
+    fn allow_lists_exactly_the_methods_served_with_head_beside_get() {
         for route in ROUTES {
+            let mut served = Vec::new();
             for operation in route.operations {
-                assert!(
-                    route
-                        .allow
-                        .split(", ")
-                        .any(|method| method == operation.method.as_str()),
-                    "{} {} missing from allow",
-                    operation.method,
-                    route.pattern
-                );
+                served.push(operation.method.as_str());
+                if operation.method == Method::GET {
+                    served.push("HEAD");
+                }
+            }
+            assert_eq!(route.allow, served.join(", "), "{}", route.pattern);
+        }
+    }
+
+    #[test]
+    fn head_runs_the_get_operation() {
+        for (path, endpoint) in [
+            ("/health", Endpoint::Health),
+            ("/v1/me", Endpoint::GetMe),
+            ("/v1/workouts/abc", Endpoint::GetWorkout),
+        ] {
+            match lookup(&Method::HEAD, path) {
+                Lookup::Found { operation, .. } => {
+                    assert_eq!(operation.endpoint, endpoint, "{path}");
+                    assert_eq!(operation.body, BodyRule::None, "{path}");
+                }
+                other => panic!("{path}: unexpected {other:?}"),
             }
         }
     }

@@ -133,3 +133,13 @@ pub fn finish(
     }
     response
 }
+
+/// The answer to a HEAD request: the GET answer's status and headers, no body, and a
+/// `content-length` saying how long the body would have been, as GET's would.
+pub fn without_body(mut response: Response<Vec<u8>>) -> Response<Vec<u8>> {
+    let length = std::mem::take(response.body_mut()).len();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    response
+}

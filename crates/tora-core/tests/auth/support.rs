@@ -1,12 +1,13 @@
 //! Doubles for the auth tests: an issuer that signs with real keys, a JWKS endpoint
-//! that counts fetches and can fail, a settable clock, and a RustCrypto verifier.
+//! that counts fetches and can fail, a settable clock, and verifiers that count or fail
+//! around the shared RustCrypto one.
 
 use std::cell::{Cell, RefCell};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
-use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::signature::Signer;
 use p256::elliptic_curve::Generate;
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
@@ -17,6 +18,7 @@ use tora_core::auth::{
     SignatureVerifier, VerifierError, VerifyingKey, authenticate,
 };
 use tora_core::ports::{Clock, Transport, TransportError};
+pub use tora_test_support::RustCryptoVerifier;
 
 pub const ISSUER: &str = "https://abcdefgh.supabase.co/auth/v1";
 pub const AUDIENCE: &str = "authenticated";
@@ -264,49 +266,6 @@ impl Transport for FakeJwksEndpoint {
             }
         };
         Ok(http::Response::builder().status(status).body(body).unwrap())
-    }
-}
-
-/// `SignatureVerifier` over RustCrypto, standing in for WebCrypto.
-pub struct RustCryptoVerifier;
-
-impl SignatureVerifier for RustCryptoVerifier {
-    async fn verify(
-        &self,
-        alg: JwsAlgorithm,
-        key: &VerifyingKey,
-        signing_input: &[u8],
-        signature: &[u8],
-    ) -> Result<bool, VerifierError> {
-        let refused = |error: &dyn std::fmt::Display| VerifierError(error.to_string());
-        match (alg, key) {
-            (JwsAlgorithm::Hs256, VerifyingKey::Hmac(secret)) => {
-                let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret.expose())
-                    .map_err(|e| refused(&e))?;
-                mac.update(signing_input);
-                Ok(mac.verify_slice(signature).is_ok())
-            }
-            (JwsAlgorithm::Es256, VerifyingKey::EcP256(public)) => {
-                let key =
-                    p256::ecdsa::VerifyingKey::from_sec1_bytes(&public.to_sec1_uncompressed())
-                        .map_err(|e| refused(&e))?;
-                let Ok(signature) = p256::ecdsa::Signature::from_slice(signature) else {
-                    return Ok(false);
-                };
-                Ok(key.verify(signing_input, &signature).is_ok())
-            }
-            (JwsAlgorithm::Rs256, VerifyingKey::Rsa(public)) => {
-                let key = rsa::PublicKey::new(
-                    rsa::BoxedUint::from_be_slice_vartime(public.n()),
-                    rsa::BoxedUint::from_be_slice_vartime(public.e()),
-                )
-                .map_err(|e| refused(&e))?;
-                Ok(key
-                    .pkcs1v15_verify::<Sha256>(signing_input, signature)
-                    .is_ok())
-            }
-            _ => Err(VerifierError(format!("{} cannot use this key", alg.name()))),
-        }
     }
 }
 

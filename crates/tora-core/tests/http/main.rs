@@ -133,12 +133,27 @@ impl Transport for FakeNeon {
     }
 }
 
-struct SequentialIds(Cell<u128>);
+/// Counts up from 1. After `fail_after` draws it behaves like a runtime whose
+/// randomness broke: it answers the nil uuid and the platform reports the failure.
+#[derive(Default)]
+struct SequentialIds {
+    drawn: Cell<u128>,
+    fail_after: Cell<Option<u128>>,
+    failed: Cell<bool>,
+}
 
 impl Ids for SequentialIds {
     fn new_uuid(&self) -> uuid::Uuid {
-        self.0.set(self.0.get() + 1);
-        uuid::Uuid::from_u128(self.0.get())
+        if self
+            .fail_after
+            .get()
+            .is_some_and(|limit| self.drawn.get() >= limit)
+        {
+            self.failed.set(true);
+            return uuid::Uuid::nil();
+        }
+        self.drawn.set(self.drawn.get() + 1);
+        uuid::Uuid::from_u128(self.drawn.get())
     }
 }
 
@@ -186,6 +201,12 @@ impl Platform for FakePlatform {
     fn rate_limiter(&self) -> &FakeLimiter {
         &self.limiter
     }
+    fn failure(&self) -> Option<String> {
+        self.ids
+            .failed
+            .get()
+            .then(|| "randomness unavailable".to_owned())
+    }
 }
 
 struct App {
@@ -215,7 +236,7 @@ impl App {
                 neon: FakeNeon::default(),
                 verifier: RustCryptoVerifier,
                 clock: FakeClock::at(NOW),
-                ids: SequentialIds(Cell::new(0)),
+                ids: SequentialIds::default(),
                 limiter: FakeLimiter::default(),
             },
             jwks: JwksCache::new(),
@@ -244,6 +265,11 @@ fn authed(method: &str, path: &str) -> http::request::Builder {
 
 fn body(handled: &Handled) -> Value {
     serde_json::from_slice(handled.response.body()).unwrap()
+}
+
+/// The cause a 5xx logged, or "" when none was.
+fn logged_error(handled: &Handled) -> &str {
+    handled.log.error.as_deref().unwrap_or_default()
 }
 
 fn assert_problem(handled: &Handled, status: u16, slug: &str) -> Value {
@@ -291,8 +317,66 @@ async fn wrong_methods_are_405_and_list_the_allowed_ones() {
         .send(authed("PUT", "/v1/me").body(Vec::new()).unwrap())
         .await;
     assert_problem(&handled, 405, "method-not-allowed");
-    assert_eq!(handled.response.headers()["allow"], "GET, PATCH, DELETE");
+    assert_eq!(
+        handled.response.headers()["allow"],
+        "GET, HEAD, PATCH, DELETE"
+    );
+    let handled = app
+        .send(authed("PUT", "/health").body(Vec::new()).unwrap())
+        .await;
+    assert_eq!(handled.response.headers()["allow"], "GET, HEAD");
     assert!(app.platform.neon.statements().is_empty());
+}
+
+/// Every header of `response` except the request id, which is fresh per request.
+fn headers_but_request_id(response: &Response<Vec<u8>>) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.as_str() != "x-request-id")
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    headers
+}
+
+#[tokio::test]
+async fn head_answers_what_get_would_without_the_body() {
+    let app = App::new();
+    let requests = [
+        ("/health", false),
+        ("/v1/me", true),
+        ("/v1/me", false),
+        ("/v1/nothing", false),
+    ];
+    for (path, with_token) in requests {
+        let request = |method: &str| {
+            let builder = if with_token {
+                authed(method, path)
+            } else {
+                Request::builder().method(method).uri(path)
+            };
+            builder.body(Vec::new()).unwrap()
+        };
+        let got = app.send(request("GET")).await;
+        let head = app.send(request("HEAD")).await;
+        assert_eq!(head.response.status(), got.response.status(), "{path}");
+        assert!(head.response.body().is_empty(), "{path}: HEAD has no body");
+        assert!(!got.response.body().is_empty(), "{path}");
+        assert_eq!(
+            head.response.headers()["content-length"],
+            got.response.body().len().to_string().as_str(),
+            "{path}: the length GET's body has"
+        );
+        let mut expected = headers_but_request_id(&got.response);
+        expected.push((
+            "content-length".to_owned(),
+            got.response.body().len().to_string(),
+        ));
+        expected.sort();
+        assert_eq!(headers_but_request_id(&head.response), expected, "{path}");
+        assert_eq!(head.log.method, "HEAD");
+    }
 }
 
 #[tokio::test]
@@ -461,7 +545,7 @@ async fn cors_serves_listed_origins_and_refuses_others() {
     let headers = handled.response.headers();
     assert_eq!(
         headers["access-control-allow-methods"],
-        "GET, PATCH, DELETE"
+        "GET, HEAD, PATCH, DELETE"
     );
     assert!(
         headers["access-control-allow-headers"]
@@ -515,6 +599,81 @@ async fn invalid_profile_patches_are_422_and_never_reach_the_database() {
 }
 
 #[tokio::test]
+async fn a_patch_with_fields_by_position_is_422_and_changes_nothing() {
+    let app = App::new();
+    let request = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json")
+        .body(br#"["Ana","lb","UTC"]"#.to_vec())
+        .unwrap();
+    let handled = app.send(request).await;
+    let body = assert_problem(&handled, 422, "validation-failed");
+    assert_eq!(body["errors"][0]["field"], "body");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected a JSON object"),
+        "{body}"
+    );
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "nothing reaches the database"
+    );
+}
+
+#[tokio::test]
+async fn dates_outside_the_supported_years_are_422_naming_the_field() {
+    let app = App::new();
+    let year_zero = "0000-01-01T00:00:00Z";
+    let bodies = [
+        (
+            "POST",
+            "/v1/workouts".to_owned(),
+            json!({"performed_at": year_zero, "entries": [{"exercise": "pull_up", "sets": [{"reps": 5}]}]}),
+        ),
+        (
+            "PATCH",
+            format!("/v1/workouts/{USER_ID}"),
+            json!({"performed_at": "1899-12-31T23:59:59Z"}),
+        ),
+    ];
+    for (method, path, body) in bodies {
+        let request = authed(method, &path)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .unwrap();
+        let handled = app.send(request).await;
+        let problem = assert_problem(&handled, 422, "validation-failed");
+        assert_eq!(
+            problem["errors"][0]["field"], "performed_at",
+            "{method} {path}"
+        );
+        assert_eq!(
+            problem["errors"][0]["message"],
+            "must be in the years 1900 to 2200"
+        );
+    }
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "refused before the database"
+    );
+
+    for (query, field) in [
+        ("/v1/workouts?from=0000-01-01", "from"),
+        ("/v1/workouts?to=0000-01-01", "to"),
+        ("/v1/workouts?from=2201-01-01T00:00:00Z", "from"),
+        ("/v1/stats/exercises/pull_up?from=0000-01-01", "from"),
+        ("/v1/stats/exercises/pull_up?to=0000-01-01", "to"),
+    ] {
+        let handled = app
+            .send(authed("GET", query).body(Vec::new()).unwrap())
+            .await;
+        let problem = assert_problem(&handled, 422, "validation-failed");
+        assert_eq!(problem["errors"][0]["field"], field, "{query}");
+    }
+}
+
+#[tokio::test]
 async fn a_valid_patch_is_one_update_with_cast_parameters() {
     let app = App::new();
     let request = authed("PATCH", "/v1/me")
@@ -555,12 +714,36 @@ async fn a_misconfigured_deployment_answers_500_without_details() {
     .await;
     let body = assert_problem(&handled, 500, "internal");
     assert!(!body.to_string().contains("DATABASE_URL"));
+    assert!(logged_error(&handled).contains("DATABASE_URL"));
+}
+
+#[tokio::test]
+async fn without_randomness_every_request_is_a_500_that_does_no_work() {
+    let app = App::new();
+    app.platform.ids.fail_after.set(Some(0));
+    let handled = app
+        .send(authed("GET", "/v1/me").body(Vec::new()).unwrap())
+        .await;
+    let body = assert_problem(&handled, 500, "internal");
     assert!(
-        handled
-            .log
-            .error
-            .as_deref()
-            .unwrap_or_default()
-            .contains("DATABASE_URL")
+        !body.to_string().contains("randomness"),
+        "causes stay in the log"
     );
+    assert!(logged_error(&handled).contains("randomness unavailable"));
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "no user is provisioned under an id that is not random"
+    );
+}
+
+#[tokio::test]
+async fn randomness_failing_mid_request_spoils_the_answer() {
+    let app = App::new();
+    // The request id is drawn; the new user's ids are not.
+    app.platform.ids.fail_after.set(Some(1));
+    let handled = app
+        .send(authed("GET", "/v1/me").body(Vec::new()).unwrap())
+        .await;
+    assert_problem(&handled, 500, "internal");
+    assert!(logged_error(&handled).contains("randomness unavailable"));
 }

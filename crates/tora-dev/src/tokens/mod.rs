@@ -19,18 +19,17 @@
 
 mod jwks_server;
 mod keys;
-mod verifier;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use tora_core::ports::Clock;
 
 pub use jwks_server::{rotate_key, serve_jwks, serve_jwks_on};
 pub use keys::{SigningKey, ensure_key_file, load_keys, public_jwks, save_keys};
 pub use tora_core::auth::JwsAlgorithm;
-pub use verifier::{RustCryptoVerifier, SystemClock};
 
 /// The claims of a user session token, Supabase style.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,15 +90,28 @@ impl TokenSpec {
     }
 }
 
-/// Unix seconds from the system clock. Native tooling only: the worker and the core
-/// get time through the `Clock` port.
-#[allow(clippy::disallowed_methods)]
+/// The system clock, the one place tooling reads the time. Native only: the worker
+/// reads `Date.now()`, and the core gets time through the `Clock` port.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the clock ban is for the wasm worker; this is native tooling"
+    )]
+    fn now_millis(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| {
+                i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+            })
+    }
+}
+
+/// Unix seconds from the system clock.
 pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
+    SystemClock.now_secs()
 }
 
 /// An HS256 token signed with the legacy secret (its raw bytes, as Supabase does).

@@ -10,6 +10,7 @@ use tora_core::auth::{
     AuthConfig, AuthError, AuthenticatedSubject, HmacSecret, JwksCache, authenticate,
 };
 use tora_core::ports::{Transport, TransportError};
+use tora_test_support::RustCryptoVerifier;
 
 use super::jwks_server::exchange;
 use super::keys::thumbprint;

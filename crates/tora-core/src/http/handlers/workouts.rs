@@ -17,7 +17,7 @@ use crate::domain::profile::Units;
 use crate::domain::skills::Evaluation;
 use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout, WorkoutEntry};
 use crate::http::json::{decode, field_errors};
-use crate::http::query::{Query, invalid};
+use crate::http::query::{Query, invalid, within_supported_years};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
 use crate::ports::PageCursor;
 
@@ -310,6 +310,7 @@ pub(super) async fn log_workout<P: Platform>(
     {
         return Err(invalid("performed_at", "must not be in the future"));
     }
+    within_supported_years("performed_at", request.performed_at)?;
     let (user, stored) = resolve_with_skills(context, caller).await?;
     let logged = workouts::log(
         &context.db,
@@ -409,6 +410,7 @@ pub(super) async fn edit_workout<P: Platform>(
     {
         return Err(invalid("performed_at", "must not be in the future"));
     }
+    within_supported_years("performed_at", request.performed_at)?;
     let user = resolve(context, caller).await?;
     let changed = workouts::edit(
         &context.db,

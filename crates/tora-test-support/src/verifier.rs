@@ -1,13 +1,12 @@
-//! Native implementations of the core's auth ports, so tooling and tests can run
-//! `tora_core::auth::authenticate` exactly as the worker does, minus WebCrypto.
+//! The core's `SignatureVerifier` over RustCrypto, so tests and tooling run
+//! `tora_core::auth::authenticate` natively exactly as the worker does with WebCrypto.
 
 use hmac::{KeyInit, Mac};
 use p256::ecdsa::signature::Verifier as _;
 use sha2::Sha256;
 use tora_core::auth::{JwsAlgorithm, SignatureVerifier, VerifierError, VerifyingKey};
-use tora_core::ports::Clock;
 
-/// `SignatureVerifier` over RustCrypto: the native stand-in for the worker's WebCrypto.
+/// Verifies HS256, ES256 and RS256 signatures natively.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RustCryptoVerifier;
 
@@ -51,20 +50,5 @@ impl SignatureVerifier for RustCryptoVerifier {
                 alg.name()
             ))),
         }
-    }
-}
-
-/// The system clock. Native tooling only; the worker reads `Date.now()`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods)]
-    fn now_millis(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| {
-                i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-            })
     }
 }
