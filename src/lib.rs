@@ -53,5 +53,14 @@ async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<
         tora_core::http::handle::<_, WorkerBody>(converted, config.as_ref(), &jwks, &platform)
             .await;
     console_log!("{}", handled.log.to_line());
-    platform::to_worker_response(handled.response)
+    match (handled.stream, config) {
+        (Some(stream), Ok(config)) => platform::to_streaming_response(
+            handled.response,
+            stream,
+            config,
+            platform.owned_io(),
+            handled.log.request_id.clone(),
+        ),
+        _ => platform::to_worker_response(handled.response),
+    }
 }

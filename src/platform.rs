@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use tora_core::http::{BodyError, BodySource, Platform};
+use tora_core::config::Config;
+use tora_core::http::{BodyError, BodySource, ExportStream, Platform};
 use tora_core::ports::{Clock, Ids, RateLimitScope, RateLimiter, Transport, TransportError};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Request, RequestInit, Response};
 
@@ -146,6 +147,7 @@ impl RateLimiter for BindingRateLimiter<'_> {
 }
 
 /// Outbound HTTP through the runtime's `fetch`.
+#[derive(Clone)]
 pub struct FetchTransport {
     randomness: RandomnessFailure,
 }
@@ -277,14 +279,61 @@ pub fn to_http_request(request: Request) -> Result<http::Request<WorkerBody>, St
     Ok(converted)
 }
 
-pub fn to_worker_response(response: http::Response<Vec<u8>>) -> worker::Result<Response> {
-    let (parts, body) = response.into_parts();
-    let headers = Headers::new();
-    for (name, value) in &parts.headers {
+impl WorkerPlatform<'_> {
+    /// The transport and clock a streamed body reads with after the handler returned.
+    pub fn owned_io(&self) -> (FetchTransport, WorkerClock) {
+        (self.transport.clone(), WorkerClock)
+    }
+}
+
+/// A response whose body is `stream`'s chunks, written as they are read.
+pub fn to_streaming_response(
+    head: http::Response<Vec<u8>>,
+    stream: Box<ExportStream>,
+    config: Config,
+    (transport, clock): (FetchTransport, WorkerClock),
+    request_id: String,
+) -> worker::Result<Response> {
+    let chunks = futures_util::stream::try_unfold(
+        (stream, config, transport, clock),
+        move |(mut stream, config, transport, clock)| {
+            let request_id = request_id.clone();
+            async move {
+                match stream.next_chunk_from(&config, &transport, &clock).await {
+                    Ok(Some(chunk)) => Ok(Some((chunk, (stream, config, transport, clock)))),
+                    Ok(None) => Ok(None),
+                    Err(error) => {
+                        // The head is sent: all that is left is to cut the download
+                        // short, which the client sees as an incomplete body.
+                        worker::console_error!(
+                            "{}",
+                            serde_json::json!({"level": "error", "request_id": request_id, "error": format!("export stream: {error}")})
+                        );
+                        Err(worker::Error::RustError(error.to_string()))
+                    }
+                }
+            }
+        },
+    );
+    let (parts, _) = head.into_parts();
+    Ok(Response::from_stream(chunks)?
+        .with_status(parts.status.as_u16())
+        .with_headers(headers_of(&parts.headers)?))
+}
+
+fn headers_of(headers: &HeaderMap) -> worker::Result<Headers> {
+    let converted = Headers::new();
+    for (name, value) in headers {
         if let Ok(value) = value.to_str() {
-            headers.append(name.as_str(), value)?;
+            converted.append(name.as_str(), value)?;
         }
     }
+    Ok(converted)
+}
+
+pub fn to_worker_response(response: http::Response<Vec<u8>>) -> worker::Result<Response> {
+    let (parts, body) = response.into_parts();
+    let headers = headers_of(&parts.headers)?;
     // A 204 or an answer to HEAD must not have a body, not even an empty one; a HEAD
     // answer keeps the `content-length` the core set.
     let response = if body.is_empty() {

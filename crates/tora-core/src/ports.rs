@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::domain::account::{NewUser, User};
 use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus};
+use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::{HistoricalSet, SkillRecord};
 use crate::domain::stats::{ExerciseInfo, ExerciseSession, PersonalRecord, WorkoutVolume};
@@ -115,6 +116,15 @@ impl StoreError {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub more: bool,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            more: false,
+        }
+    }
 }
 
 impl<T> Page<T> {
@@ -336,4 +346,39 @@ pub trait StatsStore {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<Option<(ExerciseInfo, Vec<ExerciseSession>)>, StoreError>;
+}
+
+/// The first round trip of an export: the first pages of workouts and messages (up to
+/// the limits asked), and everything else, which is small.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportStart {
+    pub workouts: Vec<StoredWorkout>,
+    pub messages: Vec<ExportedMessage>,
+    pub skill_states: Vec<ExportedSkillState>,
+    pub custom_exercises: Vec<CustomExercise>,
+}
+
+/// The reads behind an export, oldest first, in pages so that no read holds
+/// everything a person ever stored.
+pub trait ExportStore {
+    async fn export_start(
+        &self,
+        user_id: Uuid,
+        workouts: u32,
+        messages: u32,
+    ) -> Result<ExportStart, StoreError>;
+
+    async fn workouts_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<StoredWorkout>, StoreError>;
+
+    async fn messages_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<ExportedMessage>, StoreError>;
 }

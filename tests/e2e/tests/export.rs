@@ -154,7 +154,7 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
     assert_eq!(
         kinds,
         [
-            "workout_set",
+            "workout",
             "chat_message",
             "skill_state",
             "custom_exercise",
@@ -162,9 +162,9 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
         ]
     );
 
-    let sets = sections[0];
+    let workouts = sections[0];
     assert_eq!(
-        sets[0][..6],
+        workouts[0][..6],
         [
             "record_type",
             "workout_id",
@@ -174,14 +174,41 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
             "source"
         ]
     );
-    let column = |name: &str| sets[0].iter().position(|header| header == name).unwrap();
-    assert_eq!(sets.len(), 1 + 4, "a header and one row per set");
+    let column = |name: &str| {
+        workouts[0]
+            .iter()
+            .position(|header| header == name)
+            .unwrap()
+    };
+    let kinds: Vec<&str> = workouts[1..].iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "workout",
+            "workout_set",
+            "workout",
+            "workout_set",
+            "workout_set",
+            "workout_set"
+        ],
+        "each workout's row, then its sets, oldest first"
+    );
     // Oldest first, local time in the profile's timezone.
-    assert_eq!(sets[1][column("workout_id")], older["id"].as_str().unwrap());
-    assert_eq!(sets[1][column("performed_at_local")], "2026-11-10 08:00:00");
-    assert_eq!(sets[1][column("seconds")], "12.5");
-    assert_eq!(sets[1][column("reps")], "");
-    let weighted = &sets[3];
+    assert_eq!(
+        workouts[1][column("workout_id")],
+        older["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        workouts[1][column("performed_at_local")],
+        "2026-11-10 08:00:00"
+    );
+    assert_eq!(workouts[2][column("seconds")], "12.5");
+    assert_eq!(workouts[2][column("reps")], "");
+    assert_eq!(
+        workouts[3][column("notes")],
+        "grip gave out, then \"rested\""
+    );
+    let weighted = &workouts[5];
     assert_eq!(
         weighted[column("workout_id")],
         newer["id"].as_str().unwrap()
@@ -190,16 +217,21 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
     assert_eq!(weighted[column("set_number")], "2");
     assert_eq!(weighted[column("added_kg")], "10");
     assert_eq!(weighted[column("load_unit")], "kg");
-    assert_eq!(weighted[column("notes")], "grip gave out, then \"rested\"");
-    assert_eq!(sets[4][column("exercise_name")], "Farmer walk");
-    assert_eq!(sets[4][column("custom")], "true");
+    assert_eq!(
+        weighted[column("notes")],
+        "",
+        "notes are on the workout's row only"
+    );
+    assert_eq!(workouts[6][column("exercise_name")], "Farmer walk");
+    assert_eq!(workouts[6][column("custom")], "true");
 
     let message = &sections[1][1];
     assert_eq!(message[6], CHAT_BODY);
     assert_eq!(message[7], "Logged, \"nice\" work");
+    assert_eq!(message[5], "answered");
     assert_eq!(
-        serde_json::from_str::<Value>(&message[8]).unwrap()["status"],
-        "answered"
+        serde_json::from_str::<Value>(&message[8]).unwrap()["reply"],
+        "Logged, \"nice\" work"
     );
     let profile = &sections[4][1];
     assert_eq!(profile[3], "Ana");
@@ -254,4 +286,74 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
     // Five headers, four gaps and the profile row.
     assert_eq!(rows.len(), 10, "{text}");
     assert_eq!(rows.last().unwrap()[0], "profile");
+}
+
+#[tokio::test]
+async fn twenty_thousand_sets_export_whole_and_formulas_stay_inert() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    // 100 workouts of 200 sets, each with a 1,000-character note that a spreadsheet
+    // would run as a formula.
+    let notes = format!("=HYPERLINK(\"x\"){}", "n".repeat(984));
+    // An entry holds at most 100 sets: two entries make a workout's 200.
+    let sets: Vec<Value> = (0..100).map(|_| json!({"reps": 10})).collect();
+    for day in 0..100 {
+        let performed_at = format!("2026-0{}-{:02}T07:00:00Z", 1 + day / 28, 1 + day % 28);
+        log(
+            &stack,
+            &user,
+            json!({"performed_at": performed_at, "notes": notes,
+                   "entries": [{"exercise": "push_up", "sets": sets},
+                               {"exercise": "squat", "sets": sets}]}),
+        )
+        .await;
+    }
+
+    let (status, _, body) = read(
+        stack
+            .authed(Method::GET, "/v1/me/export", &user)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let workouts = body["workouts"].as_array().unwrap();
+    assert_eq!(workouts.len(), 100);
+    let total: usize = workouts
+        .iter()
+        .flat_map(|workout| workout["entries"].as_array().unwrap())
+        .map(|entry| entry["sets"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, 20_000);
+    let times: Vec<&str> = workouts
+        .iter()
+        .map(|workout| workout["performed_at"].as_str().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(times, sorted, "oldest first across pages");
+
+    let text = stack
+        .authed(Method::GET, "/v1/me/export?format=csv", &user)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = tora_test_support::csv::parse(&text).unwrap();
+    assert_eq!(
+        rows.iter().filter(|row| row[0] == "workout_set").count(),
+        20_000
+    );
+    let notes_rows: Vec<&Vec<String>> = rows.iter().filter(|row| row[0] == "workout").collect();
+    assert_eq!(notes_rows.len(), 100);
+    assert!(
+        notes_rows
+            .iter()
+            .all(|row| row[4].starts_with("'=HYPERLINK"))
+    );
+    // Each note once: the 20,000 set rows carry none (that alone would be 20 MB).
+    assert!(text.len() < 4_000_000, "{} bytes", text.len());
 }

@@ -1,59 +1,59 @@
-//! A person's data export: everything they stored, read in one read-only batch (one
-//! round trip), oldest first.
+//! A person's data export: everything they stored, oldest first, read in pages so an
+//! export of years of training fits in an isolate's memory. The first round trip
+//! reads the first pages and the small sections; later pages follow as the download
+//! is written.
 
 use uuid::Uuid;
 
-use crate::clients::neon::{IsolationLevel, NeonError, QueryResult, TransactionOptions};
-use crate::db::Sql;
-use crate::db::export::{
-    CustomExercise, ExportedMessage, ExportedSkillState, chat_messages_from, custom_exercises_from,
-    select_chat_messages_statement, select_custom_exercises_statement,
-    select_skill_states_statement, skill_states_from,
-};
-use crate::db::workouts::{StoredWorkout, WorkoutFilter, select_page_statement, workouts_from};
+use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::workout::StoredWorkout;
+use crate::ports::{ExportStore, Page, PageCursor, StoreError};
 
-/// Everything stored for one person besides the profile (the caller already has it).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Export {
-    pub workouts: Vec<StoredWorkout>,
-    pub chat_messages: Vec<ExportedMessage>,
+/// Workouts per page: up to 200 sets each, so a page stays a few megabytes at worst.
+pub const WORKOUTS_PER_PAGE: u32 = 50;
+/// Messages per page (each up to 4,000 characters with its answer).
+pub const MESSAGES_PER_PAGE: u32 = 200;
+
+/// What the first round trip of an export reads.
+pub struct ExportStart {
+    pub workouts: Page<StoredWorkout>,
+    pub messages: Page<ExportedMessage>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
 
-/// Every workout: the workouts query pages, so ask for the largest page it takes.
-const ALL_WORKOUTS: u32 = i32::MAX as u32;
-
-fn take(results: &mut std::vec::IntoIter<QueryResult>) -> Result<QueryResult, NeonError> {
-    results
-        .next()
-        .ok_or_else(|| NeonError::decode("a batch returned fewer results than statements"))
+pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStart, StoreError> {
+    let start = store
+        .export_start(user_id, WORKOUTS_PER_PAGE + 1, MESSAGES_PER_PAGE + 1)
+        .await?;
+    Ok(ExportStart {
+        workouts: Page::of(start.workouts, WORKOUTS_PER_PAGE),
+        messages: Page::of(start.messages, MESSAGES_PER_PAGE),
+        skill_states: start.skill_states,
+        custom_exercises: start.custom_exercises,
+    })
 }
 
-pub async fn export(db: &impl Sql, user_id: Uuid) -> Result<Export, NeonError> {
-    let results = db
-        .transaction(
-            vec![
-                select_page_statement(user_id, &WorkoutFilter::default(), ALL_WORKOUTS),
-                select_chat_messages_statement(user_id),
-                select_skill_states_statement(user_id),
-                select_custom_exercises_statement(user_id),
-            ],
-            // One snapshot: the sections agree with each other.
-            TransactionOptions {
-                read_only: true,
-                isolation: IsolationLevel::RepeatableRead,
-            },
-        )
+/// The page of workouts after `after`.
+pub async fn workouts_after(
+    store: &impl ExportStore,
+    user_id: Uuid,
+    after: PageCursor,
+) -> Result<Page<StoredWorkout>, StoreError> {
+    let fetched = store
+        .workouts_after(user_id, after, WORKOUTS_PER_PAGE + 1)
         .await?;
-    let mut results = results.into_iter();
-    // Newest first from the page query; an export reads oldest first.
-    let mut workouts = workouts_from(take(&mut results)?)?;
-    workouts.reverse();
-    Ok(Export {
-        workouts,
-        chat_messages: chat_messages_from(&take(&mut results)?)?,
-        skill_states: skill_states_from(&take(&mut results)?)?,
-        custom_exercises: custom_exercises_from(&take(&mut results)?)?,
-    })
+    Ok(Page::of(fetched, WORKOUTS_PER_PAGE))
+}
+
+/// The page of messages after `after`.
+pub async fn messages_after(
+    store: &impl ExportStore,
+    user_id: Uuid,
+    after: PageCursor,
+) -> Result<Page<ExportedMessage>, StoreError> {
+    let fetched = store
+        .messages_after(user_id, after, MESSAGES_PER_PAGE + 1)
+        .await?;
+    Ok(Page::of(fetched, MESSAGES_PER_PAGE))
 }

@@ -1,51 +1,84 @@
-//! Everything a person stored, for their export: chat messages, skill states and
-//! custom exercises, oldest first. Workouts come from `db::workouts`, in the shape the
-//! API shows them.
+//! Everything a person stored, for their export, oldest first and in pages: workouts
+//! (in the shape the API shows them) and chat messages page by their position; skill
+//! rows and custom exercises are few and come whole.
 
-use chrono::{DateTime, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
-use crate::clients::neon::{NeonError, QueryResult, Statement};
+use super::batch::{self, Typed};
+use super::workouts::workouts_from;
+use crate::clients::neon::{NeonClient, NeonError, Row, Statement, TransactionOptions};
+use crate::domain::chat::MessageStatus;
+pub use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::workout::StoredWorkout;
+use crate::ports::{Clock, ExportStart, ExportStore, PageCursor, StoreError, Transport};
 
-const SELECT_CHAT_MESSAGES: &str = "\
+/// Workouts after a position, oldest first.
+const SELECT_WORKOUTS_AFTER: &str = super::workouts::select_workouts!(
+    "from workouts w
+where w.user_id = $1::uuid
+  and ($2::timestamptz is null or (w.performed_at, w.id) > ($2::timestamptz, $3::uuid))
+order by w.performed_at, w.id
+limit $4::int4"
+);
+
+fn paged(sql: &'static str, user_id: Uuid, after: Option<PageCursor>, limit: u32) -> Statement {
+    Statement::new(
+        sql,
+        vec![
+            user_id.into(),
+            after.map(|cursor| cursor.at.to_rfc3339()).into(),
+            after.map(|cursor| cursor.id).into(),
+            i64::from(limit).into(),
+        ],
+    )
+}
+
+fn workouts_after(
+    user_id: Uuid,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Typed<Vec<StoredWorkout>> {
+    Typed::new(
+        paged(SELECT_WORKOUTS_AFTER, user_id, after, limit),
+        workouts_from,
+    )
+}
+
+const SELECT_MESSAGES_AFTER: &str = "\
 select id, client_message_id, role, body, status, result, created_at
 from chat_messages
 where user_id = $1::uuid
-order by created_at, id";
+  and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
+order by created_at, id
+limit $4::int4";
 
-pub fn select_chat_messages_statement(user_id: Uuid) -> Statement {
-    Statement::new(SELECT_CHAT_MESSAGES, vec![user_id.into()])
+fn message_from_row(row: &Row) -> Result<ExportedMessage, NeonError> {
+    let status: String = row.get("status")?;
+    let answer: Option<serde_json::Value> = row.get("result")?;
+    Ok(ExportedMessage {
+        id: row.get("id")?,
+        client_message_id: row.get("client_message_id")?,
+        role: row.get("role")?,
+        body: row.get("body")?,
+        status: MessageStatus::from_stored(&status)
+            .ok_or_else(|| NeonError::decode("chat_messages.status holds an unknown status"))?,
+        answer: answer
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|error| NeonError::decode(format!("chat_messages.result: {error}")))?,
+        created_at: row.get("created_at")?,
+    })
 }
 
-/// A chat message with the answer stored for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportedMessage {
-    pub id: Uuid,
-    pub client_message_id: String,
-    pub role: String,
-    pub body: String,
-    pub status: String,
-    pub result: Option<Value>,
-    pub created_at: DateTime<Utc>,
-}
-
-pub fn chat_messages_from(result: &QueryResult) -> Result<Vec<ExportedMessage>, NeonError> {
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            Ok(ExportedMessage {
-                id: row.get("id")?,
-                client_message_id: row.get("client_message_id")?,
-                role: row.get("role")?,
-                body: row.get("body")?,
-                status: row.get("status")?,
-                result: row.get("result")?,
-                created_at: row.get("created_at")?,
-            })
-        })
-        .collect()
+fn messages_after(
+    user_id: Uuid,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Typed<Vec<ExportedMessage>> {
+    Typed::new(
+        paged(SELECT_MESSAGES_AFTER, user_id, after, limit),
+        |result| result.rows.iter().map(message_from_row).collect(),
+    )
 }
 
 const SELECT_SKILL_STATES: &str = "\
@@ -55,37 +88,27 @@ from user_skill_states s join skills k on k.id = s.skill_id
 where s.user_id = $1::uuid
 order by s.skill_id";
 
-pub fn select_skill_states_statement(user_id: Uuid) -> Statement {
-    Statement::new(SELECT_SKILL_STATES, vec![user_id.into()])
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportedSkillState {
-    pub skill_id: String,
-    pub name: String,
-    pub state: String,
-    pub practised: bool,
-    pub best_progress: f64,
-    pub mastered_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-}
-
-pub fn skill_states_from(result: &QueryResult) -> Result<Vec<ExportedSkillState>, NeonError> {
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            Ok(ExportedSkillState {
-                skill_id: row.get("skill_id")?,
-                name: row.get("name")?,
-                state: row.get("state")?,
-                practised: row.get("practised")?,
-                best_progress: row.get("best_progress")?,
-                mastered_at: row.get("mastered_at")?,
-                updated_at: row.get("updated_at")?,
-            })
-        })
-        .collect()
+fn skill_states(user_id: Uuid) -> Typed<Vec<ExportedSkillState>> {
+    Typed::new(
+        Statement::new(SELECT_SKILL_STATES, vec![user_id.into()]),
+        |result| {
+            result
+                .rows
+                .iter()
+                .map(|row| {
+                    Ok(ExportedSkillState {
+                        skill_id: row.get("skill_id")?,
+                        name: row.get("name")?,
+                        state: row.get("state")?,
+                        practised: row.get("practised")?,
+                        best_progress: row.get("best_progress")?,
+                        mastered_at: row.get("mastered_at")?,
+                        updated_at: row.get("updated_at")?,
+                    })
+                })
+                .collect()
+        },
+    )
 }
 
 const SELECT_CUSTOM_EXERCISES: &str = "\
@@ -94,29 +117,78 @@ from exercises
 where owner_user_id = $1::uuid
 order by created_at, id";
 
-pub fn select_custom_exercises_statement(user_id: Uuid) -> Statement {
-    Statement::new(SELECT_CUSTOM_EXERCISES, vec![user_id.into()])
+fn custom_exercises(user_id: Uuid) -> Typed<Vec<CustomExercise>> {
+    Typed::new(
+        Statement::new(SELECT_CUSTOM_EXERCISES, vec![user_id.into()]),
+        |result| {
+            result
+                .rows
+                .iter()
+                .map(|row| {
+                    Ok(CustomExercise {
+                        id: row.get("id")?,
+                        name: row.get("name")?,
+                        category: row.get("category")?,
+                        created_at: row.get("created_at")?,
+                    })
+                })
+                .collect()
+        },
+    )
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomExercise {
-    pub id: String,
-    pub name: String,
-    pub category: String,
-    pub created_at: DateTime<Utc>,
+fn read_only() -> TransactionOptions {
+    TransactionOptions {
+        read_only: true,
+        ..TransactionOptions::default()
+    }
 }
 
-pub fn custom_exercises_from(result: &QueryResult) -> Result<Vec<CustomExercise>, NeonError> {
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            Ok(CustomExercise {
-                id: row.get("id")?,
-                name: row.get("name")?,
-                category: row.get("category")?,
-                created_at: row.get("created_at")?,
-            })
+impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
+    async fn export_start(
+        &self,
+        user_id: Uuid,
+        workouts: u32,
+        messages: u32,
+    ) -> Result<ExportStart, StoreError> {
+        let (workouts, messages, skill_states, custom_exercises) = batch::run(
+            self,
+            (
+                workouts_after(user_id, None, workouts),
+                messages_after(user_id, None, messages),
+                skill_states(user_id),
+                custom_exercises(user_id),
+            ),
+            read_only(),
+        )
+        .await?;
+        Ok(ExportStart {
+            workouts,
+            messages,
+            skill_states,
+            custom_exercises,
         })
-        .collect()
+    }
+
+    async fn workouts_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<StoredWorkout>, StoreError> {
+        Ok(workouts_after(user_id, Some(after), limit)
+            .run(self)
+            .await?)
+    }
+
+    async fn messages_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<ExportedMessage>, StoreError> {
+        Ok(messages_after(user_id, Some(after), limit)
+            .run(self)
+            .await?)
+    }
 }

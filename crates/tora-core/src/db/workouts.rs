@@ -204,6 +204,7 @@ macro_rules! select_workouts {
         )
     };
 }
+pub(crate) use select_workouts;
 
 const SELECT_WORKOUTS: &str = select_workouts!(
     "from workouts w

@@ -25,6 +25,7 @@ use crate::clients::neon::NeonClient;
 use crate::config::{Config, ConfigError};
 use crate::ports::{Clock, Ids, RateLimitScope, RateLimiter, Transport};
 pub use error::{ApiError, FieldError};
+pub use handlers::ExportStream;
 pub use log::RequestLog;
 use routes::{Access, BodyRule, Lookup};
 
@@ -73,10 +74,25 @@ impl BodySource for Vec<u8> {
     }
 }
 
-/// A handled request: the response to send and the line to log.
+/// A handled request: the response to send and the line to log. When `stream` is
+/// set, `response` is only the head: its body is the stream's chunks, in order.
 pub struct Handled {
     pub response: Response<Vec<u8>>,
     pub log: RequestLog,
+    pub stream: Option<Box<ExportStream>>,
+}
+
+/// A handler's answer: a whole response, or the head of a download whose body is
+/// written as it is read.
+pub(crate) enum Reply {
+    Full(Response<Vec<u8>>),
+    Streamed(Response<Vec<u8>>, Box<ExportStream>),
+}
+
+impl From<Response<Vec<u8>>> for Reply {
+    fn from(response: Response<Vec<u8>>) -> Self {
+        Reply::Full(response)
+    }
 }
 
 /// The per-request view handlers work with.
@@ -131,15 +147,19 @@ pub async fn handle<P: Platform, B: BodySource>(
         None => outcome,
     };
 
-    let response = match outcome {
-        Ok(response) => response,
+    let (response, stream) = match outcome {
+        Ok(Reply::Full(response)) => (response, None),
+        // HEAD gets the head alone.
+        Ok(Reply::Streamed(head, stream)) => {
+            (head, (parts.method != Method::HEAD).then_some(stream))
+        }
         Err(error) => {
             if error.status().is_server_error() {
                 log.error = Some(error.to_string());
             } else {
                 log.problem = Some(error.slug());
             }
-            error.into_response(&request_id, &path)
+            (error.into_response(&request_id, &path), None)
         }
     };
     let allowed_origin = config
@@ -153,7 +173,11 @@ pub async fn handle<P: Platform, B: BodySource>(
     };
     log.status = response.status().as_u16();
     log.duration_ms = (platform.clock().now_millis() - started).max(0);
-    Handled { response, log }
+    Handled {
+        response,
+        log,
+        stream,
+    }
 }
 
 async fn route<P: Platform, B: BodySource>(
@@ -162,7 +186,7 @@ async fn route<P: Platform, B: BodySource>(
     body: B,
     jwks: &JwksCache,
     log: &mut RequestLog,
-) -> Result<Response<Vec<u8>>, ApiError> {
+) -> Result<Reply, ApiError> {
     let config = context.config;
     let platform = context.platform;
     let headers = &parts.headers;
@@ -187,7 +211,7 @@ async fn route<P: Platform, B: BodySource>(
             Lookup::NotFound => Err(ApiError::NotFound),
             Lookup::Found { route, .. } | Lookup::WrongMethod { route } => {
                 log.route = route.pattern;
-                Ok(waf::preflight(route, origin_allowed))
+                Ok(waf::preflight(route, origin_allowed).into())
             }
         };
     }

@@ -1,13 +1,16 @@
 //! `GET /v1/me/export?format=json|csv`: everything the caller stored, as a download
-//! (`content-disposition: attachment`). Two round trips: the user, then one read-only
-//! batch. Any other `format` is a 422 naming `format`.
+//! (`content-disposition: attachment`). The body is streamed: the first round trip
+//! (after the user's) reads the first pages and the small sections, and later pages of
+//! workouts and messages are read as the download is written, so an export of years
+//! of training never sits in memory whole. Any other `format` is a 422 naming `format`.
 //!
 //! JSON (`tora-export.json`), the API's own shapes:
 //! ```json
 //! {"exported_at": "...", "user": {...as GET /v1/me},
 //!  "workouts": [...as GET /v1/workouts items, oldest first],
 //!  "chat_messages": [{"id", "client_message_id", "role", "body", "status",
-//!                     "result": {...the stored answer} | null, "created_at"}],
+//!                     "result": {"reply", "mastered", "unlocked", "next_targets",
+//!                                "credits_spent"} | null, "created_at"}],
 //!  "skill_states": [{"skill", "name", "state", "practised", "best_progress",
 //!                    "mastered_at", "updated_at"}],
 //!  "custom_exercises": [{"id", "name", "category", "created_at"}]}
@@ -16,18 +19,19 @@
 //! CSV (`tora-export.csv`, RFC 4180: UTF-8, CRLF line ends, a field quoted when it
 //! holds a comma, quote, CR or LF, with its quotes doubled): sections one after the
 //! other, each a header row and its rows, separated by one empty line. The first
-//! column of every row, `record_type`, says which section it belongs to, so a reader
-//! can split the file by it. Empty fields are absent values; booleans are
-//! `true`/`false`; times are RFC 3339 UTC, plus `performed_at_local` in the caller's
-//! timezone. Values are written as stored (no formula escaping: the file holds the
-//! caller's own data, and altering it would break round trips).
-//! 1. `workout_set`: one row per set, oldest workout first — `workout_id, performed_at,
-//!    performed_at_local, notes, source, exercise, exercise_name, custom, set_number`
+//! column of every row, `record_type`, says what the row is, so a reader can split the
+//! file by it. Empty fields are absent values; booleans are `true`/`false`; times are
+//! RFC 3339 UTC, plus `performed_at_local` in the caller's timezone. Text the person
+//! wrote that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+//! tab or CR) is written with a leading `'`; numbers are written as they are.
+//! 1. `workout` and `workout_set`, one header: a `workout` row (`workout_id,
+//!    performed_at, performed_at_local, notes, source`) followed by one `workout_set`
+//!    row per set (`workout_id`, then `exercise, exercise_name, custom, set_number`
 //!    (1-based within each run of one exercise), `reps, reps_max, seconds, added_kg,
-//!    load_unit, assisted, each_side, rpe`.
+//!    load_unit, assisted, each_side, rpe`), oldest workout first. Notes are written
+//!    once, on the workout's row.
 //! 2. `chat_message`: `message_id, client_message_id, created_at, role, status, body,
-//!    reply` (the stored answer's `reply` text), `result` (the whole stored answer as
-//!    JSON).
+//!    reply` (the stored answer's text), `result` (the whole stored answer as JSON).
 //! 3. `skill_state`: `skill, name, state, practised, best_progress, mastered_at,
 //!    updated_at`.
 //! 4. `custom_exercise`: `exercise, name, category, created_at`.
@@ -39,18 +43,21 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::me::MeResponse;
+use super::resolve;
 use super::workouts::{WorkoutResponse, timestamp};
-use super::{json, resolve};
-use crate::app::export::{self, Export};
+use crate::app::export::{self, ExportStart};
 use crate::auth::AuthenticatedSubject;
-use crate::db::export::{CustomExercise, ExportedMessage, ExportedSkillState};
-use crate::db::users::User;
-use crate::db::workouts::StoredWorkout;
+use crate::clients::neon::NeonClient;
+use crate::config::Config;
+use crate::domain::account::User;
+use crate::domain::chat::ChatAnswer;
+use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
-use crate::http::{ApiError, Platform, RequestContext};
+use crate::http::{ApiError, Platform, Reply, RequestContext};
+use crate::ports::{Clock, ExportStore, Page, PageCursor, StoreError, Transport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -71,34 +78,368 @@ impl Format {
 pub(super) async fn export_me<P: Platform>(
     context: &RequestContext<'_, P>,
     caller: &AuthenticatedSubject,
-) -> Result<Response<Vec<u8>>, ApiError> {
+) -> Result<Reply, ApiError> {
     let format = Format::from_query(&Query::parse(context.query.as_deref()))?;
     let user = resolve(context, caller).await?;
-    let data = export::export(&context.db, user.id).await?;
-    let exported_at = context.now();
-    let mut response = match format {
-        Format::Json => json(
-            StatusCode::OK,
-            &ExportDocument::new(&user, &data, exported_at),
-        )?,
-        Format::Csv => {
-            let mut response = Response::new(csv(&user, &data, exported_at).into_bytes());
-            *response.status_mut() = StatusCode::OK;
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            response
-        }
+    // Read before answering, so an unavailable database is a 503, not a cut download.
+    let start = export::start(&context.db, user.id).await?;
+    let mut head = Response::new(Vec::new());
+    *head.status_mut() = StatusCode::OK;
+    let (content_type, disposition) = match format {
+        Format::Json => (
+            "application/json",
+            "attachment; filename=\"tora-export.json\"",
+        ),
+        Format::Csv => (
+            "text/csv; charset=utf-8",
+            "attachment; filename=\"tora-export.csv\"",
+        ),
     };
-    response.headers_mut().insert(
+    let headers = head.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_static(match format {
-            Format::Json => "attachment; filename=\"tora-export.json\"",
-            Format::Csv => "attachment; filename=\"tora-export.csv\"",
-        }),
+        HeaderValue::from_static(disposition),
     );
-    Ok(response)
+    Ok(Reply::Streamed(
+        head,
+        Box::new(ExportStream::new(format, user, context.now(), start)),
+    ))
+}
+
+/// Where the writer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Head,
+    Workouts,
+    Messages,
+    Rest,
+    Done,
+}
+
+/// The body of an export, written a page at a time. The platform calls `next_chunk`
+/// until it gives `None`; each call holds at most one page of rows.
+pub struct ExportStream {
+    format: Format,
+    user: User,
+    exported_at: DateTime<Utc>,
+    section: Section,
+    workouts: Page<StoredWorkout>,
+    messages: Page<ExportedMessage>,
+    skill_states: Vec<ExportedSkillState>,
+    custom_exercises: Vec<CustomExercise>,
+    /// JSON: whether the array being written has an item yet (commas go between).
+    wrote_item: bool,
+}
+
+impl ExportStream {
+    fn new(format: Format, user: User, exported_at: DateTime<Utc>, start: ExportStart) -> Self {
+        Self {
+            format,
+            user,
+            exported_at,
+            section: Section::Head,
+            workouts: start.workouts,
+            messages: start.messages,
+            skill_states: start.skill_states,
+            custom_exercises: start.custom_exercises,
+            wrote_item: false,
+        }
+    }
+
+    /// The next part of the body, `None` when it is complete.
+    pub async fn next_chunk(
+        &mut self,
+        store: &impl ExportStore,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut out = Output {
+            format: self.format,
+            text: String::new(),
+        };
+        match self.section {
+            Section::Head => {
+                self.write_head(&mut out);
+                self.section = Section::Workouts;
+            }
+            Section::Workouts => {
+                let page = std::mem::take(&mut self.workouts);
+                for workout in &page.items {
+                    self.write_workout(&mut out, workout);
+                }
+                match page.items.last().filter(|_| page.more) {
+                    Some(last) => {
+                        let after = PageCursor {
+                            at: last.performed_at,
+                            id: last.id,
+                        };
+                        drop(page);
+                        self.workouts = export::workouts_after(store, self.user.id, after).await?;
+                    }
+                    None => {
+                        out.end_workouts();
+                        self.wrote_item = false;
+                        self.section = Section::Messages;
+                    }
+                }
+            }
+            Section::Messages => {
+                let page = std::mem::take(&mut self.messages);
+                for message in &page.items {
+                    self.write_message(&mut out, message);
+                }
+                match page.items.last().filter(|_| page.more) {
+                    Some(last) => {
+                        let after = PageCursor {
+                            at: last.created_at,
+                            id: last.id,
+                        };
+                        drop(page);
+                        self.messages = export::messages_after(store, self.user.id, after).await?;
+                    }
+                    None => {
+                        out.end_messages();
+                        self.section = Section::Rest;
+                    }
+                }
+            }
+            Section::Rest => {
+                self.write_rest(&mut out);
+                self.section = Section::Done;
+            }
+            Section::Done => return Ok(None),
+        }
+        Ok(Some(out.text.into_bytes()))
+    }
+
+    /// The same, reading from the Neon endpoint in `config` (what the worker streams).
+    pub async fn next_chunk_from<T: Transport, C: Clock>(
+        &mut self,
+        config: &Config,
+        transport: &T,
+        clock: &C,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.next_chunk(&NeonClient::new(&config.neon, transport, clock))
+            .await
+    }
+
+    fn write_head(&self, out: &mut Output) {
+        match self.format {
+            Format::Json => {
+                out.text.push_str("{\"exported_at\":");
+                out.json(&timestamp(self.exported_at));
+                out.text.push_str(",\"user\":");
+                out.json(&MeResponse::from(&self.user));
+                out.text.push_str(",\"workouts\":[");
+            }
+            Format::Csv => out.csv_row([
+                "record_type",
+                "workout_id",
+                "performed_at",
+                "performed_at_local",
+                "notes",
+                "source",
+                "exercise",
+                "exercise_name",
+                "custom",
+                "set_number",
+                "reps",
+                "reps_max",
+                "seconds",
+                "added_kg",
+                "load_unit",
+                "assisted",
+                "each_side",
+                "rpe",
+            ]),
+        }
+    }
+
+    fn write_workout(&mut self, out: &mut Output, workout: &StoredWorkout) {
+        match self.format {
+            Format::Json => {
+                if self.wrote_item {
+                    out.text.push(',');
+                }
+                self.wrote_item = true;
+                out.json(&WorkoutResponse::from(workout));
+            }
+            Format::Csv => workout_rows(out, workout, &self.user),
+        }
+    }
+
+    fn write_message(&mut self, out: &mut Output, message: &ExportedMessage) {
+        match self.format {
+            Format::Json => {
+                if self.wrote_item {
+                    out.text.push(',');
+                }
+                self.wrote_item = true;
+                out.json(&MessageView::from(message));
+            }
+            Format::Csv => out.csv_row([
+                "chat_message".to_owned(),
+                message.id.to_string(),
+                text_cell(&message.client_message_id),
+                timestamp(message.created_at),
+                message.role.clone(),
+                message.status.as_str().to_owned(),
+                text_cell(&message.body),
+                text_cell(
+                    message
+                        .answer
+                        .as_ref()
+                        .map_or("", |answer| answer.reply.as_str()),
+                ),
+                message
+                    .answer
+                    .as_ref()
+                    .and_then(|answer| serde_json::to_string(answer).ok())
+                    .unwrap_or_default(),
+            ]),
+        }
+    }
+
+    fn write_rest(&self, out: &mut Output) {
+        match self.format {
+            Format::Json => {
+                out.text.push_str(",\"skill_states\":");
+                out.json(
+                    &self
+                        .skill_states
+                        .iter()
+                        .map(SkillStateView::from)
+                        .collect::<Vec<_>>(),
+                );
+                out.text.push_str(",\"custom_exercises\":");
+                out.json(
+                    &self
+                        .custom_exercises
+                        .iter()
+                        .map(CustomExerciseView::from)
+                        .collect::<Vec<_>>(),
+                );
+                out.text.push('}');
+            }
+            Format::Csv => {
+                out.csv_row([
+                    "record_type",
+                    "skill",
+                    "name",
+                    "state",
+                    "practised",
+                    "best_progress",
+                    "mastered_at",
+                    "updated_at",
+                ]);
+                for state in &self.skill_states {
+                    out.csv_row([
+                        "skill_state".to_owned(),
+                        state.skill_id.clone(),
+                        state.name.clone(),
+                        state.state.clone(),
+                        state.practised.to_string(),
+                        state.best_progress.to_string(),
+                        opt(state.mastered_at.map(timestamp)),
+                        timestamp(state.updated_at),
+                    ]);
+                }
+                out.gap();
+                out.csv_row(["record_type", "exercise", "name", "category", "created_at"]);
+                for exercise in &self.custom_exercises {
+                    out.csv_row([
+                        "custom_exercise".to_owned(),
+                        exercise.id.clone(),
+                        text_cell(&exercise.name),
+                        exercise.category.clone(),
+                        timestamp(exercise.created_at),
+                    ]);
+                }
+                out.gap();
+                out.csv_row([
+                    "record_type",
+                    "user_id",
+                    "email",
+                    "display_name",
+                    "units",
+                    "timezone",
+                    "credits",
+                    "created_at",
+                    "exported_at",
+                ]);
+                let user = &self.user;
+                out.csv_row([
+                    "profile".to_owned(),
+                    user.id.to_string(),
+                    text_cell(user.email.as_deref().unwrap_or_default()),
+                    text_cell(user.display_name.as_deref().unwrap_or_default()),
+                    user.units.as_str().to_owned(),
+                    user.timezone.name().to_owned(),
+                    user.credit_balance.to_string(),
+                    timestamp(user.created_at),
+                    timestamp(self.exported_at),
+                ]);
+            }
+        }
+    }
+}
+
+/// One chunk being written.
+struct Output {
+    format: Format,
+    text: String,
+}
+
+impl Output {
+    fn json<T: Serialize>(&mut self, value: &T) {
+        // Our own view types always serialise; an error would leave a hole in the
+        // document, so write `null` rather than nothing.
+        match serde_json::to_string(value) {
+            Ok(text) => self.text.push_str(&text),
+            Err(_) => self.text.push_str("null"),
+        }
+    }
+
+    fn csv_row<S: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = S>) {
+        for (index, field) in fields.into_iter().enumerate() {
+            if index > 0 {
+                self.text.push(',');
+            }
+            self.text.push_str(&escape(field.as_ref()));
+        }
+        self.text.push_str("\r\n");
+    }
+
+    /// Ends a CSV section with an empty line.
+    fn gap(&mut self) {
+        self.text.push_str("\r\n");
+    }
+
+    fn end_workouts(&mut self) {
+        match self.format {
+            Format::Json => self.text.push_str("],\"chat_messages\":["),
+            Format::Csv => {
+                self.gap();
+                self.csv_row([
+                    "record_type",
+                    "message_id",
+                    "client_message_id",
+                    "created_at",
+                    "role",
+                    "status",
+                    "body",
+                    "reply",
+                    "result",
+                ]);
+            }
+        }
+    }
+
+    fn end_messages(&mut self) {
+        match self.format {
+            Format::Json => self.text.push(']'),
+            Format::Csv => self.gap(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -107,8 +448,8 @@ struct MessageView<'a> {
     client_message_id: &'a str,
     role: &'a str,
     body: &'a str,
-    status: &'a str,
-    result: &'a Option<Value>,
+    status: &'static str,
+    result: Option<&'a ChatAnswer>,
     created_at: String,
 }
 
@@ -119,8 +460,8 @@ impl<'a> From<&'a ExportedMessage> for MessageView<'a> {
             client_message_id: &message.client_message_id,
             role: &message.role,
             body: &message.body,
-            status: &message.status,
-            result: &message.result,
+            status: message.status.as_str(),
+            result: message.answer.as_ref(),
             created_at: timestamp(message.created_at),
         }
     }
@@ -170,33 +511,6 @@ impl<'a> From<&'a CustomExercise> for CustomExerciseView<'a> {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ExportDocument<'a> {
-    exported_at: String,
-    user: MeResponse,
-    workouts: Vec<WorkoutResponse>,
-    chat_messages: Vec<MessageView<'a>>,
-    skill_states: Vec<SkillStateView<'a>>,
-    custom_exercises: Vec<CustomExerciseView<'a>>,
-}
-
-impl<'a> ExportDocument<'a> {
-    fn new(user: &User, data: &'a Export, exported_at: DateTime<Utc>) -> Self {
-        Self {
-            exported_at: timestamp(exported_at),
-            user: MeResponse::from(user),
-            workouts: data.workouts.iter().map(WorkoutResponse::from).collect(),
-            chat_messages: data.chat_messages.iter().map(MessageView::from).collect(),
-            skill_states: data.skill_states.iter().map(SkillStateView::from).collect(),
-            custom_exercises: data
-                .custom_exercises
-                .iter()
-                .map(CustomExerciseView::from)
-                .collect(),
-        }
-    }
-}
-
 /// One field, quoted when it holds a comma, a quote, CR or LF (RFC 4180).
 fn escape(field: &str) -> Cow<'_, str> {
     if field.contains([',', '"', '\r', '\n']) {
@@ -206,24 +520,14 @@ fn escape(field: &str) -> Cow<'_, str> {
     }
 }
 
-/// A CSV document under construction.
-#[derive(Default)]
-struct Csv(String);
-
-impl Csv {
-    fn row<S: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = S>) {
-        for (index, field) in fields.into_iter().enumerate() {
-            if index > 0 {
-                self.0.push(',');
-            }
-            self.0.push_str(&escape(field.as_ref()));
-        }
-        self.0.push_str("\r\n");
-    }
-
-    /// Ends a section with an empty line.
-    fn gap(&mut self) {
-        self.0.push_str("\r\n");
+/// Text a person wrote, made inert for spreadsheets: a cell starting with `=`, `+`,
+/// `-`, `@`, tab or CR would run as a formula when the file is opened, so it gets a
+/// leading `'` (OWASP's advice). Numbers never pass through here.
+fn text_cell(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -231,18 +535,30 @@ fn opt<T: ToString>(value: Option<T>) -> String {
     value.map(|value| value.to_string()).unwrap_or_default()
 }
 
-fn set_rows(csv: &mut Csv, workout: &StoredWorkout, user: &User) {
-    let performed_at = timestamp(workout.performed_at);
-    let local = workout
-        .performed_at
-        .with_timezone(&user.timezone.tz())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    let source = if workout.source_message_id.is_some() {
-        "chat"
-    } else {
-        "manual"
-    };
+/// A workout's row, then a row per set.
+fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {
+    let workout_id = workout.id.to_string();
+    out.csv_row(
+        [
+            "workout".to_owned(),
+            workout_id.clone(),
+            timestamp(workout.performed_at),
+            workout
+                .performed_at
+                .with_timezone(&user.timezone.tz())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            text_cell(workout.notes.as_deref().unwrap_or_default()),
+            if workout.source_message_id.is_some() {
+                "chat"
+            } else {
+                "manual"
+            }
+            .to_owned(),
+        ]
+        .into_iter()
+        .chain(std::iter::repeat_n(String::new(), 12)),
+    );
     let mut number = 0_usize;
     let mut previous: Option<&str> = None;
     for set in &workout.sets {
@@ -252,162 +568,43 @@ fn set_rows(csv: &mut Csv, workout: &StoredWorkout, user: &User) {
             1
         };
         previous = Some(&set.exercise_id);
-        csv.row([
-            "workout_set".to_owned(),
-            workout.id.to_string(),
-            performed_at.clone(),
-            local.clone(),
-            workout.notes.clone().unwrap_or_default(),
-            source.to_owned(),
-            set.exercise_id.clone(),
-            set.exercise_name.clone(),
-            set.custom.to_string(),
-            number.to_string(),
-            opt(set.set.reps),
-            opt(set.set.reps_max),
-            opt(set.set.seconds),
-            opt(set.set.added_kg),
-            set.set
-                .load_unit
-                .map(|unit| unit.as_str().to_owned())
-                .unwrap_or_default(),
-            set.set.assisted.to_string(),
-            set.set.each_side.to_string(),
-            opt(set.set.rpe),
-        ]);
+        let fields = &set.set;
+        out.csv_row(
+            ["workout_set".to_owned(), workout_id.clone()]
+                .into_iter()
+                .chain(std::iter::repeat_n(String::new(), 4))
+                .chain([
+                    set.exercise_id.clone(),
+                    text_cell(&set.exercise_name),
+                    set.custom.to_string(),
+                    number.to_string(),
+                    opt(fields.reps),
+                    opt(fields.reps_max),
+                    opt(fields.seconds),
+                    opt(fields.added_kg),
+                    fields
+                        .load_unit
+                        .map(|unit| unit.as_str().to_owned())
+                        .unwrap_or_default(),
+                    fields.assisted.to_string(),
+                    fields.each_side.to_string(),
+                    opt(fields.rpe),
+                ]),
+        );
     }
-}
-
-fn message_row(csv: &mut Csv, message: &ExportedMessage) {
-    let reply = message
-        .result
-        .as_ref()
-        .and_then(|result| result.get("reply"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    csv.row([
-        "chat_message".to_owned(),
-        message.id.to_string(),
-        message.client_message_id.clone(),
-        timestamp(message.created_at),
-        message.role.clone(),
-        message.status.clone(),
-        message.body.clone(),
-        reply.to_owned(),
-        opt(message.result.as_ref()),
-    ]);
-}
-
-/// The CSV layout described in the module documentation.
-fn csv(user: &User, data: &Export, exported_at: DateTime<Utc>) -> String {
-    let mut csv = Csv::default();
-    csv.row([
-        "record_type",
-        "workout_id",
-        "performed_at",
-        "performed_at_local",
-        "notes",
-        "source",
-        "exercise",
-        "exercise_name",
-        "custom",
-        "set_number",
-        "reps",
-        "reps_max",
-        "seconds",
-        "added_kg",
-        "load_unit",
-        "assisted",
-        "each_side",
-        "rpe",
-    ]);
-    for workout in &data.workouts {
-        set_rows(&mut csv, workout, user);
-    }
-    csv.gap();
-    csv.row([
-        "record_type",
-        "message_id",
-        "client_message_id",
-        "created_at",
-        "role",
-        "status",
-        "body",
-        "reply",
-        "result",
-    ]);
-    for message in &data.chat_messages {
-        message_row(&mut csv, message);
-    }
-    csv.gap();
-    csv.row([
-        "record_type",
-        "skill",
-        "name",
-        "state",
-        "practised",
-        "best_progress",
-        "mastered_at",
-        "updated_at",
-    ]);
-    for state in &data.skill_states {
-        csv.row([
-            "skill_state".to_owned(),
-            state.skill_id.clone(),
-            state.name.clone(),
-            state.state.clone(),
-            state.practised.to_string(),
-            state.best_progress.to_string(),
-            opt(state.mastered_at.map(timestamp)),
-            timestamp(state.updated_at),
-        ]);
-    }
-    csv.gap();
-    csv.row(["record_type", "exercise", "name", "category", "created_at"]);
-    for exercise in &data.custom_exercises {
-        csv.row([
-            "custom_exercise".to_owned(),
-            exercise.id.clone(),
-            exercise.name.clone(),
-            exercise.category.clone(),
-            timestamp(exercise.created_at),
-        ]);
-    }
-    csv.gap();
-    csv.row([
-        "record_type",
-        "user_id",
-        "email",
-        "display_name",
-        "units",
-        "timezone",
-        "credits",
-        "created_at",
-        "exported_at",
-    ]);
-    csv.row([
-        "profile".to_owned(),
-        user.id.to_string(),
-        user.email.clone().unwrap_or_default(),
-        user.display_name.clone().unwrap_or_default(),
-        user.units.as_str().to_owned(),
-        user.timezone.name().to_owned(),
-        user.credit_balance.to_string(),
-        timestamp(user.created_at),
-        timestamp(exported_at),
-    ]);
-    csv.0
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use std::cell::Cell;
+
+    use serde_json::{Value, json};
     use uuid::Uuid;
 
     use super::*;
-    use crate::db::workouts::StoredSet;
+    use crate::domain::chat::MessageStatus;
     use crate::domain::profile::{Timezone, Units};
-    use crate::domain::workout::{LoggedSet, SetFields};
+    use crate::domain::workout::{LoggedSet, SetFields, StoredSet};
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -429,6 +626,16 @@ mod tests {
         ];
         for (field, expected) in cases {
             assert_eq!(escape(field), expected, "{field:?}");
+        }
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_made_inert() {
+        for formula in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x"] {
+            assert_eq!(text_cell(formula), format!("'{formula}"));
+        }
+        for plain in ["felt strong", "", "3x8 = good", "'quoted"] {
+            assert_eq!(text_cell(plain), plain);
         }
     }
 
@@ -460,46 +667,148 @@ mod tests {
         }
     }
 
-    fn export() -> Export {
-        Export {
-            workouts: vec![StoredWorkout {
-                id: Uuid::from_u128(2),
-                performed_at: at("2026-11-24T22:30:00Z"),
-                notes: Some("felt strong,\nslept well".into()),
-                source_message_id: None,
-                sets: vec![
+    fn workout(index: u128, notes: &str, sets: Vec<StoredSet>) -> StoredWorkout {
+        let performed_at = at("2026-01-01T22:30:00Z") + chrono::Duration::hours(index as i64);
+        StoredWorkout {
+            id: Uuid::from_u128(1_000 + index),
+            performed_at,
+            notes: Some(notes.into()),
+            source_message_id: None,
+            sets,
+            created_at: performed_at,
+            updated_at: performed_at,
+        }
+    }
+
+    fn message(index: u128) -> ExportedMessage {
+        ExportedMessage {
+            id: Uuid::from_u128(5_000 + index),
+            client_message_id: format!("m-{index}"),
+            role: "user".into(),
+            body: "3x8 pull-ups, then \"L-sit\"\n20s".into(),
+            status: MessageStatus::Logged,
+            answer: Some(ChatAnswer::words("Nice, \"strong\" work".into())),
+            created_at: at("2026-01-01T22:30:00Z") + chrono::Duration::minutes(index as i64),
+        }
+    }
+
+    /// An export store over lists, oldest first, that counts its round trips.
+    struct FakeExportStore {
+        workouts: Vec<StoredWorkout>,
+        messages: Vec<ExportedMessage>,
+        round_trips: Cell<u32>,
+    }
+
+    impl FakeExportStore {
+        fn new(workouts: Vec<StoredWorkout>, messages: Vec<ExportedMessage>) -> Self {
+            Self {
+                workouts,
+                messages,
+                round_trips: Cell::new(0),
+            }
+        }
+    }
+
+    fn after<T: Clone>(
+        items: &[T],
+        position: impl Fn(&T) -> (DateTime<Utc>, Uuid),
+        cursor: Option<PageCursor>,
+        limit: u32,
+    ) -> Vec<T> {
+        items
+            .iter()
+            .filter(|item| cursor.is_none_or(|cursor| position(item) > (cursor.at, cursor.id)))
+            .take(limit as usize)
+            .cloned()
+            .collect()
+    }
+
+    impl ExportStore for FakeExportStore {
+        async fn export_start(
+            &self,
+            _user_id: Uuid,
+            workouts: u32,
+            messages: u32,
+        ) -> Result<crate::ports::ExportStart, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(crate::ports::ExportStart {
+                workouts: after(&self.workouts, |w| (w.performed_at, w.id), None, workouts),
+                messages: after(&self.messages, |m| (m.created_at, m.id), None, messages),
+                skill_states: vec![ExportedSkillState {
+                    skill_id: "pull_up".into(),
+                    name: "Pull-up".into(),
+                    state: "unlocked".into(),
+                    practised: true,
+                    best_progress: 0.5,
+                    mastered_at: None,
+                    updated_at: at("2026-11-24T22:31:00Z"),
+                }],
+                custom_exercises: vec![],
+            })
+        }
+
+        async fn workouts_after(
+            &self,
+            _user_id: Uuid,
+            cursor: PageCursor,
+            limit: u32,
+        ) -> Result<Vec<StoredWorkout>, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(after(
+                &self.workouts,
+                |w| (w.performed_at, w.id),
+                Some(cursor),
+                limit,
+            ))
+        }
+
+        async fn messages_after(
+            &self,
+            _user_id: Uuid,
+            cursor: PageCursor,
+            limit: u32,
+        ) -> Result<Vec<ExportedMessage>, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(after(
+                &self.messages,
+                |m| (m.created_at, m.id),
+                Some(cursor),
+                limit,
+            ))
+        }
+    }
+
+    /// The whole body, and the size of its largest chunk.
+    async fn download(store: &FakeExportStore, format: Format) -> (String, usize) {
+        let start = export::start(store, Uuid::from_u128(1)).await.unwrap();
+        let mut stream = ExportStream::new(format, user(), at("2026-11-25T08:00:00Z"), start);
+        let mut body = Vec::new();
+        let mut largest = 0;
+        while let Some(chunk) = stream.next_chunk(store).await.unwrap() {
+            largest = largest.max(chunk.len());
+            body.extend(chunk);
+        }
+        (String::from_utf8(body).unwrap(), largest)
+    }
+
+    fn small_store() -> FakeExportStore {
+        FakeExportStore::new(
+            vec![workout(
+                0,
+                "felt strong,\nslept well",
+                vec![
                     stored_set("pull_up", Some(8), None),
                     stored_set("pull_up", Some(7), None),
                     stored_set("l_sit", None, Some(12.5)),
                 ],
-                created_at: at("2026-11-24T22:31:00Z"),
-                updated_at: at("2026-11-24T22:31:00Z"),
-            }],
-            chat_messages: vec![ExportedMessage {
-                id: Uuid::from_u128(3),
-                client_message_id: "m-1".into(),
-                role: "user".into(),
-                body: "3x8 pull-ups, then \"L-sit\"\n20s".into(),
-                status: "parsed".into(),
-                result: Some(json!({"reply": "Nice, \"strong\" work", "status": "parsed"})),
-                created_at: at("2026-11-24T22:30:00Z"),
-            }],
-            skill_states: vec![ExportedSkillState {
-                skill_id: "pull_up".into(),
-                name: "Pull-up".into(),
-                state: "unlocked".into(),
-                practised: true,
-                best_progress: 0.5,
-                mastered_at: None,
-                updated_at: at("2026-11-24T22:31:00Z"),
-            }],
-            custom_exercises: vec![],
-        }
+            )],
+            vec![message(0)],
+        )
     }
 
-    #[test]
-    fn the_csv_has_one_section_per_record_type_and_round_trips() {
-        let text = csv(&user(), &export(), at("2026-11-25T08:00:00Z"));
+    #[tokio::test]
+    async fn the_csv_has_one_section_per_record_type_and_round_trips() {
+        let (text, _) = download(&small_store(), Format::Csv).await;
         assert!(text.ends_with("\r\n"));
         // The strict reader also checks the quoting and the CRLF line endings.
         let rows = tora_test_support::csv::parse(&text).unwrap();
@@ -510,21 +819,31 @@ mod tests {
             assert_eq!(section[0][0], "record_type");
             assert!(section.iter().all(|row| row.len() == width), "{section:?}");
         }
-        let sets = sections[0];
-        assert_eq!(sets.len(), 4, "a header and three sets");
-        assert_eq!(sets[1][0], "workout_set");
-        assert_eq!(sets[1][2], "2026-11-24T22:30:00.000Z");
-        assert_eq!(sets[1][3], "2026-11-24 23:30:00", "local time in Berlin");
-        assert_eq!(sets[1][4], "felt strong,\nslept well");
-        let numbers: Vec<&str> = sets[1..].iter().map(|row| row[9].as_str()).collect();
+        let workouts = sections[0];
+        assert_eq!(workouts.len(), 5, "a header, the workout and three sets");
+        assert_eq!(workouts[1][0], "workout");
+        assert_eq!(workouts[1][2], "2026-01-01T22:30:00.000Z");
+        assert_eq!(
+            workouts[1][3], "2026-01-01 23:30:00",
+            "local time in Berlin"
+        );
+        assert_eq!(workouts[1][4], "felt strong,\nslept well");
+        assert!(
+            workouts[2..]
+                .iter()
+                .all(|row| row[0] == "workout_set" && row[4].is_empty()),
+            "notes once per workout"
+        );
+        let numbers: Vec<&str> = workouts[2..].iter().map(|row| row[9].as_str()).collect();
         assert_eq!(numbers, ["1", "2", "1"], "numbered per exercise run");
-        assert_eq!(sets[3][12], "12.5");
-        assert_eq!(sets[3][10], "", "absent reps are empty");
+        assert_eq!(workouts[4][12], "12.5");
+        assert_eq!(workouts[4][10], "", "absent reps are empty");
         let messages = sections[1];
+        assert_eq!(messages[1][5], "logged");
         assert_eq!(messages[1][6], "3x8 pull-ups, then \"L-sit\"\n20s");
         assert_eq!(messages[1][7], "Nice, \"strong\" work");
         let result: Value = serde_json::from_str(&messages[1][8]).unwrap();
-        assert_eq!(result["status"], "parsed");
+        assert_eq!(result["reply"], "Nice, \"strong\" work");
         assert_eq!(sections[2][1][1], "pull_up");
         assert_eq!(sections[2][1][5], "0.5");
         assert_eq!(sections[3].len(), 1, "an empty section keeps its header");
@@ -532,15 +851,10 @@ mod tests {
         assert_eq!(sections[4][1][6], "42");
     }
 
-    #[test]
-    fn the_json_document_uses_the_api_shapes() {
-        let data = export();
-        let document = serde_json::to_value(ExportDocument::new(
-            &user(),
-            &data,
-            at("2026-11-25T08:00:00Z"),
-        ))
-        .unwrap();
+    #[tokio::test]
+    async fn the_json_document_uses_the_api_shapes() {
+        let (text, _) = download(&small_store(), Format::Json).await;
+        let document: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(document["exported_at"], "2026-11-25T08:00:00.000Z");
         assert_eq!(document["user"]["timezone"], "Europe/Berlin");
         assert_eq!(document["workouts"][0]["entries"][0]["exercise"], "pull_up");
@@ -549,8 +863,72 @@ mod tests {
             document["chat_messages"][0]["result"]["reply"],
             "Nice, \"strong\" work"
         );
+        assert_eq!(document["chat_messages"][0]["status"], "logged");
         assert_eq!(document["skill_states"][0]["mastered_at"], Value::Null);
         assert_eq!(document["custom_exercises"], json!([]));
+    }
+
+    fn big_store() -> FakeExportStore {
+        // 100 workouts of 200 sets with 1,000-character notes: 20,000 sets.
+        let notes = "=".to_owned() + &"n".repeat(999);
+        let workouts = (0..100)
+            .map(|index| {
+                workout(
+                    index,
+                    &notes,
+                    (0..200)
+                        .map(|_| stored_set("push_up", Some(10), None))
+                        .collect(),
+                )
+            })
+            .collect();
+        let messages = (0..450).map(message).collect();
+        FakeExportStore::new(workouts, messages)
+    }
+
+    #[tokio::test]
+    async fn twenty_thousand_sets_are_written_a_page_at_a_time() {
+        let store = big_store();
+        let (text, largest) = download(&store, Format::Json).await;
+        let document: Value = serde_json::from_str(&text).unwrap();
+        let workouts = document["workouts"].as_array().unwrap();
+        assert_eq!(workouts.len(), 100);
+        let sets: usize = workouts
+            .iter()
+            .map(|workout| workout["entries"][0]["sets"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(sets, 20_000);
+        assert_eq!(document["chat_messages"].as_array().unwrap().len(), 450);
+        // Oldest first, across page boundaries.
+        let ids: Vec<&str> = workouts.iter().map(|w| w["id"].as_str().unwrap()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted);
+        // No chunk holds more than a page: the body never sits in memory whole.
+        assert!(
+            largest * 2 < text.len(),
+            "largest chunk {largest} of {}",
+            text.len()
+        );
+        // First round trip, then one more per further page of workouts and messages.
+        assert_eq!(store.round_trips.get(), 1 + 1 + 2);
+    }
+
+    #[tokio::test]
+    async fn the_csv_of_twenty_thousand_sets_writes_each_note_once() {
+        let (text, _) = download(&big_store(), Format::Csv).await;
+        let rows = tora_test_support::csv::parse(&text).unwrap();
+        let set_rows = rows.iter().filter(|row| row[0] == "workout_set").count();
+        assert_eq!(set_rows, 20_000);
+        let workout_rows: Vec<&Vec<String>> =
+            rows.iter().filter(|row| row[0] == "workout").collect();
+        assert_eq!(workout_rows.len(), 100);
+        assert!(
+            workout_rows.iter().all(|row| row[4].starts_with("'=")),
+            "formulas made inert"
+        );
+        // 100 notes of 1,000 characters, not 20,000 of them (which alone are 20 MB).
+        assert!(text.len() < 4_000_000, "{} bytes", text.len());
     }
 
     #[test]

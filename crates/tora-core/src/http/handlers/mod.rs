@@ -2,7 +2,7 @@
 //! the success one; failures are `ApiError`s.
 
 mod chat;
-mod export;
+pub(crate) mod export;
 mod health;
 mod me;
 mod skills;
@@ -15,7 +15,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
 use super::routes::Endpoint;
-use super::{ApiError, Platform, RequestContext};
+use super::{ApiError, Platform, Reply, RequestContext};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
 use crate::domain::account::User;
@@ -23,6 +23,7 @@ use crate::domain::catalog::Catalog;
 use crate::domain::skills::SkillRecord;
 use crate::http::cursor;
 use crate::ports::{Page, PageCursor};
+pub use export::ExportStream;
 
 pub(super) async fn dispatch<P: Platform>(
     context: &RequestContext<'_, P>,
@@ -30,15 +31,15 @@ pub(super) async fn dispatch<P: Platform>(
     caller: Option<&AuthenticatedSubject>,
     params: &[&str],
     body: &[u8],
-) -> Result<Response<Vec<u8>>, ApiError> {
-    match endpoint {
+) -> Result<Reply, ApiError> {
+    let response = match endpoint {
         Endpoint::PostChat => chat::post_chat(context, require(caller)?, body).await,
         Endpoint::ChatHistory => chat::chat_history(context, require(caller)?).await,
         Endpoint::ListSkills => skills::list_skills(context, require(caller)?).await,
         Endpoint::GetSkill => skills::get_skill(context, require(caller)?, params).await,
         Endpoint::StatsSummary => stats::summary(context, require(caller)?).await,
         Endpoint::ExerciseStats => stats::exercise_history(context, require(caller)?, params).await,
-        Endpoint::ExportMe => export::export_me(context, require(caller)?).await,
+        Endpoint::ExportMe => return export::export_me(context, require(caller)?).await,
         Endpoint::LogWorkout => workouts::log_workout(context, require(caller)?, body).await,
         Endpoint::ListWorkouts => workouts::list_workouts(context, require(caller)?).await,
         Endpoint::GetWorkout => workouts::get_workout(context, require(caller)?, params).await,
@@ -52,7 +53,8 @@ pub(super) async fn dispatch<P: Platform>(
         Endpoint::GetMe => me::get_me(context, require(caller)?).await,
         Endpoint::UpdateMe => me::update_me(context, require(caller)?, body).await,
         Endpoint::DeleteMe => me::delete_me(context, require(caller)?).await,
-    }
+    };
+    response.map(Reply::from)
 }
 
 /// The exercise catalog and skill tree compiled into the worker.
