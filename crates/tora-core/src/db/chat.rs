@@ -20,22 +20,31 @@ use crate::ports::{
 /// `workouts.source_message_id`).
 impl MessageRecord {
     fn from_row(row: &Row) -> Result<Self, NeonError> {
-        let status: String = row.get("status")?;
-        let answer: Option<serde_json::Value> = row.get("result")?;
+        let (status, answer) = status_and_answer(row)?;
         Ok(Self {
             id: row.get("id")?,
             client_message_id: row.get("client_message_id")?,
             body: row.get("body")?,
-            status: MessageStatus::from_stored(&status)
-                .ok_or_else(|| NeonError::decode("chat_messages.status holds an unknown status"))?,
-            answer: answer
-                .map(serde_json::from_value)
-                .transpose()
-                .map_err(|error| NeonError::decode(format!("chat_messages.result: {error}")))?,
+            status,
+            answer,
             workout_id: row.get("workout_id")?,
             created_at: row.get("created_at")?,
         })
     }
+}
+
+/// A message row's `status` and `result` columns, typed.
+pub fn status_and_answer(row: &Row) -> Result<(MessageStatus, Option<ChatAnswer>), NeonError> {
+    let status: String = row.get("status")?;
+    let answer: Option<serde_json::Value> = row.get("result")?;
+    Ok((
+        MessageStatus::from_stored(&status)
+            .ok_or_else(|| NeonError::decode("chat_messages.status holds an unknown status"))?,
+        answer
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|error| NeonError::decode(format!("chat_messages.result: {error}")))?,
+    ))
 }
 
 fn message_from(result: QueryResult) -> Result<Option<MessageRecord>, NeonError> {

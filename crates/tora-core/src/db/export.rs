@@ -5,9 +5,9 @@
 use uuid::Uuid;
 
 use super::batch::{self, Typed};
+use super::chat::status_and_answer;
 use super::workouts::workouts_from;
 use crate::clients::neon::{NeonClient, NeonError, Row, Statement, TransactionOptions};
-use crate::domain::chat::MessageStatus;
 pub use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::workout::StoredWorkout;
 use crate::ports::{Clock, ExportStart, ExportStore, PageCursor, StoreError, Transport};
@@ -53,19 +53,14 @@ order by created_at, id
 limit $4::int4";
 
 fn message_from_row(row: &Row) -> Result<ExportedMessage, NeonError> {
-    let status: String = row.get("status")?;
-    let answer: Option<serde_json::Value> = row.get("result")?;
+    let (status, answer) = status_and_answer(row)?;
     Ok(ExportedMessage {
         id: row.get("id")?,
         client_message_id: row.get("client_message_id")?,
         role: row.get("role")?,
         body: row.get("body")?,
-        status: MessageStatus::from_stored(&status)
-            .ok_or_else(|| NeonError::decode("chat_messages.status holds an unknown status"))?,
-        answer: answer
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(|error| NeonError::decode(format!("chat_messages.result: {error}")))?,
+        status,
+        answer,
         created_at: row.get("created_at")?,
     })
 }

@@ -343,11 +343,7 @@ mod tests {
         name.parse().unwrap()
     }
 
-    fn at(rfc3339: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(rfc3339)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use tora_test_support::at;
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()

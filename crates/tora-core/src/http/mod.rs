@@ -95,6 +95,21 @@ impl From<Response<Vec<u8>>> for Reply {
     }
 }
 
+impl ExportStream {
+    /// The next chunk, read from the database in `config`: what the platform calls to
+    /// write a streamed body after `handle` returned (the request's own client is gone
+    /// by then, so the stream gets one of its own).
+    pub async fn next_chunk_from<T: Transport, C: Clock>(
+        &mut self,
+        config: &Config,
+        transport: &T,
+        clock: &C,
+    ) -> Result<Option<Vec<u8>>, crate::ports::StoreError> {
+        self.next_chunk(&NeonClient::new(&config.neon, transport, clock))
+            .await
+    }
+}
+
 /// The per-request view handlers work with.
 pub(crate) struct RequestContext<'a, P: Platform> {
     pub config: &'a Config,

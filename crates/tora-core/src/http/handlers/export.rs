@@ -49,15 +49,13 @@ use super::resolve;
 use super::workouts::{WorkoutResponse, timestamp};
 use crate::app::export::{self, ExportStart};
 use crate::auth::AuthenticatedSubject;
-use crate::clients::neon::NeonClient;
-use crate::config::Config;
 use crate::domain::account::User;
 use crate::domain::chat::ChatAnswer;
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, Reply, RequestContext};
-use crate::ports::{Clock, ExportStore, Page, PageCursor, StoreError, Transport};
+use crate::ports::{ExportStore, Page, PageCursor, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -209,17 +207,6 @@ impl ExportStream {
             Section::Done => return Ok(None),
         }
         Ok(Some(out.text.into_bytes()))
-    }
-
-    /// The same, reading from the Neon endpoint in `config` (what the worker streams).
-    pub async fn next_chunk_from<T: Transport, C: Clock>(
-        &mut self,
-        config: &Config,
-        transport: &T,
-        clock: &C,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        self.next_chunk(&NeonClient::new(&config.neon, transport, clock))
-            .await
     }
 
     fn write_head(&self, out: &mut Output) {
@@ -606,11 +593,7 @@ mod tests {
     use crate::domain::profile::{Timezone, Units};
     use crate::domain::workout::{LoggedSet, SetFields, StoredSet};
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use tora_test_support::at;
 
     #[test]
     fn fields_are_quoted_only_when_needed() {

@@ -321,7 +321,6 @@ pub(super) async fn exercise_history<P: Platform>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, Utc};
     use serde_json::json;
     use uuid::Uuid;
 
@@ -329,11 +328,7 @@ mod tests {
     use crate::db::stats::LoadRecord;
     use crate::domain::profile::Units;
 
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use tora_test_support::at;
 
     fn set(reps: Option<u32>, added_kg: Option<f64>, each_side: bool) -> LoggedSet {
         LoggedSet::new(SetFields {
