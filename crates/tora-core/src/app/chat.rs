@@ -266,7 +266,7 @@ async fn log_workout(
     let session = workout.session();
     let evaluation = skills::log_session(catalog, context.stored_states, &session);
     let trained: Vec<&str> = workout.catalog_exercises();
-    let targets = skills::next_targets(catalog, &evaluation.states, &evaluation.progress, &trained);
+    let targets = skills::next_targets(catalog, &evaluation.standing, &trained);
     let name_of = |id: &str| {
         catalog
             .exercise(id)
@@ -287,6 +287,12 @@ async fn log_workout(
         mastered: evaluation
             .transitions
             .mastered
+            .iter()
+            .map(|id| name_of(id))
+            .collect(),
+        inferred: evaluation
+            .transitions
+            .inferred
             .iter()
             .map(|id| name_of(id))
             .collect(),

@@ -1,6 +1,8 @@
 //! Coaching decisions and their templated phrasing. The decision is structured (what
 //! was mastered, what opened up, the next target, a volume note); the template turns it
-//! into a short reply without a model call.
+//! into a short reply without a model call. A coach names what the person did, not
+//! every skill that moved: masteries inferred below a proven one are counted, not
+//! listed.
 
 use crate::domain::workout::Volume;
 
@@ -27,7 +29,11 @@ pub enum VolumeNote {
 pub struct Decision {
     /// Exercise names and set counts, as logged.
     pub logged: Vec<(String, usize)>,
+    /// Skills a logged session just mastered.
     pub mastered: Vec<String>,
+    /// Skills just mastered by inference (the steps below `mastered`).
+    pub inferred: Vec<String>,
+    /// Newly open skills.
     pub unlocked: Vec<String>,
     pub next_target: Option<Target>,
     pub volume_note: Option<VolumeNote>,
@@ -76,7 +82,14 @@ pub fn workout_reply(decision: &Decision) -> String {
         .collect();
     parts.push(format!("Logged {}.", list(&logged)));
     if !decision.mastered.is_empty() {
-        parts.push(format!("You mastered {}!", list(&decision.mastered)));
+        let below = match (decision.inferred.len(), decision.mastered.len()) {
+            (0, _) => String::new(),
+            (1, 1) => " (and the step before it)".to_owned(),
+            (1, _) => " (and the step before them)".to_owned(),
+            (steps, 1) => format!(" (and the {steps} steps before it)"),
+            (steps, _) => format!(" (and the {steps} steps before them)"),
+        };
+        parts.push(format!("You mastered {}{below}!", list(&decision.mastered)));
     }
     if !decision.unlocked.is_empty() {
         parts.push(format!("Now open: {}.", list(&decision.unlocked)));
@@ -156,6 +169,7 @@ mod tests {
         let reply = workout_reply(&Decision {
             logged: vec![("Pull-up".into(), 3), ("L-sit".into(), 1)],
             mastered: vec!["Pull-up".into()],
+            inferred: Vec::new(),
             unlocked: vec!["Archer pull-up".into(), "Chest-to-bar pull-up".into()],
             next_target: Some(Target {
                 skill_id: "archer_pull_up".into(),
@@ -168,6 +182,35 @@ mod tests {
         assert_eq!(
             reply,
             "Logged 3 sets of Pull-up and 1 set of L-sit. You mastered Pull-up! Now open: Archer pull-up and Chest-to-bar pull-up. Next target: Archer pull-up 3x5 each side."
+        );
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn inferred_masteries_are_counted_not_listed() {
+        let one = Decision {
+            logged: vec![("Pull-up".into(), 3)],
+            mastered: names(&["Pull-up"]),
+            inferred: names(&["Dead hang", "Scapular pull-up", "Negative pull-up"]),
+            ..Decision::default()
+        };
+        assert_eq!(
+            workout_reply(&one),
+            "Logged 3 sets of Pull-up. You mastered Pull-up (and the 3 steps before it)!"
+        );
+        let two = Decision {
+            mastered: names(&["Push-up", "Pull-up"]),
+            inferred: names(&["Incline push-up"]),
+            ..one
+        };
+        assert!(
+            workout_reply(&two)
+                .contains("You mastered Push-up and Pull-up (and the step before them)!"),
+            "{}",
+            workout_reply(&two)
         );
     }
 }
