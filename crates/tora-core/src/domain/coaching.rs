@@ -2,7 +2,7 @@
 //! was mastered, what opened up, the next target, a volume note); the template turns it
 //! into a short reply without a model call. A coach names what the person did, not
 //! every skill that moved: masteries inferred below a proven one are counted, not
-//! listed.
+//! listed, and a long list of newly open skills is cut short.
 
 use crate::domain::workout::Volume;
 
@@ -33,7 +33,7 @@ pub struct Decision {
     pub mastered: Vec<String>,
     /// Skills just mastered by inference (the steps below `mastered`).
     pub inferred: Vec<String>,
-    /// Newly open skills.
+    /// Newly open skills, most relevant first.
     pub unlocked: Vec<String>,
     pub next_target: Option<Target>,
     pub volume_note: Option<VolumeNote>,
@@ -64,6 +64,9 @@ pub fn volume_note(current: Volume, recent: &[(f64, f64)]) -> Option<VolumeNote>
     })
 }
 
+/// More newly open skills than this are cut to the first three and a count.
+const UNLOCKED_LISTED: usize = 4;
+
 fn list(names: &[String]) -> String {
     match names {
         [] => String::new(),
@@ -91,8 +94,16 @@ pub fn workout_reply(decision: &Decision) -> String {
         };
         parts.push(format!("You mastered {}{below}!", list(&decision.mastered)));
     }
-    if !decision.unlocked.is_empty() {
-        parts.push(format!("Now open: {}.", list(&decision.unlocked)));
+    match decision.unlocked.as_slice() {
+        [] => {}
+        few if few.len() <= UNLOCKED_LISTED => {
+            parts.push(format!("Now open: {}.", list(few)));
+        }
+        [first, second, third, rest @ ..] => parts.push(format!(
+            "Now open: {first}, {second}, {third} and {} more.",
+            rest.len()
+        )),
+        many => parts.push(format!("Now open: {}.", list(many))),
     }
     if let Some(target) = &decision.next_target {
         let progress = (target.progress * 100.0).round() as u32;
@@ -212,5 +223,23 @@ mod tests {
             "{}",
             workout_reply(&two)
         );
+    }
+
+    #[test]
+    fn a_long_list_of_open_skills_is_cut_short() {
+        let four = names(&["A", "B", "C", "D"]);
+        let reply = workout_reply(&Decision {
+            logged: vec![("Pull-up".into(), 3)],
+            unlocked: four.clone(),
+            ..Decision::default()
+        });
+        assert!(reply.ends_with("Now open: A, B, C and D."), "{reply}");
+        let six = names(&["A", "B", "C", "D", "E", "F"]);
+        let reply = workout_reply(&Decision {
+            logged: vec![("Pull-up".into(), 3)],
+            unlocked: six,
+            ..Decision::default()
+        });
+        assert!(reply.ends_with("Now open: A, B, C and 3 more."), "{reply}");
     }
 }

@@ -11,6 +11,9 @@
 //!   dead hang). Mastery is never lost by later sessions, only by editing or deleting
 //!   the sessions that earned it; an inferred one lasts while some proven skill
 //!   still requires it, and turns proven when a session of its own meets the goal.
+//!
+//! Next targets are always a step up from what the person trains, never something
+//! below it (see [`next_targets`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -242,7 +245,8 @@ pub fn states<'a>(
         .collect()
 }
 
-/// What changed between two evaluations, for the coaching reply, each in tree order.
+/// What changed between two evaluations, for the coaching reply. Each list is in
+/// tree order, except `unlocked` (below).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transitions {
     /// Skills newly mastered by a logged session. An inferred mastery turning proven
@@ -250,7 +254,8 @@ pub struct Transitions {
     pub mastered: Vec<String>,
     /// Skills newly mastered by inference, below the ones just proven.
     pub inferred: Vec<String>,
-    /// Skills whose prerequisites just became all mastered.
+    /// Skills whose prerequisites just became all mastered: the next steps of the
+    /// skills just mastered first, taking one step of each in turn, then the rest.
     pub unlocked: Vec<String>,
 }
 
@@ -274,7 +279,43 @@ pub fn transitions(
             changes.unlocked.push(skill.id.clone());
         }
     }
+    let order = in_turns(
+        &changes.mastered,
+        |parent, unlocked| {
+            tree.iter()
+                .find(|node| node.id == unlocked)
+                .is_some_and(|node| node.prerequisites.iter().any(|id| id == parent))
+        },
+        &changes.unlocked,
+    );
+    let mut unlocked = changes.unlocked.clone();
+    // Stable: what follows from no new mastery keeps tree order, after the rest.
+    unlocked.sort_by_key(|id| order.get(id.as_str()).copied().unwrap_or((usize::MAX, 0)));
+    changes.unlocked = unlocked;
     changes
+}
+
+/// Deals the `candidates` (already in order of preference) out to the `parents` they
+/// follow from, one per parent per turn: `(turn, parent's position)` per candidate
+/// that follows from some parent. A person who trained three things hears about a
+/// next step of each before a second step of any.
+fn in_turns<'c>(
+    parents: &[impl AsRef<str>],
+    follows: impl Fn(&str, &str) -> bool,
+    candidates: &'c [impl AsRef<str>],
+) -> BTreeMap<&'c str, (usize, usize)> {
+    let mut order: BTreeMap<&'c str, (usize, usize)> = BTreeMap::new();
+    for (position, parent) in parents.iter().enumerate() {
+        let steps = candidates
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|candidate| follows(parent.as_ref(), candidate));
+        for (turn, step) in steps.enumerate() {
+            let slot = order.entry(step).or_insert((turn, position));
+            *slot = (*slot).min((turn, position));
+        }
+    }
+    order
 }
 
 /// What is kept per skill per person: its state, whether it was ever logged, and the
@@ -494,40 +535,118 @@ pub fn goal_text(goal: &Goal) -> String {
     }
 }
 
-/// Up to three skills to work on now: open ones (available or unlocked), those
-/// trained in `prefer` first, then the closest to their goal, then tree order.
-pub fn next_targets(catalog: &Catalog, standing: &Standing, prefer: &[&str]) -> Vec<Target> {
-    let mut open: Vec<(usize, &Skill)> = catalog
-        .skills()
+/// Why a skill is a candidate target, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reason {
+    /// Trained in this session and not mastered yet.
+    JustTrained,
+    /// A next step of a skill trained in this session.
+    StepUpFromToday,
+    /// Logged before, not mastered yet: work in progress.
+    InProgress,
+    /// A next step of anything the person has logged.
+    StepUp,
+    /// Open, in a branch (category) the person trains.
+    SameBranch,
+    /// Open, anywhere else.
+    Elsewhere,
+}
+
+/// Up to three skills to work on next, never a regression: no skill that anything
+/// the person trained today, has logged or has mastered requires (directly or not).
+/// Candidates are the open skills and the ones the person trains anyway while still
+/// locked. The order is [`Reason`]'s: what was just `trained`, nearest to its goal
+/// first (then in the order given); then the next steps of those, one per trained
+/// skill in turn; then work in progress; then next steps of anything logged; then
+/// open skills in the branches trained; then the rest. Within each, nearest to goal
+/// first, then tree order.
+pub fn next_targets(catalog: &Catalog, standing: &Standing, trained: &[&str]) -> Vec<Target> {
+    let state_of = |id: &str| standing.states.get(id).copied();
+    let progress_of = |id: &str| standing.progress.get(id).copied().unwrap_or(0.0);
+    let mastered = |id: &str| state_of(id).is_some_and(SkillState::is_mastered);
+    let worked = trained
         .iter()
-        .enumerate()
-        .filter(|(_, skill)| {
+        .copied()
+        .chain(standing.practised.iter().map(String::as_str))
+        .chain(
             standing
                 .states
-                .get(skill.id())
-                .is_some_and(|state| state.is_open())
+                .iter()
+                .filter(|(_, state)| state.is_mastered())
+                .map(|(id, _)| id.as_str()),
+        );
+    let below = requirements(|id| catalog.skill(id).map(Skill::prerequisites), worked);
+    let trains = |id: &str| trained.contains(&id) || standing.practised.contains(id);
+
+    // In tree order, so every later ordering falls back to it.
+    let mut candidates: Vec<&Skill> = catalog
+        .skills()
+        .iter()
+        .filter(|skill| {
+            let id = skill.id();
+            !mastered(id)
+                && !below.contains(id)
+                && (state_of(id).is_some_and(SkillState::is_open) || trains(id))
         })
         .collect();
-    let rank = |skill: &Skill| {
-        prefer
-            .iter()
-            .position(|id| *id == skill.id())
-            .unwrap_or(usize::MAX)
+    candidates.sort_by(|a, b| progress_of(b.id()).total_cmp(&progress_of(a.id())));
+    let candidate_ids: Vec<&str> = candidates.iter().map(|skill| skill.id()).collect();
+    let follows = |parent: &str, id: &str| {
+        catalog
+            .skill(id)
+            .is_some_and(|skill| skill.prerequisites().iter().any(|p| p == parent))
     };
-    let progress_of = |skill: &Skill| standing.progress.get(skill.id()).copied().unwrap_or(0.0);
-    open.sort_by(|(order_a, a), (order_b, b)| {
-        rank(a)
-            .cmp(&rank(b))
-            .then(progress_of(b).total_cmp(&progress_of(a)))
-            .then(order_a.cmp(order_b))
+    let turns = in_turns(trained, follows, &candidate_ids);
+    let branches: BTreeSet<_> = catalog
+        .skills()
+        .iter()
+        .filter(|skill| trains(skill.id()))
+        .map(Skill::category)
+        .collect();
+    let reason = |skill: &Skill| {
+        let id = skill.id();
+        if trained.contains(&id) {
+            Reason::JustTrained
+        } else if turns.contains_key(id) {
+            Reason::StepUpFromToday
+        } else if standing.practised.contains(id) {
+            Reason::InProgress
+        } else if skill
+            .prerequisites()
+            .iter()
+            .any(|prerequisite| standing.practised.contains(prerequisite))
+        {
+            Reason::StepUp
+        } else if branches.contains(&skill.category()) {
+            Reason::SameBranch
+        } else {
+            Reason::Elsewhere
+        }
+    };
+    let position_in = |id: &str| trained.iter().position(|t| *t == id);
+    let mut ranked: Vec<(Reason, &Skill)> = candidates
+        .into_iter()
+        .map(|skill| (reason(skill), skill))
+        .collect();
+    // Stable, over candidates already nearest to goal first and then in tree order.
+    ranked.sort_by(|(reason_a, a), (reason_b, b)| {
+        reason_a.cmp(reason_b).then_with(|| match reason_a {
+            // Equally near their goals: in the order trained.
+            Reason::JustTrained => progress_of(b.id())
+                .total_cmp(&progress_of(a.id()))
+                .then(position_in(a.id()).cmp(&position_in(b.id()))),
+            Reason::StepUpFromToday => turns.get(a.id()).cmp(&turns.get(b.id())),
+            _ => std::cmp::Ordering::Equal,
+        })
     });
-    open.into_iter()
+    ranked
+        .into_iter()
         .take(3)
         .map(|(_, skill)| Target {
             skill_id: skill.id().to_owned(),
             name: skill.name().to_owned(),
             goal: goal_text(&skill.goal()),
-            progress: progress_of(skill),
+            progress: progress_of(skill.id()),
         })
         .collect()
 }
@@ -706,6 +825,48 @@ mod tests {
             Some(SkillState::Unlocked),
             "the flag means nothing below mastered"
         );
+    }
+
+    #[test]
+    fn newly_open_skills_list_the_steps_after_new_masteries_first_in_turns() {
+        let tree = vec![
+            node("a", &[]),
+            node("b", &[]),
+            node("other", &[]),
+            node("after_other", &["other"]),
+            node("a1", &["a"]),
+            node("a2", &["a"]),
+            node("b1", &["b"]),
+            node("b2", &["b"]),
+        ];
+        let before = states(
+            &tree,
+            &History {
+                proven: ["other".to_owned()].into(),
+                practised: BTreeSet::new(),
+            },
+        );
+        let mut after = before.clone();
+        after.insert("after_other".into(), SkillState::Available);
+        for id in ["a", "b"] {
+            after.insert(id.into(), SkillState::Mastered(Mastery::Proven));
+        }
+        for id in ["a1", "a2", "b1", "b2"] {
+            after.insert(id.into(), SkillState::Available);
+        }
+        let before: BTreeMap<_, _> = before
+            .into_iter()
+            .map(|(id, state)| {
+                let state = if id == "after_other" {
+                    SkillState::Locked
+                } else {
+                    state
+                };
+                (id, state)
+            })
+            .collect();
+        let changes = transitions(&tree, &before, &after);
+        assert_eq!(changes.unlocked, ["a1", "b1", "a2", "b2", "after_other"]);
     }
 }
 
@@ -997,6 +1158,31 @@ mod evaluation_tests {
         let row = stored_after(&stored, &deleted)["dead_hang"];
         assert_eq!(row.state, SkillState::Unlocked);
         assert_eq!(row.best_progress, 0.5);
+    }
+
+    #[test]
+    fn next_targets_never_go_below_what_is_trained() {
+        // Push-ups practised below their goal, their prerequisites untouched.
+        let logged = log_session(
+            catalog(),
+            &BTreeMap::new(),
+            &session(&[("push_up", vec![reps(5); 3])]),
+        );
+        let targets = next_targets(catalog(), &logged.standing, &["push_up"]);
+        assert_eq!(targets[0].skill_id, "push_up");
+        for target in &targets {
+            assert!(
+                !["wall_push_up", "incline_push_up"].contains(&target.skill_id.as_str()),
+                "{targets:?}"
+            );
+        }
+        // The same holds for the tree view, which knows nothing of today.
+        let targets = next_targets(catalog(), &logged.standing, &[]);
+        assert_eq!(targets[0].skill_id, "push_up");
+        assert!(
+            targets.iter().all(|t| t.skill_id != "wall_push_up"),
+            "{targets:?}"
+        );
     }
 
     #[test]
