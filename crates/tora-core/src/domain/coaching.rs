@@ -6,6 +6,9 @@
 
 use crate::domain::workout::Volume;
 
+#[cfg(test)]
+mod scenarios;
+
 /// A skill to aim for next, with how close the person is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
