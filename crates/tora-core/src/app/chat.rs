@@ -210,7 +210,7 @@ fn workout_answer(
             .collect()
     };
     let trained = workout.catalog_exercises();
-    let targets = skills::next_targets(catalog, &evaluation.states, &evaluation.progress, &trained);
+    let targets = skills::next_targets(catalog, &evaluation.standing, &trained);
     let mastered = skill_refs(&evaluation.transitions.mastered);
     let unlocked = skill_refs(&evaluation.transitions.unlocked);
     let decision = Decision {
@@ -226,6 +226,12 @@ fn workout_answer(
             })
             .collect(),
         mastered: mastered.iter().map(|skill| skill.name.clone()).collect(),
+        inferred: evaluation
+            .transitions
+            .inferred
+            .iter()
+            .map(|id| name_of(id))
+            .collect(),
         unlocked: unlocked.iter().map(|skill| skill.name.clone()).collect(),
         next_target: targets.first().cloned(),
         volume_note: coaching::volume_note(workout.volume(), recent),

@@ -7,15 +7,15 @@ use uuid::Uuid;
 
 use super::batch::Typed;
 use crate::clients::neon::{NeonError, Param, QueryResult, Statement};
-use crate::domain::skills::{SkillRecord, SkillState};
+use crate::domain::skills::{Mastery, SkillRecord, SkillState};
 
 const SELECT_STATES: &str = "\
-select skill_id, state, practised, best_progress::float8 as best_progress
+select skill_id, state, inferred, practised, best_progress::float8 as best_progress
 from user_skill_states where user_id = $1::uuid";
 
 /// The same, for batches that only know the caller's subject.
 const SELECT_STATES_BY_SUBJECT: &str = "\
-select s.skill_id, s.state, s.practised, s.best_progress::float8 as best_progress
+select s.skill_id, s.state, s.inferred, s.practised, s.best_progress::float8 as best_progress
 from user_skill_states s join users u on u.id = s.user_id
 where u.auth_subject = $1::text";
 
@@ -40,7 +40,7 @@ pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillRecord>
         .iter()
         .map(|row| {
             let state: String = row.get("state")?;
-            let state = SkillState::parse(&state).ok_or_else(|| {
+            let state = SkillState::from_stored(&state, row.get("inferred")?).ok_or_else(|| {
                 NeonError::decode("user_skill_states.state holds an unknown state")
             })?;
             Ok((
@@ -66,27 +66,35 @@ pub enum StateWrite {
 }
 
 const UPSERT_STATES_RAISE: &str = "\
-insert into user_skill_states (user_id, skill_id, state, practised, best_progress, mastered_at, updated_at)
-select $1::uuid, c.skill_id, c.state, c.practised, c.best_progress,
+insert into user_skill_states (user_id, skill_id, state, inferred, practised, best_progress, mastered_at, updated_at)
+select $1::uuid, c.skill_id, c.state, c.inferred, c.practised, c.best_progress,
        case when c.state = 'mastered' then now() end, now()
-from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text, practised bool, best_progress real)
+from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text, inferred bool, practised bool, best_progress real)
 on conflict (user_id, skill_id) do update set
     state = case
         when array_position(array['locked','available','unlocked','mastered'], excluded.state)
            > array_position(array['locked','available','unlocked','mastered'], user_skill_states.state)
         then excluded.state else user_skill_states.state end,
+    -- Proven outranks inferred: inferred only when every mastery that meets here is.
+    inferred = case
+        when user_skill_states.state = 'mastered' and excluded.state = 'mastered'
+            then user_skill_states.inferred and excluded.inferred
+        when user_skill_states.state = 'mastered' then user_skill_states.inferred
+        when excluded.state = 'mastered' then excluded.inferred
+        else false end,
     practised = user_skill_states.practised or excluded.practised,
     best_progress = greatest(user_skill_states.best_progress, excluded.best_progress),
     mastered_at = coalesce(user_skill_states.mastered_at, excluded.mastered_at),
     updated_at = now()";
 
 const UPSERT_STATES_EXACT: &str = "\
-insert into user_skill_states (user_id, skill_id, state, practised, best_progress, mastered_at, updated_at)
-select $1::uuid, c.skill_id, c.state, c.practised, c.best_progress,
+insert into user_skill_states (user_id, skill_id, state, inferred, practised, best_progress, mastered_at, updated_at)
+select $1::uuid, c.skill_id, c.state, c.inferred, c.practised, c.best_progress,
        case when c.state = 'mastered' then now() end, now()
-from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text, practised bool, best_progress real)
+from jsonb_to_recordset($2::jsonb) as c(skill_id text, state text, inferred bool, practised bool, best_progress real)
 on conflict (user_id, skill_id) do update set
     state = excluded.state,
+    inferred = excluded.inferred,
     practised = excluded.practised,
     best_progress = excluded.best_progress,
     mastered_at = case when excluded.state = 'mastered'
@@ -108,6 +116,7 @@ pub fn upsert_statement(
             json!({
                 "skill_id": skill_id,
                 "state": skill.state.as_str(),
+                "inferred": skill.state.mastery() == Some(Mastery::Inferred),
                 "practised": skill.practised,
                 "best_progress": skill.best_progress,
             })

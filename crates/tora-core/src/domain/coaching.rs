@@ -1,8 +1,13 @@
 //! Coaching decisions and their templated phrasing. The decision is structured (what
 //! was mastered, what opened up, the next target, a volume note); the template turns it
-//! into a short reply without a model call.
+//! into a short reply without a model call. A coach names what the person did, not
+//! every skill that moved: masteries inferred below a proven one are counted, not
+//! listed, and a long list of newly open skills is cut short.
 
 use crate::domain::workout::Volume;
+
+#[cfg(test)]
+mod scenarios;
 
 /// A skill to aim for next, with how close the person is.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -28,7 +33,11 @@ pub enum VolumeNote {
 pub struct Decision {
     /// Exercise names and set counts, as logged.
     pub logged: Vec<(String, usize)>,
+    /// Skills a logged session just mastered.
     pub mastered: Vec<String>,
+    /// Skills just mastered by inference (the steps below `mastered`).
+    pub inferred: Vec<String>,
+    /// Newly open skills, most relevant first.
     pub unlocked: Vec<String>,
     pub next_target: Option<Target>,
     pub volume_note: Option<VolumeNote>,
@@ -59,6 +68,9 @@ pub fn volume_note(current: Volume, recent: &[(f64, f64)]) -> Option<VolumeNote>
     })
 }
 
+/// More newly open skills than this are cut to the first three and a count.
+const UNLOCKED_LISTED: usize = 4;
+
 fn list(names: &[String]) -> String {
     match names {
         [] => String::new(),
@@ -77,10 +89,25 @@ pub fn workout_reply(decision: &Decision) -> String {
         .collect();
     parts.push(format!("Logged {}.", list(&logged)));
     if !decision.mastered.is_empty() {
-        parts.push(format!("You mastered {}!", list(&decision.mastered)));
+        let below = match (decision.inferred.len(), decision.mastered.len()) {
+            (0, _) => String::new(),
+            (1, 1) => " (and the step before it)".to_owned(),
+            (1, _) => " (and the step before them)".to_owned(),
+            (steps, 1) => format!(" (and the {steps} steps before it)"),
+            (steps, _) => format!(" (and the {steps} steps before them)"),
+        };
+        parts.push(format!("You mastered {}{below}!", list(&decision.mastered)));
     }
-    if !decision.unlocked.is_empty() {
-        parts.push(format!("Now open: {}.", list(&decision.unlocked)));
+    match decision.unlocked.as_slice() {
+        [] => {}
+        few if few.len() <= UNLOCKED_LISTED => {
+            parts.push(format!("Now open: {}.", list(few)));
+        }
+        [first, second, third, rest @ ..] => parts.push(format!(
+            "Now open: {first}, {second}, {third} and {} more.",
+            rest.len()
+        )),
+        many => parts.push(format!("Now open: {}.", list(many))),
     }
     if let Some(target) = &decision.next_target {
         let progress = (target.progress * 100.0).round() as u32;
@@ -162,6 +189,7 @@ mod tests {
         let reply = workout_reply(&Decision {
             logged: vec![("Pull-up".into(), 3), ("L-sit".into(), 1)],
             mastered: vec!["Pull-up".into()],
+            inferred: Vec::new(),
             unlocked: vec!["Archer pull-up".into(), "Chest-to-bar pull-up".into()],
             next_target: Some(Target {
                 skill_id: "archer_pull_up".into(),
@@ -175,5 +203,52 @@ mod tests {
             reply,
             "Logged 3 sets of Pull-up and 1 set of L-sit. You mastered Pull-up! Now open: Archer pull-up and Chest-to-bar pull-up. Next target: Archer pull-up 3x5 each side."
         );
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn inferred_masteries_are_counted_not_listed() {
+        let one = Decision {
+            logged: vec![("Pull-up".into(), 3)],
+            mastered: names(&["Pull-up"]),
+            inferred: names(&["Dead hang", "Scapular pull-up", "Negative pull-up"]),
+            ..Decision::default()
+        };
+        assert_eq!(
+            workout_reply(&one),
+            "Logged 3 sets of Pull-up. You mastered Pull-up (and the 3 steps before it)!"
+        );
+        let two = Decision {
+            mastered: names(&["Push-up", "Pull-up"]),
+            inferred: names(&["Incline push-up"]),
+            ..one
+        };
+        assert!(
+            workout_reply(&two)
+                .contains("You mastered Push-up and Pull-up (and the step before them)!"),
+            "{}",
+            workout_reply(&two)
+        );
+    }
+
+    #[test]
+    fn a_long_list_of_open_skills_is_cut_short() {
+        let four = names(&["A", "B", "C", "D"]);
+        let reply = workout_reply(&Decision {
+            logged: vec![("Pull-up".into(), 3)],
+            unlocked: four.clone(),
+            ..Decision::default()
+        });
+        assert!(reply.ends_with("Now open: A, B, C and D."), "{reply}");
+        let six = names(&["A", "B", "C", "D", "E", "F"]);
+        let reply = workout_reply(&Decision {
+            logged: vec![("Pull-up".into(), 3)],
+            unlocked: six,
+            ..Decision::default()
+        });
+        assert!(reply.ends_with("Now open: A, B, C and 3 more."), "{reply}");
     }
 }

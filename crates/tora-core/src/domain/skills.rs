@@ -6,8 +6,14 @@
 //! - `locked`: some prerequisite is not mastered yet (logging it is still allowed);
 //! - `available`: every prerequisite is mastered, nothing logged yet;
 //! - `unlocked`: available and practised at least once, goal not met yet;
-//! - `mastered`: one logged session met the goal. Mastery is never lost by later
-//!   sessions, only by editing or deleting the sessions that earned it.
+//! - `mastered`: one logged session met the goal (proven), or a proven skill requires
+//!   it, directly or through other skills (inferred: whoever does a pull-up can do a
+//!   dead hang). Mastery is never lost by later sessions, only by editing or deleting
+//!   the sessions that earned it; an inferred one lasts while some proven skill
+//!   still requires it, and turns proven when a session of its own meets the goal.
+//!
+//! Next targets are always a step up from what the person trains, never something
+//! below it (see [`next_targets`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -83,32 +89,74 @@ impl Goal {
     }
 }
 
+/// How a mastered skill came to be mastered.
+///
+/// Declared weakest first: a proven mastery outranks an inferred one wherever two
+/// meet (the stored rows only ever raise a state while logging).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mastery {
+    /// Never shown in a logged session, but required (directly or through other
+    /// skills) by a skill that was: whoever does a pull-up can do a dead hang.
+    Inferred,
+    /// One logged session met the goal.
+    Proven,
+}
+
+impl Mastery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mastery::Inferred => "inferred",
+            Mastery::Proven => "proven",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SkillState {
     Locked,
     Available,
     Unlocked,
-    Mastered,
+    Mastered(Mastery),
 }
 
 impl SkillState {
+    /// The public name; both kinds of mastery are `mastered`.
     pub fn as_str(self) -> &'static str {
         match self {
             SkillState::Locked => "locked",
             SkillState::Available => "available",
             SkillState::Unlocked => "unlocked",
-            SkillState::Mastered => "mastered",
+            SkillState::Mastered(_) => "mastered",
         }
     }
 
-    pub fn parse(raw: &str) -> Option<Self> {
+    /// A stored state: its name and whether a mastery is inferred (only read for
+    /// `mastered`).
+    pub fn from_stored(raw: &str, inferred: bool) -> Option<Self> {
         match raw {
             "locked" => Some(SkillState::Locked),
             "available" => Some(SkillState::Available),
             "unlocked" => Some(SkillState::Unlocked),
-            "mastered" => Some(SkillState::Mastered),
+            "mastered" if inferred => Some(SkillState::Mastered(Mastery::Inferred)),
+            "mastered" => Some(SkillState::Mastered(Mastery::Proven)),
             _ => None,
         }
+    }
+
+    pub fn mastery(self) -> Option<Mastery> {
+        match self {
+            SkillState::Mastered(mastery) => Some(mastery),
+            _ => None,
+        }
+    }
+
+    pub fn is_mastered(self) -> bool {
+        self.mastery().is_some()
+    }
+
+    /// Available or unlocked: every prerequisite mastered, the skill itself not yet.
+    pub fn is_open(self) -> bool {
+        matches!(self, SkillState::Available | SkillState::Unlocked)
     }
 }
 
@@ -120,28 +168,71 @@ pub struct SkillNode {
     pub goal: Goal,
 }
 
+/// Every skill that the `from` skills require, directly or through other skills. A
+/// skill of `from` is in it only when another one of them requires it.
+/// `prerequisites_of` is the tree, as a lookup.
+pub fn requirements<'t, I, S>(
+    prerequisites_of: impl Fn(&str) -> Option<&'t [String]>,
+    from: I,
+) -> BTreeSet<&'t str>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut pending: Vec<&'t str> = from
+        .into_iter()
+        .filter_map(|id| prerequisites_of(id.as_ref()))
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let mut found = BTreeSet::new();
+    while let Some(id) = pending.pop() {
+        if found.insert(id) {
+            pending.extend(
+                prerequisites_of(id)
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            );
+        }
+    }
+    found
+}
+
 /// What a person has done, per skill id.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    pub mastered: BTreeSet<String>,
+    /// Skills a logged session mastered.
+    pub proven: BTreeSet<String>,
     pub practised: BTreeSet<String>,
 }
 
-/// The state of every skill given a history. Prerequisites only need to be
-/// mastered; a mastered skill stays mastered even if its prerequisites are not (the
-/// person proved it).
+/// The state of every skill given a history. A proven skill masters its whole
+/// prerequisite chain (as inferred mastery), so whatever sits below something the
+/// person has shown is mastered too, and a proven skill is never left above locked
+/// prerequisites.
 pub fn states<'a>(
     tree: impl IntoIterator<Item = &'a SkillNode>,
     history: &History,
 ) -> BTreeMap<String, SkillState> {
-    tree.into_iter()
+    let tree: Vec<&SkillNode> = tree.into_iter().collect();
+    let by_id: BTreeMap<&str, &SkillNode> =
+        tree.iter().map(|node| (node.id.as_str(), *node)).collect();
+    let inferred = requirements(
+        |id| by_id.get(id).map(|node| node.prerequisites.as_slice()),
+        &history.proven,
+    );
+    let mastered = |id: &str| history.proven.contains(id) || inferred.contains(id);
+    tree.iter()
         .map(|skill| {
-            let state = if history.mastered.contains(&skill.id) {
-                SkillState::Mastered
+            let state = if history.proven.contains(&skill.id) {
+                SkillState::Mastered(Mastery::Proven)
+            } else if inferred.contains(skill.id.as_str()) {
+                SkillState::Mastered(Mastery::Inferred)
             } else if !skill
                 .prerequisites
                 .iter()
-                .all(|prerequisite| history.mastered.contains(prerequisite))
+                .all(|prerequisite| mastered(prerequisite))
             {
                 SkillState::Locked
             } else if history.practised.contains(&skill.id) {
@@ -154,32 +245,77 @@ pub fn states<'a>(
         .collect()
 }
 
-/// What changed between two evaluations, for the coaching reply.
+/// What changed between two evaluations, for the coaching reply. Each list is in
+/// tree order, except `unlocked` (below).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Transitions {
-    /// Newly mastered skills.
+    /// Skills newly mastered by a logged session. An inferred mastery turning proven
+    /// is not news: the skill already showed as mastered.
     pub mastered: Vec<String>,
-    /// Skills whose prerequisites just became all mastered.
+    /// Skills newly mastered by inference, below the ones just proven.
+    pub inferred: Vec<String>,
+    /// Skills whose prerequisites just became all mastered: the next steps of the
+    /// skills just mastered first, taking one step of each in turn, then the rest.
     pub unlocked: Vec<String>,
 }
 
 pub fn transitions(
+    tree: &[SkillNode],
     before: &BTreeMap<String, SkillState>,
     after: &BTreeMap<String, SkillState>,
 ) -> Transitions {
     let mut changes = Transitions::default();
-    for (id, state) in after {
-        let previous = before.get(id).copied().unwrap_or(SkillState::Locked);
-        if *state == SkillState::Mastered && previous != SkillState::Mastered {
-            changes.mastered.push(id.clone());
+    for skill in tree {
+        let Some(state) = after.get(&skill.id).copied() else {
+            continue;
+        };
+        let previous = before.get(&skill.id).copied().unwrap_or(SkillState::Locked);
+        match (previous.mastery(), state.mastery()) {
+            (None, Some(Mastery::Proven)) => changes.mastered.push(skill.id.clone()),
+            (None, Some(Mastery::Inferred)) => changes.inferred.push(skill.id.clone()),
+            _ => {}
         }
-        if previous == SkillState::Locked
-            && matches!(state, SkillState::Available | SkillState::Unlocked)
-        {
-            changes.unlocked.push(id.clone());
+        if previous == SkillState::Locked && state.is_open() {
+            changes.unlocked.push(skill.id.clone());
         }
     }
+    let order = in_turns(
+        &changes.mastered,
+        |parent, unlocked| {
+            tree.iter()
+                .find(|node| node.id == unlocked)
+                .is_some_and(|node| node.prerequisites.iter().any(|id| id == parent))
+        },
+        &changes.unlocked,
+    );
+    let mut unlocked = changes.unlocked.clone();
+    // Stable: what follows from no new mastery keeps tree order, after the rest.
+    unlocked.sort_by_key(|id| order.get(id.as_str()).copied().unwrap_or((usize::MAX, 0)));
+    changes.unlocked = unlocked;
     changes
+}
+
+/// Deals the `candidates` (already in order of preference) out to the `parents` they
+/// follow from, one per parent per turn: `(turn, parent's position)` per candidate
+/// that follows from some parent. A person who trained three things hears about a
+/// next step of each before a second step of any.
+fn in_turns<'c>(
+    parents: &[impl AsRef<str>],
+    follows: impl Fn(&str, &str) -> bool,
+    candidates: &'c [impl AsRef<str>],
+) -> BTreeMap<&'c str, (usize, usize)> {
+    let mut order: BTreeMap<&'c str, (usize, usize)> = BTreeMap::new();
+    for (position, parent) in parents.iter().enumerate() {
+        let steps = candidates
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|candidate| follows(parent.as_ref(), candidate));
+        for (turn, step) in steps.enumerate() {
+            let slot = order.entry(step).or_insert((turn, position));
+            *slot = (*slot).min((turn, position));
+        }
+    }
+    order
 }
 
 /// What is kept per skill per person: its state, whether it was ever logged, and the
@@ -199,12 +335,24 @@ pub struct HistoricalSet {
     pub set: SetFields,
 }
 
-/// What is known about one skill for one person, apart from its derived state.
+/// What the logged sessions show about one skill for one person; everything else
+/// (inferred mastery, the state) is derived from these over the whole tree.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Facts {
+    proven: bool,
+    practised: bool,
+    best_progress: f64,
+}
+
+/// A person's place in the whole tree: what targets and views are chosen from.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Standing {
-    pub mastered: bool,
-    pub practised: bool,
-    pub best_progress: f64,
+    /// Every skill's state.
+    pub states: BTreeMap<String, SkillState>,
+    /// Skills logged at least once.
+    pub practised: BTreeSet<String>,
+    /// Best single-session progress per skill (absent: none).
+    pub progress: BTreeMap<String, f64>,
 }
 
 /// The outcome of moving a person's standing.
@@ -213,24 +361,24 @@ pub struct Evaluation {
     /// Rows to store (only those that differ from what is stored or derived before).
     pub writes: BTreeMap<String, SkillRecord>,
     pub transitions: Transitions,
-    /// Every skill's state afterwards.
-    pub states: BTreeMap<String, SkillState>,
-    /// Every skill's best progress afterwards.
-    pub progress: BTreeMap<String, f64>,
+    /// The standing afterwards.
+    pub standing: Standing,
 }
 
 fn nodes(catalog: &Catalog) -> Vec<SkillNode> {
     catalog.skills().iter().map(Skill::node).collect()
 }
 
-fn standings_from(stored: &BTreeMap<String, SkillRecord>) -> BTreeMap<String, Standing> {
+fn facts_from(stored: &BTreeMap<String, SkillRecord>) -> BTreeMap<String, Facts> {
     stored
         .iter()
         .map(|(id, skill)| {
             (
                 id.clone(),
-                Standing {
-                    mastered: skill.state == SkillState::Mastered,
+                Facts {
+                    // Inferred rows are re-derived from the proven ones, never kept
+                    // on their own: that is what lets a delete take them back.
+                    proven: skill.state == SkillState::Mastered(Mastery::Proven),
                     practised: skill.practised,
                     best_progress: skill.best_progress,
                 },
@@ -239,49 +387,59 @@ fn standings_from(stored: &BTreeMap<String, SkillRecord>) -> BTreeMap<String, St
         .collect()
 }
 
-fn history_of(standings: &BTreeMap<String, Standing>) -> History {
+fn history_of(facts: &BTreeMap<String, Facts>) -> History {
+    let ids = |keep: fn(&Facts) -> bool| {
+        facts
+            .iter()
+            .filter(|(_, facts)| keep(facts))
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
     History {
-        mastered: standings
+        proven: ids(|facts| facts.proven),
+        practised: ids(|facts| facts.practised),
+    }
+}
+
+fn standing_of(tree: &[SkillNode], facts: &BTreeMap<String, Facts>) -> Standing {
+    let history = history_of(facts);
+    Standing {
+        states: states(tree, &history),
+        practised: history.practised,
+        progress: facts
             .iter()
-            .filter(|(_, standing)| standing.mastered)
-            .map(|(id, _)| id.clone())
-            .collect(),
-        practised: standings
-            .iter()
-            .filter(|(_, standing)| standing.practised)
-            .map(|(id, _)| id.clone())
+            .filter(|(_, facts)| facts.best_progress > 0.0)
+            .map(|(id, facts)| (id.clone(), facts.best_progress))
             .collect(),
     }
 }
 
-/// Every skill's state as stored and derived, without any change.
-pub fn current_states(
-    catalog: &Catalog,
-    stored: &BTreeMap<String, SkillRecord>,
-) -> BTreeMap<String, SkillState> {
-    states(&nodes(catalog), &history_of(&standings_from(stored)))
+/// A person's standing as stored and derived, without any change.
+pub fn standing(catalog: &Catalog, stored: &BTreeMap<String, SkillRecord>) -> Standing {
+    standing_of(&nodes(catalog), &facts_from(stored))
 }
 
-/// Applies new standings for some skills and works out what changed.
+/// Applies new facts for some skills and works out what changed, over the whole tree
+/// (a proven or lost mastery moves the skills below it too).
 fn evaluate(
     catalog: &Catalog,
     stored: &BTreeMap<String, SkillRecord>,
-    changed: BTreeMap<String, Standing>,
+    changed: BTreeMap<String, Facts>,
 ) -> Evaluation {
     let tree = nodes(catalog);
-    let before_standings = standings_from(stored);
-    let before = states(&tree, &history_of(&before_standings));
-    let mut after_standings = before_standings.clone();
-    after_standings.extend(changed);
-    let after = states(&tree, &history_of(&after_standings));
+    let before_facts = facts_from(stored);
+    let before = states(&tree, &history_of(&before_facts));
+    let mut after_facts = before_facts;
+    after_facts.extend(changed);
+    let after = standing_of(&tree, &after_facts);
 
     let mut writes = BTreeMap::new();
-    for (id, state) in &after {
-        let standing = after_standings.get(id).copied().unwrap_or_default();
+    for (id, state) in &after.states {
+        let facts = after_facts.get(id).copied().unwrap_or_default();
         let new_row = SkillRecord {
             state: *state,
-            practised: standing.practised,
-            best_progress: standing.best_progress,
+            practised: facts.practised,
+            best_progress: facts.best_progress,
         };
         let old_row = stored.get(id).copied().unwrap_or(SkillRecord {
             state: before.get(id).copied().unwrap_or(SkillState::Locked),
@@ -294,15 +452,8 @@ fn evaluate(
     }
     Evaluation {
         writes,
-        transitions: transitions(&before, &after),
-        progress: after
-            .keys()
-            .map(|id| {
-                let progress = after_standings.get(id).map_or(0.0, |s| s.best_progress);
-                (id.clone(), progress)
-            })
-            .collect(),
-        states: after,
+        transitions: transitions(&tree, &before, &after.states),
+        standing: after,
     }
 }
 
@@ -312,7 +463,7 @@ pub fn log_session(
     stored: &BTreeMap<String, SkillRecord>,
     session: &BTreeMap<String, Vec<SetFields>>,
 ) -> Evaluation {
-    let before = standings_from(stored);
+    let before = facts_from(stored);
     let mut changed = BTreeMap::new();
     for (exercise_id, sets) in session {
         let Some(skill) = catalog.skill(exercise_id) else {
@@ -322,8 +473,8 @@ pub fn log_session(
         let old = before.get(exercise_id).copied().unwrap_or_default();
         changed.insert(
             exercise_id.clone(),
-            Standing {
-                mastered: old.mastered || goal.met_by(sets),
+            Facts {
+                proven: old.proven || goal.met_by(sets),
                 practised: true,
                 best_progress: old.best_progress.max(goal.progress(sets)),
             },
@@ -333,7 +484,8 @@ pub fn log_session(
 }
 
 /// Re-decides the `affected` skills from their whole remaining history (after an edit
-/// or delete): mastered only if some remaining session meets the goal.
+/// or delete): proven only if some remaining session meets the goal. The masteries
+/// inferred from them follow: kept while another proven skill still requires them.
 pub fn reevaluate(
     catalog: &Catalog,
     stored: &BTreeMap<String, SkillRecord>,
@@ -355,17 +507,17 @@ pub fn reevaluate(
             continue;
         };
         let goal = skill.goal();
-        let mut standing = Standing::default();
+        let mut facts = Facts::default();
         for sets in sessions
             .get(skill_id.as_str())
             .into_iter()
             .flat_map(BTreeMap::values)
         {
-            standing.practised = true;
-            standing.mastered |= goal.met_by(sets);
-            standing.best_progress = standing.best_progress.max(goal.progress(sets));
+            facts.practised = true;
+            facts.proven |= goal.met_by(sets);
+            facts.best_progress = facts.best_progress.max(goal.progress(sets));
         }
-        changed.insert(skill_id.clone(), standing);
+        changed.insert(skill_id.clone(), facts);
     }
     evaluate(catalog, stored, changed)
 }
@@ -383,45 +535,118 @@ pub fn goal_text(goal: &Goal) -> String {
     }
 }
 
-/// Up to three skills to work on now: open ones (available or unlocked), those
-/// trained in `prefer` first, then the closest to their goal, then tree order.
-pub fn next_targets(
-    catalog: &Catalog,
-    states: &BTreeMap<String, SkillState>,
-    progress: &BTreeMap<String, f64>,
-    prefer: &[&str],
-) -> Vec<Target> {
-    let mut open: Vec<(usize, &Skill)> = catalog
+/// Why a skill is a candidate target, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reason {
+    /// Trained in this session and not mastered yet.
+    JustTrained,
+    /// A next step of a skill trained in this session.
+    StepUpFromToday,
+    /// Logged before, not mastered yet: work in progress.
+    InProgress,
+    /// A next step of anything the person has logged.
+    StepUp,
+    /// Open, in a branch (category) the person trains.
+    SameBranch,
+    /// Open, anywhere else.
+    Elsewhere,
+}
+
+/// Up to three skills to work on next, never a regression: no skill that anything
+/// the person trained today, has logged or has mastered requires (directly or not).
+/// Candidates are the open skills and the ones the person trains anyway while still
+/// locked. The order is [`Reason`]'s: what was just `trained`, nearest to its goal
+/// first (then in the order given); then the next steps of those, one per trained
+/// skill in turn; then work in progress; then next steps of anything logged; then
+/// open skills in the branches trained; then the rest. Within each, nearest to goal
+/// first, then tree order.
+pub fn next_targets(catalog: &Catalog, standing: &Standing, trained: &[&str]) -> Vec<Target> {
+    let state_of = |id: &str| standing.states.get(id).copied();
+    let progress_of = |id: &str| standing.progress.get(id).copied().unwrap_or(0.0);
+    let mastered = |id: &str| state_of(id).is_some_and(SkillState::is_mastered);
+    let worked = trained
+        .iter()
+        .copied()
+        .chain(standing.practised.iter().map(String::as_str))
+        .chain(
+            standing
+                .states
+                .iter()
+                .filter(|(_, state)| state.is_mastered())
+                .map(|(id, _)| id.as_str()),
+        );
+    let below = requirements(|id| catalog.skill(id).map(Skill::prerequisites), worked);
+    let trains = |id: &str| trained.contains(&id) || standing.practised.contains(id);
+
+    // In tree order, so every later ordering falls back to it.
+    let mut candidates: Vec<&Skill> = catalog
         .skills()
         .iter()
-        .enumerate()
-        .filter(|(_, skill)| {
-            matches!(
-                states.get(skill.id()),
-                Some(SkillState::Available | SkillState::Unlocked)
-            )
+        .filter(|skill| {
+            let id = skill.id();
+            !mastered(id)
+                && !below.contains(id)
+                && (state_of(id).is_some_and(SkillState::is_open) || trains(id))
         })
         .collect();
-    let rank = |skill: &Skill| {
-        prefer
-            .iter()
-            .position(|id| *id == skill.id())
-            .unwrap_or(usize::MAX)
+    candidates.sort_by(|a, b| progress_of(b.id()).total_cmp(&progress_of(a.id())));
+    let candidate_ids: Vec<&str> = candidates.iter().map(|skill| skill.id()).collect();
+    let follows = |parent: &str, id: &str| {
+        catalog
+            .skill(id)
+            .is_some_and(|skill| skill.prerequisites().iter().any(|p| p == parent))
     };
-    let progress_of = |skill: &Skill| progress.get(skill.id()).copied().unwrap_or(0.0);
-    open.sort_by(|(order_a, a), (order_b, b)| {
-        rank(a)
-            .cmp(&rank(b))
-            .then(progress_of(b).total_cmp(&progress_of(a)))
-            .then(order_a.cmp(order_b))
+    let turns = in_turns(trained, follows, &candidate_ids);
+    let branches: BTreeSet<_> = catalog
+        .skills()
+        .iter()
+        .filter(|skill| trains(skill.id()))
+        .map(Skill::category)
+        .collect();
+    let reason = |skill: &Skill| {
+        let id = skill.id();
+        if trained.contains(&id) {
+            Reason::JustTrained
+        } else if turns.contains_key(id) {
+            Reason::StepUpFromToday
+        } else if standing.practised.contains(id) {
+            Reason::InProgress
+        } else if skill
+            .prerequisites()
+            .iter()
+            .any(|prerequisite| standing.practised.contains(prerequisite))
+        {
+            Reason::StepUp
+        } else if branches.contains(&skill.category()) {
+            Reason::SameBranch
+        } else {
+            Reason::Elsewhere
+        }
+    };
+    let position_in = |id: &str| trained.iter().position(|t| *t == id);
+    let mut ranked: Vec<(Reason, &Skill)> = candidates
+        .into_iter()
+        .map(|skill| (reason(skill), skill))
+        .collect();
+    // Stable, over candidates already nearest to goal first and then in tree order.
+    ranked.sort_by(|(reason_a, a), (reason_b, b)| {
+        reason_a.cmp(reason_b).then_with(|| match reason_a {
+            // Equally near their goals: in the order trained.
+            Reason::JustTrained => progress_of(b.id())
+                .total_cmp(&progress_of(a.id()))
+                .then(position_in(a.id()).cmp(&position_in(b.id()))),
+            Reason::StepUpFromToday => turns.get(a.id()).cmp(&turns.get(b.id())),
+            _ => std::cmp::Ordering::Equal,
+        })
     });
-    open.into_iter()
+    ranked
+        .into_iter()
         .take(3)
         .map(|(_, skill)| Target {
             skill_id: skill.id().to_owned(),
             name: skill.name().to_owned(),
             goal: goal_text(&skill.goal()),
-            progress: progress_of(skill),
+            progress: progress_of(skill.id()),
         })
         .collect()
 }
@@ -521,37 +746,127 @@ mod tests {
         assert_eq!(initial["dip"], SkillState::Available);
         assert_eq!(initial["ring_dip"], SkillState::Locked);
 
-        history.mastered.insert("dip".into());
+        history.proven.insert("dip".into());
         history.practised.insert("dip".into());
         history.practised.insert("ring_dip".into());
         let partial = states(&tree, &history);
-        assert_eq!(partial["dip"], SkillState::Mastered);
+        assert_eq!(partial["dip"], SkillState::Mastered(Mastery::Proven));
         assert_eq!(
             partial["ring_dip"],
             SkillState::Locked,
             "one prerequisite is not enough"
         );
 
-        history.mastered.insert("ring_support".into());
+        history.proven.insert("ring_support".into());
         let after = states(&tree, &history);
         assert_eq!(
             after["ring_dip"],
             SkillState::Unlocked,
             "practised while locked, now open"
         );
-        let changes = transitions(&partial, &after);
+        let changes = transitions(&tree, &partial, &after);
         assert_eq!(changes.mastered, vec!["ring_support"]);
         assert_eq!(changes.unlocked, vec!["ring_dip"]);
     }
 
     #[test]
-    fn a_locked_skill_can_be_mastered_directly() {
-        let tree = vec![node("pull_up", &[]), node("muscle_up", &["pull_up"])];
+    fn a_locked_skill_can_be_mastered_directly_and_masters_what_it_requires() {
+        let tree = vec![
+            node("dead_hang", &[]),
+            node("pull_up", &["dead_hang"]),
+            node("dip", &[]),
+            node("muscle_up", &["pull_up", "dip"]),
+            node("ring_muscle_up", &["muscle_up"]),
+        ];
+        let before = states(&tree, &History::default());
         let history = History {
-            mastered: ["muscle_up".to_owned()].into(),
+            proven: ["muscle_up".to_owned()].into(),
             practised: ["muscle_up".to_owned()].into(),
         };
-        assert_eq!(states(&tree, &history)["muscle_up"], SkillState::Mastered);
+        let after = states(&tree, &history);
+        assert_eq!(after["muscle_up"], SkillState::Mastered(Mastery::Proven));
+        for below in ["dead_hang", "pull_up", "dip"] {
+            assert_eq!(
+                after[below],
+                SkillState::Mastered(Mastery::Inferred),
+                "{below}"
+            );
+        }
+        assert_eq!(after["ring_muscle_up"], SkillState::Available);
+        let changes = transitions(&tree, &before, &after);
+        assert_eq!(
+            changes.mastered,
+            ["muscle_up"],
+            "only the proven one is news"
+        );
+        assert_eq!(changes.inferred, ["dead_hang", "pull_up", "dip"]);
+        assert_eq!(changes.unlocked, ["ring_muscle_up"]);
+    }
+
+    #[test]
+    fn proven_outranks_inferred() {
+        let tree = vec![node("dead_hang", &[]), node("pull_up", &["dead_hang"])];
+        let history = History {
+            proven: ["dead_hang".to_owned(), "pull_up".to_owned()].into(),
+            practised: BTreeSet::new(),
+        };
+        assert_eq!(
+            states(&tree, &history)["dead_hang"],
+            SkillState::Mastered(Mastery::Proven)
+        );
+        assert!(SkillState::Mastered(Mastery::Proven) > SkillState::Mastered(Mastery::Inferred));
+        assert!(SkillState::Mastered(Mastery::Inferred) > SkillState::Unlocked);
+        assert_eq!(
+            SkillState::from_stored("mastered", true),
+            Some(SkillState::Mastered(Mastery::Inferred))
+        );
+        assert_eq!(
+            SkillState::from_stored("unlocked", true),
+            Some(SkillState::Unlocked),
+            "the flag means nothing below mastered"
+        );
+    }
+
+    #[test]
+    fn newly_open_skills_list_the_steps_after_new_masteries_first_in_turns() {
+        let tree = vec![
+            node("a", &[]),
+            node("b", &[]),
+            node("other", &[]),
+            node("after_other", &["other"]),
+            node("a1", &["a"]),
+            node("a2", &["a"]),
+            node("b1", &["b"]),
+            node("b2", &["b"]),
+        ];
+        let before = states(
+            &tree,
+            &History {
+                proven: ["other".to_owned()].into(),
+                practised: BTreeSet::new(),
+            },
+        );
+        let mut after = before.clone();
+        after.insert("after_other".into(), SkillState::Available);
+        for id in ["a", "b"] {
+            after.insert(id.into(), SkillState::Mastered(Mastery::Proven));
+        }
+        for id in ["a1", "a2", "b1", "b2"] {
+            after.insert(id.into(), SkillState::Available);
+        }
+        let before: BTreeMap<_, _> = before
+            .into_iter()
+            .map(|(id, state)| {
+                let state = if id == "after_other" {
+                    SkillState::Locked
+                } else {
+                    state
+                };
+                (id, state)
+            })
+            .collect();
+        let changes = transitions(&tree, &before, &after);
+        assert_eq!(changes.unlocked, ["a1", "b1", "a2", "b2", "after_other"]);
     }
 }
 
@@ -576,7 +891,7 @@ mod evaluation_tests {
 
     #[test]
     fn a_new_person_sees_the_roots_open_and_the_rest_locked() {
-        let states = current_states(catalog(), &BTreeMap::new());
+        let states = standing(catalog(), &BTreeMap::new()).states;
         assert_eq!(states.len(), catalog().skills().len());
         let root = catalog()
             .skills()
@@ -605,7 +920,7 @@ mod evaluation_tests {
             stored.insert(
                 prerequisite.clone(),
                 SkillRecord {
-                    state: SkillState::Mastered,
+                    state: SkillState::Mastered(Mastery::Proven),
                     practised: true,
                     best_progress: 1.0,
                 },
@@ -615,8 +930,14 @@ mod evaluation_tests {
             [(pull_up_id(), vec![reps(target); goal.sets as usize])].into();
         let evaluation = log_session(catalog(), &stored, &session);
         assert_eq!(evaluation.transitions.mastered, vec!["pull_up"]);
-        assert_eq!(evaluation.states["pull_up"], SkillState::Mastered);
-        assert_eq!(evaluation.writes["pull_up"].state, SkillState::Mastered);
+        assert_eq!(
+            evaluation.standing.states["pull_up"],
+            SkillState::Mastered(Mastery::Proven)
+        );
+        assert_eq!(
+            evaluation.writes["pull_up"].state,
+            SkillState::Mastered(Mastery::Proven)
+        );
         let dependants: Vec<&str> = catalog()
             .skills()
             .iter()
@@ -651,7 +972,7 @@ mod evaluation_tests {
         let stored: BTreeMap<_, _> = [(
             pull_up_id(),
             SkillRecord {
-                state: SkillState::Mastered,
+                state: SkillState::Mastered(Mastery::Proven),
                 practised: true,
                 best_progress: 1.0,
             },
@@ -660,23 +981,208 @@ mod evaluation_tests {
         let affected: BTreeSet<String> = [pull_up_id()].into();
         let evaluation = reevaluate(catalog(), &stored, &affected, &[]);
         let row = evaluation.writes["pull_up"];
-        assert_ne!(row.state, SkillState::Mastered);
+        assert!(!row.state.is_mastered());
         assert!(!row.practised);
         assert_eq!(row.best_progress, 0.0);
     }
 
     #[test]
     fn next_targets_prefer_what_was_just_trained() {
-        let states = current_states(catalog(), &BTreeMap::new());
-        let open: Vec<&str> = states
+        let standing = standing(catalog(), &BTreeMap::new());
+        let open: Vec<&str> = standing
+            .states
             .iter()
             .filter(|(_, state)| **state == SkillState::Available)
             .map(|(id, _)| id.as_str())
             .collect();
         let last = *open.last().unwrap();
-        let targets = next_targets(catalog(), &states, &BTreeMap::new(), &[last]);
+        let targets = next_targets(catalog(), &standing, &[last]);
         assert_eq!(targets[0].skill_id, last);
         assert!(targets.len() <= 3);
+    }
+
+    fn session(entries: &[(&str, Vec<SetFields>)]) -> BTreeMap<String, Vec<SetFields>> {
+        entries
+            .iter()
+            .map(|(id, sets)| ((*id).to_owned(), sets.clone()))
+            .collect()
+    }
+
+    /// What the database holds after the evaluation's writes (as exact writes).
+    fn stored_after(
+        stored: &BTreeMap<String, SkillRecord>,
+        evaluation: &Evaluation,
+    ) -> BTreeMap<String, SkillRecord> {
+        let mut stored = stored.clone();
+        stored.extend(evaluation.writes.clone());
+        stored
+    }
+
+    fn set_of(workout: u128, exercise: &str, set: SetFields) -> HistoricalSet {
+        HistoricalSet {
+            workout_id: Uuid::from_u128(workout),
+            exercise_id: exercise.to_owned(),
+            set,
+        }
+    }
+
+    const PULL_UP_CHAIN: [&str; 3] = ["dead_hang", "scapular_pull_up", "negative_pull_up"];
+
+    #[test]
+    fn mastering_a_skill_masters_its_prerequisite_chain_as_inferred() {
+        let logged = log_session(
+            catalog(),
+            &BTreeMap::new(),
+            &session(&[("pull_up", vec![reps(8); 3])]),
+        );
+        assert_eq!(logged.transitions.mastered, ["pull_up"]);
+        assert_eq!(logged.transitions.inferred, PULL_UP_CHAIN);
+        for id in PULL_UP_CHAIN {
+            let row = logged.writes[id];
+            assert_eq!(row.state, SkillState::Mastered(Mastery::Inferred), "{id}");
+            assert!(!row.practised, "{id}: inferred, not logged");
+        }
+        assert_eq!(
+            logged.writes["pull_up"].state,
+            SkillState::Mastered(Mastery::Proven)
+        );
+        // Unrelated roots stay as they were.
+        assert_eq!(
+            logged.standing.states["inverted_row"],
+            SkillState::Available
+        );
+    }
+
+    #[test]
+    fn a_proven_session_of_an_inferred_skill_turns_it_proven_quietly() {
+        let first = log_session(
+            catalog(),
+            &BTreeMap::new(),
+            &session(&[("pull_up", vec![reps(8); 3])]),
+        );
+        let stored = stored_after(&BTreeMap::new(), &first);
+        let hang = SetFields {
+            seconds: Some(30.0),
+            ..SetFields::default()
+        };
+        let second = log_session(
+            catalog(),
+            &stored,
+            &session(&[("dead_hang", vec![hang; 3])]),
+        );
+        assert_eq!(
+            second.writes["dead_hang"].state,
+            SkillState::Mastered(Mastery::Proven)
+        );
+        assert!(second.writes["dead_hang"].practised);
+        assert_eq!(
+            second.transitions,
+            Transitions::default(),
+            "already mastered"
+        );
+    }
+
+    #[test]
+    fn deleting_the_proving_workout_takes_inferred_mastery_back() {
+        let logged = log_session(
+            catalog(),
+            &BTreeMap::new(),
+            &session(&[("pull_up", vec![reps(8); 3])]),
+        );
+        let stored = stored_after(&BTreeMap::new(), &logged);
+        let affected: BTreeSet<String> = [pull_up_id()].into();
+        let deleted = reevaluate(catalog(), &stored, &affected, &[]);
+        let after = stored_after(&stored, &deleted);
+        assert_eq!(after["dead_hang"].state, SkillState::Available);
+        assert_eq!(after["scapular_pull_up"].state, SkillState::Locked);
+        assert_eq!(after["negative_pull_up"].state, SkillState::Locked);
+        assert_eq!(after["pull_up"].state, SkillState::Locked);
+        assert_eq!(
+            standing(catalog(), &after),
+            standing(catalog(), &BTreeMap::new())
+        );
+    }
+
+    #[test]
+    fn inferred_mastery_stays_while_another_proven_skill_requires_it() {
+        // Workout 1 proves pull-ups, workout 2 chin-ups; both need negatives.
+        let mut stored = BTreeMap::new();
+        for (exercise, count) in [("pull_up", 8), ("chin_up", 8)] {
+            let logged = log_session(
+                catalog(),
+                &stored,
+                &session(&[(exercise, vec![reps(count); 3])]),
+            );
+            stored = stored_after(&stored, &logged);
+        }
+        let history: Vec<_> = (0..3).map(|_| set_of(2, "chin_up", reps(8))).collect();
+        let affected: BTreeSet<String> = [pull_up_id()].into();
+        let deleted = reevaluate(catalog(), &stored, &affected, &history);
+        let after = standing(catalog(), &stored_after(&stored, &deleted));
+        for id in PULL_UP_CHAIN {
+            assert_eq!(
+                after.states[id],
+                SkillState::Mastered(Mastery::Inferred),
+                "{id}: chin-ups still require it"
+            );
+        }
+        assert_eq!(after.states["pull_up"], SkillState::Available);
+    }
+
+    #[test]
+    fn an_inferred_skill_that_was_practised_keeps_its_progress_when_mastery_goes() {
+        let hang = SetFields {
+            seconds: Some(15.0),
+            ..SetFields::default()
+        };
+        let mut stored = BTreeMap::new();
+        let first = log_session(
+            catalog(),
+            &stored,
+            &session(&[("dead_hang", vec![hang; 3])]),
+        );
+        stored = stored_after(&stored, &first);
+        let second = log_session(
+            catalog(),
+            &stored,
+            &session(&[("pull_up", vec![reps(8); 3])]),
+        );
+        stored = stored_after(&stored, &second);
+        assert_eq!(
+            stored["dead_hang"].state,
+            SkillState::Mastered(Mastery::Inferred)
+        );
+        let history: Vec<_> = (0..3).map(|_| set_of(1, "dead_hang", hang)).collect();
+        let affected: BTreeSet<String> = [pull_up_id()].into();
+        let deleted = reevaluate(catalog(), &stored, &affected, &history);
+        let row = stored_after(&stored, &deleted)["dead_hang"];
+        assert_eq!(row.state, SkillState::Unlocked);
+        assert_eq!(row.best_progress, 0.5);
+    }
+
+    #[test]
+    fn next_targets_never_go_below_what_is_trained() {
+        // Push-ups practised below their goal, their prerequisites untouched.
+        let logged = log_session(
+            catalog(),
+            &BTreeMap::new(),
+            &session(&[("push_up", vec![reps(5); 3])]),
+        );
+        let targets = next_targets(catalog(), &logged.standing, &["push_up"]);
+        assert_eq!(targets[0].skill_id, "push_up");
+        for target in &targets {
+            assert!(
+                !["wall_push_up", "incline_push_up"].contains(&target.skill_id.as_str()),
+                "{targets:?}"
+            );
+        }
+        // The same holds for the tree view, which knows nothing of today.
+        let targets = next_targets(catalog(), &logged.standing, &[]);
+        assert_eq!(targets[0].skill_id, "push_up");
+        assert!(
+            targets.iter().all(|t| t.skill_id != "wall_push_up"),
+            "{targets:?}"
+        );
     }
 
     #[test]

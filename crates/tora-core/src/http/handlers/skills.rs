@@ -11,7 +11,7 @@ use crate::auth::AuthenticatedSubject;
 use crate::domain::catalog::{Catalog, Skill};
 use crate::domain::coaching::Target;
 use crate::domain::skills::{
-    GoalTarget, SkillRecord, SkillState, current_states, goal_text, next_targets,
+    self, GoalTarget, SkillRecord, SkillState, Standing, goal_text, next_targets,
 };
 use crate::http::{ApiError, Platform, RequestContext};
 
@@ -36,7 +36,11 @@ pub struct SkillView {
     pub goal: GoalView,
     /// `locked`, `available`, `unlocked` (practised, goal not met) or `mastered`.
     pub state: &'static str,
-    /// Best single session toward the goal, 0 to 1.
+    /// For a mastered skill, `proven` (a logged session met the goal) or `inferred`
+    /// (a proven skill requires it, directly or not); `null` otherwise.
+    pub mastery: Option<&'static str>,
+    /// Best single logged session toward the goal, 0 to 1 (an inferred mastery may
+    /// have less, or none).
     pub progress: f64,
 }
 
@@ -70,6 +74,10 @@ fn skill_view(
     stored: &BTreeMap<String, SkillRecord>,
 ) -> SkillView {
     let goal = skill.goal();
+    let state = states
+        .get(skill.id())
+        .copied()
+        .unwrap_or(SkillState::Locked);
     let (reps, seconds) = match goal.target {
         GoalTarget::Reps(reps) => (Some(reps), None),
         GoalTarget::Seconds(seconds) => (None, Some(seconds)),
@@ -86,28 +94,20 @@ fn skill_view(
             each_side: goal.each_side,
             text: goal_text(&goal),
         },
-        state: states
-            .get(skill.id())
-            .copied()
-            .unwrap_or(SkillState::Locked)
-            .as_str(),
+        state: state.as_str(),
+        mastery: state.mastery().map(|mastery| mastery.as_str()),
         progress: round_progress(stored.get(skill.id()).map_or(0.0, |row| row.best_progress)),
     }
-}
-
-struct Standing {
-    stored: BTreeMap<String, SkillRecord>,
-    states: BTreeMap<String, SkillState>,
 }
 
 async fn standing<P: Platform>(
     context: &RequestContext<'_, P>,
     caller: &AuthenticatedSubject,
     catalog: &Catalog,
-) -> Result<Standing, ApiError> {
+) -> Result<(BTreeMap<String, SkillRecord>, Standing), ApiError> {
     let (_, stored) = resolve_with_skills(context, caller).await?;
-    let states = current_states(catalog, &stored);
-    Ok(Standing { stored, states })
+    let standing = skills::standing(catalog, &stored);
+    Ok((stored, standing))
 }
 
 #[derive(Debug, Serialize)]
@@ -123,25 +123,19 @@ pub(super) async fn list_skills<P: Platform>(
     caller: &AuthenticatedSubject,
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let catalog = catalog()?;
-    let Standing { stored, states } = standing(context, caller, catalog).await?;
-    let progress = stored
-        .iter()
-        .map(|(id, row)| (id.clone(), row.best_progress))
-        .collect();
-    let targets = next_targets(catalog, &states, &progress, &[]);
+    let (stored, standing) = standing(context, caller, catalog).await?;
+    let states = &standing.states;
+    let targets = next_targets(catalog, &standing, &[]);
     json(
         StatusCode::OK,
         &TreeResponse {
             skills: catalog
                 .skills()
                 .iter()
-                .map(|skill| skill_view(skill, &states, &stored))
+                .map(|skill| skill_view(skill, states, &stored))
                 .collect(),
             next_targets: targets.iter().map(TargetView::from).collect(),
-            mastered: states
-                .values()
-                .filter(|state| **state == SkillState::Mastered)
-                .count(),
+            mastered: states.values().filter(|state| state.is_mastered()).count(),
             total: catalog.skills().len(),
         },
     )
@@ -167,7 +161,7 @@ pub(super) async fn get_skill<P: Platform>(
         .first()
         .and_then(|id| catalog.skill(id))
         .ok_or(ApiError::NotFound)?;
-    let Standing { stored, states } = standing(context, caller, catalog).await?;
+    let (stored, Standing { states, .. }) = standing(context, caller, catalog).await?;
     json(
         StatusCode::OK,
         &SkillDetailResponse {
@@ -175,7 +169,11 @@ pub(super) async fn get_skill<P: Platform>(
             missing_prerequisites: skill
                 .prerequisites()
                 .iter()
-                .filter(|id| states.get(id.as_str()) != Some(&SkillState::Mastered))
+                .filter(|id| {
+                    !states
+                        .get(id.as_str())
+                        .is_some_and(|state| state.is_mastered())
+                })
                 .cloned()
                 .collect(),
             dependants: catalog
