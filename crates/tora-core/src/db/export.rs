@@ -77,7 +77,7 @@ fn messages_after(
 }
 
 const SELECT_SKILL_STATES: &str = "\
-select s.skill_id, k.name, s.state, s.practised, round(s.best_progress::numeric, 4)::float8 as best_progress,
+select s.skill_id, k.name, s.state, s.inferred, s.practised, round(s.best_progress::numeric, 4)::float8 as best_progress,
        s.mastered_at, s.updated_at
 from user_skill_states s join skills k on k.id = s.skill_id
 where s.user_id = $1::uuid
@@ -95,6 +95,7 @@ fn skill_states(user_id: Uuid) -> Typed<Vec<ExportedSkillState>> {
                         skill_id: row.get("skill_id")?,
                         name: row.get("name")?,
                         state: row.get("state")?,
+                        inferred: row.get("inferred")?,
                         practised: row.get("practised")?,
                         best_progress: row.get("best_progress")?,
                         mastered_at: row.get("mastered_at")?,

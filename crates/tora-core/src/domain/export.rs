@@ -23,6 +23,9 @@ pub struct ExportedSkillState {
     pub skill_id: String,
     pub name: String,
     pub state: String,
+    /// For a mastered skill: whether a logged session proved it or a mastered skill
+    /// that requires it implies it.
+    pub inferred: bool,
     pub practised: bool,
     pub best_progress: f64,
     pub mastered_at: Option<DateTime<Utc>>,

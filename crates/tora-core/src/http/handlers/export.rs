@@ -11,7 +11,7 @@
 //!  "chat_messages": [{"id", "client_message_id", "role", "body", "status",
 //!                     "result": {"reply", "mastered", "unlocked", "next_targets",
 //!                                "credits_spent"} | null, "created_at"}],
-//!  "skill_states": [{"skill", "name", "state", "practised", "best_progress",
+//!  "skill_states": [{"skill", "name", "state", "mastery", "practised", "best_progress",
 //!                    "mastered_at", "updated_at"}],
 //!  "custom_exercises": [{"id", "name", "category", "created_at"}]}
 //! ```
@@ -32,7 +32,7 @@
 //!    once, on the workout's row.
 //! 2. `chat_message`: `message_id, client_message_id, created_at, role, status, body,
 //!    reply` (the stored answer's text), `result` (the whole stored answer as JSON).
-//! 3. `skill_state`: `skill, name, state, practised, best_progress, mastered_at,
+//! 3. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
 //!    updated_at`.
 //! 4. `custom_exercise`: `exercise, name, category, created_at`.
 //! 5. `profile`: `user_id, email, display_name, units, timezone, credits, created_at,
@@ -313,6 +313,7 @@ impl ExportStream {
                     "skill",
                     "name",
                     "state",
+                    "mastery",
                     "practised",
                     "best_progress",
                     "mastered_at",
@@ -324,6 +325,7 @@ impl ExportStream {
                         state.skill_id.clone(),
                         state.name.clone(),
                         state.state.clone(),
+                        mastery_of(state).unwrap_or_default().to_owned(),
                         state.practised.to_string(),
                         state.best_progress.to_string(),
                         opt(state.mastered_at.map(timestamp)),
@@ -459,6 +461,8 @@ struct SkillStateView<'a> {
     skill: &'a str,
     name: &'a str,
     state: &'a str,
+    /// `proven` or `inferred` for a mastered skill, as in `GET /v1/skills`.
+    mastery: Option<&'static str>,
     practised: bool,
     best_progress: f64,
     mastered_at: Option<String>,
@@ -471,6 +475,7 @@ impl<'a> From<&'a ExportedSkillState> for SkillStateView<'a> {
             skill: &state.skill_id,
             name: &state.name,
             state: &state.state,
+            mastery: mastery_of(state),
             practised: state.practised,
             best_progress: state.best_progress,
             mastered_at: state.mastered_at.map(timestamp),
@@ -516,6 +521,10 @@ fn text_cell(text: &str) -> String {
     } else {
         text.to_owned()
     }
+}
+
+fn mastery_of(state: &ExportedSkillState) -> Option<&'static str> {
+    (state.state == "mastered").then_some(if state.inferred { "inferred" } else { "proven" })
 }
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -721,6 +730,7 @@ mod tests {
                     skill_id: "pull_up".into(),
                     name: "Pull-up".into(),
                     state: "unlocked".into(),
+                    inferred: false,
                     practised: true,
                     best_progress: 0.5,
                     mastered_at: None,
@@ -828,7 +838,8 @@ mod tests {
         let result: Value = serde_json::from_str(&messages[1][8]).unwrap();
         assert_eq!(result["reply"], "Nice, \"strong\" work");
         assert_eq!(sections[2][1][1], "pull_up");
-        assert_eq!(sections[2][1][5], "0.5");
+        assert_eq!(sections[2][1][4], "", "no mastery for an unmastered skill");
+        assert_eq!(sections[2][1][6], "0.5");
         assert_eq!(sections[3].len(), 1, "an empty section keeps its header");
         assert_eq!(sections[4][1][3], "Ana, \"the\" athlete");
         assert_eq!(sections[4][1][6], "42");
