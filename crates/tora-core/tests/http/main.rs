@@ -709,6 +709,30 @@ async fn text_that_breaks_the_text_rule_is_422_naming_the_field_before_the_datab
 }
 
 #[tokio::test]
+async fn a_token_email_that_cannot_be_stored_is_dropped_and_the_user_gets_in() {
+    let app = App::new();
+    let claims = support::claims_with(json!({"email": "ada\u{0}@example.com"}));
+    let request = get("/v1/me")
+        .header(
+            "authorization",
+            format!("Bearer {}", support::hs256_token(&claims)),
+        )
+        .body(Vec::new())
+        .unwrap();
+    let handled = app.send(request).await;
+    assert_eq!(handled.response.status(), 200, "{}", body(&handled));
+    let provision = app.platform.neon.bodies.borrow()[0]["queries"][0].clone();
+    assert!(
+        provision["query"]
+            .as_str()
+            .unwrap()
+            .starts_with("with inserted"),
+        "{provision}"
+    );
+    assert_eq!(provision["params"][2], Value::Null, "no email is stored");
+}
+
+#[tokio::test]
 async fn a_patch_with_fields_by_position_is_422_and_changes_nothing() {
     let app = App::new();
     let request = authed("PATCH", "/v1/me")
