@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tora_dev::tokens::{
-    JwsAlgorithm, SigningKey, TokenSpec, encode_unsigned, load_keys, mint_hs256_with_claims,
-    now_secs, rotate_key,
+    JwsAlgorithm, SigningKey, TokenSpec, encode_unsigned, load_keys, mint_hs256,
+    mint_hs256_with_claims, now_secs, rotate_key,
 };
 use tora_e2e::{Stack, assert_problem, read};
 
@@ -227,4 +227,57 @@ async fn a_token_without_a_subject_is_refused() {
     )
     .unwrap();
     assert_rejected(&stack, &token, "missing_subject").await;
+}
+
+#[tokio::test]
+async fn a_token_email_that_cannot_be_stored_is_dropped_and_the_user_gets_in() {
+    let stack = Stack::from_env();
+    for email in [
+        "ana\u{0}@example.com",
+        "ana@example.com\nBcc: eve@example.com",
+        "\u{1b}[2Jana@example.com",
+        "\u{200b}",
+    ] {
+        let subject = uuid::Uuid::new_v4().to_string();
+        let token = hs256_with_email(&stack, &subject, email);
+        let (status, _, body) = me_with(&stack, &token).await;
+        assert_eq!(status, 200, "{email:?}: {body}");
+        assert_eq!(body["email"], Value::Null, "{email:?}: {body}");
+        // The account works past its first request.
+        let (status, headers, answer) = read(
+            stack
+                .request(Method::POST, "/v1/chat")
+                .bearer_auth(&token)
+                .json(&json!({"message": "3x8 pull-ups", "client_message_id": "m-1"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{email:?}: {answer}");
+        assert!(headers.contains_key("x-request-id"));
+        let rows = stack
+            .sql(
+                "select email from users where auth_subject = $1",
+                &[&subject],
+            )
+            .await;
+        assert_eq!(rows, vec![vec![Value::Null]], "{email:?}");
+    }
+
+    // A clean email is still kept, trimmed.
+    let subject = uuid::Uuid::new_v4().to_string();
+    let token = hs256_with_email(&stack, &subject, " ana@example.com ");
+    let (status, _, body) = me_with(&stack, &token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["email"], "ana@example.com");
+}
+
+/// An HS256 token for `subject` whose `email` claim is `email`, as given.
+fn hs256_with_email(stack: &Stack, subject: &str, email: &str) -> String {
+    mint_hs256(
+        stack.jwt_secret.as_bytes(),
+        &TokenSpec::new(&stack.issuer, &stack.audience, subject, 600).with_email(email),
+    )
+    .unwrap()
 }

@@ -350,3 +350,62 @@ async fn a_retry_after_the_workout_was_deleted_says_it_is_gone() {
     .await;
     assert_eq!(page["items"][0]["workout_id"], Value::Null);
 }
+
+#[tokio::test]
+async fn text_that_cannot_be_stored_or_shown_is_422_naming_the_field_and_stores_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let cases = [
+        ("3x8 pull-ups\u{0}", "m-1", "message"),
+        ("\u{0}", "m-1", "message"),
+        ("\u{1b}[2J3x8 pull-ups", "m-1", "message"),
+        ("3x8 pull-ups\u{7}", "m-1", "message"),
+        ("3x8 pull-ups\u{9b}", "m-1", "message"),
+        ("3x8\rpull-ups", "m-1", "message"),
+        ("\u{200b}\u{200b}", "m-1", "message"),
+        ("\u{2060}", "m-1", "message"),
+        ("\u{feff}", "m-1", "message"),
+        (" \n\t ", "m-1", "message"),
+        ("3x8 pull-ups", "m\u{0}1", "client_message_id"),
+        ("3x8 pull-ups", "m-1\u{1b}", "client_message_id"),
+    ];
+    for (message, client_id, field) in cases {
+        let body = json!({"message": message, "client_message_id": client_id});
+        let (status, headers, problem) = stack
+            .send_json(&user, Method::POST, "/v1/chat", &body)
+            .await;
+        assert_problem(status, &headers, &problem, 422, "validation-failed");
+        assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
+        assert_eq!(problem["errors"].as_array().unwrap().len(), 1, "{problem}");
+    }
+    let too_long = "é".repeat(4001);
+    let (status, headers, problem) = stack
+        .send_json(
+            &user,
+            Method::POST,
+            "/v1/chat",
+            &json!({"message": too_long, "client_message_id": "long-1"}),
+        )
+        .await;
+    assert_problem(status, &headers, &problem, 422, "validation-failed");
+    assert_eq!(problem["errors"][0]["field"], "message", "{problem}");
+    for table in ["chat_messages", "workouts", "workout_sets"] {
+        assert_eq!(count(&stack, &user, table).await, 0, "{table}");
+    }
+
+    // Writing keeps its line breaks and tabs, and the limit counts characters.
+    let written = "3x8 pull-ups\r\n\t3x10 dips";
+    let (status, body) = chat(&stack, &user, written, "lines-1").await;
+    assert_eq!(status, 200, "{body}");
+    let longest = "é".repeat(4000);
+    let (status, body) = chat(&stack, &user, &longest, "long-2").await;
+    assert!(status == 200 || status == 202, "{status}: {body}");
+    let rows = stack
+        .sql(
+            "select m.body from chat_messages m join users u on u.id = m.user_id
+             where u.auth_subject = $1 order by m.client_message_id",
+            &[&user.subject],
+        )
+        .await;
+    assert_eq!(rows, vec![vec![json!(written)], vec![json!(longest)]]);
+}

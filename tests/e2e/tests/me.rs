@@ -217,3 +217,65 @@ async fn delete_erases_every_row_of_the_user_and_only_theirs() {
     assert!(bystander_rows.contains(&("users".to_owned(), 1)));
     assert!(bystander_rows.contains(&("credit_ledger".to_owned(), 1)));
 }
+
+#[tokio::test]
+async fn display_names_that_cannot_be_stored_or_shown_are_422_and_change_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, _, body) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            "/v1/me",
+            &json!({"display_name": "Ana"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for name in [
+        "Ana\u{0}",
+        "\u{0}",
+        "\u{1b}[31mAna",
+        "Ana\u{7}",
+        "Ana\u{85}",
+        "Ana\tBob",
+        "Ana\nBob",
+        "\u{200b}\u{200b}",
+        "\u{2060}",
+        "\u{feff}",
+    ] {
+        let (status, headers, body) = stack
+            .send_json(
+                &user,
+                Method::PATCH,
+                "/v1/me",
+                &json!({"display_name": name, "units": "lb"}),
+            )
+            .await;
+        assert_problem(status, &headers, &body, 422, "validation-failed");
+        assert_eq!(
+            body["errors"][0]["field"], "display_name",
+            "{name:?}: {body}"
+        );
+        assert_eq!(body["errors"].as_array().unwrap().len(), 1, "{body}");
+    }
+    let rows = stack
+        .sql(
+            "select display_name, units from users where auth_subject = $1",
+            &[&user.subject],
+        )
+        .await;
+    assert_eq!(rows, vec![vec![json!("Ana"), json!("kg")]]);
+
+    // Sixty characters of two bytes each are sixty characters.
+    let sixty = "ß".repeat(60);
+    let (status, _, body) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            "/v1/me",
+            &json!({"display_name": sixty}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["display_name"], sixty.as_str());
+}

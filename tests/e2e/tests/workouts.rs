@@ -364,3 +364,177 @@ async fn the_skill_tree_shows_every_skill_with_state_and_targets() {
     .await;
     assert_problem(status, &headers, &body, 404, "not-found");
 }
+
+/// The field each 422 names, in order.
+fn fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn notes_and_names_that_cannot_be_stored_or_shown_are_422_and_change_nothing() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let sets = json!([{"reps": 5}]);
+    let pull_ups = json!([{"exercise": "pull_up", "sets": sets}]);
+    let bad_notes = [
+        "felt strong\u{0}",
+        "\u{1b}[31mred\u{1b}[0m",
+        "ding\u{7}",
+        "over\rwrite",
+        "\u{200b}\u{200b}",
+        "\u{feff}",
+        "  \n ",
+    ];
+    let bad_names = [
+        "Farmer\u{0}walk",
+        "Farmer\twalk",
+        "Farmer\nwalk",
+        "\u{1b}[2JFarmer walk",
+        "\u{2060}",
+        "\u{200b}\u{200b}",
+    ];
+    for notes in bad_notes {
+        let (status, body) = log(&stack, &user, json!({"notes": notes, "entries": pull_ups})).await;
+        assert_eq!(status, 422, "{notes:?}: {body}");
+        assert_eq!(fields(&body), ["notes"], "{notes:?}: {body}");
+    }
+    for name in bad_names {
+        let (status, body) = log(
+            &stack,
+            &user,
+            json!({"entries": [{"custom_exercise": name, "sets": sets}]}),
+        )
+        .await;
+        assert_eq!(status, 422, "{name:?}: {body}");
+        assert_eq!(
+            fields(&body),
+            ["entries[0].custom_exercise"],
+            "{name:?}: {body}"
+        );
+    }
+    let rows = stack.rows_of(&user.subject).await;
+    for table in ["workouts", "workout_sets", "exercises"] {
+        assert!(rows.contains(&(table.to_owned(), 0)), "{rows:?}");
+    }
+
+    // The same on edit: the stored workout keeps its notes and its sets.
+    let stored = stack
+        .log_workout(&user, &json!({"notes": "kept", "entries": pull_ups}))
+        .await;
+    let path = format!("/v1/workouts/{}", stored["id"].as_str().unwrap());
+    for notes in bad_notes {
+        let (status, headers, body) = stack
+            .send_json(&user, Method::PATCH, &path, &json!({"notes": notes}))
+            .await;
+        assert_problem(status, &headers, &body, 422, "validation-failed");
+        assert_eq!(fields(&body), ["notes"], "{notes:?}: {body}");
+    }
+    for name in bad_names {
+        let (status, headers, body) = stack
+            .send_json(
+                &user,
+                Method::PATCH,
+                &path,
+                &json!({"entries": [{"custom_exercise": name, "sets": sets}]}),
+            )
+            .await;
+        assert_problem(status, &headers, &body, 422, "validation-failed");
+        assert_eq!(
+            fields(&body),
+            ["entries[0].custom_exercise"],
+            "{name:?}: {body}"
+        );
+    }
+    let (_, _, read_back) = stack.get_json(&user, &path).await;
+    assert_eq!(read_back["notes"], "kept");
+    assert_eq!(read_back["entries"], stored["entries"]);
+    let rows = stack.rows_of(&user.subject).await;
+    assert!(rows.contains(&("exercises".to_owned(), 0)), "{rows:?}");
+    assert!(rows.contains(&("workout_sets".to_owned(), 1)), "{rows:?}");
+}
+
+#[tokio::test]
+async fn text_limits_count_characters_alike_on_create_and_edit() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let pull_ups = json!([{"exercise": "pull_up", "sets": [{"reps": 5}]}]);
+    // Two bytes each: the longest note is 4000 bytes, the longest name 160.
+    let longest_notes = "ž".repeat(2000);
+    let longest_name = "ž".repeat(80);
+
+    let stored = stack
+        .log_workout(
+            &user,
+            &json!({"notes": longest_notes, "entries": [{"custom_exercise": longest_name, "sets": [{"reps": 5}]}]}),
+        )
+        .await;
+    assert_eq!(stored["notes"], longest_notes.as_str());
+    assert_eq!(stored["entries"][0]["name"], longest_name.as_str());
+    let path = format!("/v1/workouts/{}", stored["id"].as_str().unwrap());
+    let (status, _, edited) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            &path,
+            &json!({"notes": format!("\t{}\r\n", "ž".repeat(1997))}),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        edited["workout"]["notes"],
+        format!("\t{}\r\n", "ž".repeat(1997)),
+        "notes are kept as written"
+    );
+
+    let too_long = format!("{longest_notes}ž");
+    let (status, body) = log(
+        &stack,
+        &user,
+        json!({"notes": too_long, "entries": pull_ups}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(fields(&body), ["notes"]);
+    assert_eq!(
+        body["errors"][0]["message"], "must be at most 2000 characters",
+        "{body}"
+    );
+    let (status, headers, body) = stack
+        .send_json(&user, Method::PATCH, &path, &json!({"notes": too_long}))
+        .await;
+    assert_problem(status, &headers, &body, 422, "validation-failed");
+    assert_eq!(fields(&body), ["notes"]);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "must be at most 2000 characters"
+    );
+
+    let long_name = format!("{longest_name}ž");
+    let (status, body) = log(
+        &stack,
+        &user,
+        json!({"entries": [{"custom_exercise": long_name, "sets": [{"reps": 5}]}]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(fields(&body), ["entries[0].custom_exercise"]);
+    let (status, headers, body) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            &path,
+            &json!({"entries": [{"custom_exercise": long_name, "sets": [{"reps": 5}]}]}),
+        )
+        .await;
+    assert_problem(status, &headers, &body, 422, "validation-failed");
+    assert_eq!(fields(&body), ["entries[0].custom_exercise"]);
+
+    let rows = stack.rows_of(&user.subject).await;
+    assert!(rows.contains(&("workouts".to_owned(), 1)), "{rows:?}");
+    assert!(rows.contains(&("exercises".to_owned(), 1)), "{rows:?}");
+}

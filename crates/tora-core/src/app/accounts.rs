@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::auth::AuthenticatedSubject;
-use crate::domain::account::{NewUser, User};
+use crate::domain::account::{Email, NewUser, User};
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::SkillRecord;
 use crate::ports::{AccountStore, HealthCheck, Ids, StoreError};
@@ -18,7 +18,7 @@ pub fn new_user<'a>(
         id: ids.new_uuid(),
         grant_id: ids.new_uuid(),
         auth_subject: &subject.subject,
-        email: subject.email.as_deref(),
+        email: subject.email.as_ref().map(Email::as_str),
         starter_credits,
     }
 }

@@ -17,16 +17,19 @@ use uuid::Uuid;
 
 use crate::domain::account::{NewUser, User};
 use crate::domain::catalog::Catalog;
-use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus, SkillRef};
+use crate::domain::chat::{
+    ChatAnswer, ClientMessageId, MessageRecord, MessageStatus, MessageText, SkillRef,
+};
 use crate::domain::coaching::{self, Decision};
 use crate::domain::parser::{self, ParseOutcome, ParsedWorkout};
 use crate::domain::skills::{self, Evaluation};
 use crate::domain::workout::{ExerciseRef, LoggedSet, StoredWorkout, Workout, WorkoutEntry};
 use crate::ports::{ChatStore, Ids, MessageWorkout, NewMessage, OpenedMessage, StoreError};
 
+/// A message as the API took it: both parts already passed their rules.
 pub struct ChatMessage<'a> {
-    pub client_message_id: &'a str,
-    pub text: &'a str,
+    pub client_message_id: &'a ClientMessageId,
+    pub text: &'a MessageText,
 }
 
 /// What a message came to, for the response.
@@ -140,8 +143,8 @@ pub async fn post_message(
             new_user,
             &NewMessage {
                 id: message_id,
-                client_message_id: message.client_message_id,
-                body: message.text,
+                client_message_id: message.client_message_id.as_str(),
+                body: message.text.as_str(),
                 status,
                 answer: early_answer,
             },
@@ -149,7 +152,7 @@ pub async fn post_message(
         .await?;
     let fresh = opened.message.id == message_id;
     if !fresh {
-        if opened.message.body != message.text {
+        if opened.message.body != message.text.as_str() {
             return Err(ChatError::ClientIdReused);
         }
         // An earlier attempt answered: replay it.
@@ -220,7 +223,7 @@ fn workout_answer(
             .map(|entry| {
                 let name = match &entry.exercise {
                     ExerciseRef::Catalog(id) => name_of(id),
-                    ExerciseRef::Custom { name } => name.clone(),
+                    ExerciseRef::Custom { name } => name.to_string(),
                 };
                 (name, entry.sets.len())
             })

@@ -79,7 +79,7 @@ impl FakeChatStore {
                     ExerciseRef::Catalog(id) => {
                         (id.clone(), catalog.exercise(id).unwrap().name().to_owned())
                     }
-                    ExerciseRef::Custom { name } => (format!("c_{name}"), name.clone()),
+                    ExerciseRef::Custom { name } => (format!("c_{name}"), name.to_string()),
                 };
                 let custom = matches!(entry.exercise, ExerciseRef::Custom { .. });
                 entry.sets.iter().map(move |set| StoredSet {
@@ -249,8 +249,8 @@ async fn send(
         &crate::app::accounts::new_user(ids, &subject, 100),
         now(),
         &ChatMessage {
-            client_message_id,
-            text,
+            client_message_id: &ClientMessageId::parse(client_message_id).unwrap(),
+            text: &MessageText::parse(text).unwrap(),
         },
     )
     .await

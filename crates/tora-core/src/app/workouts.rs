@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Catalog;
 use crate::domain::skills::{self, Evaluation, HistoricalSet, SkillRecord};
-use crate::domain::workout::{NewWorkout, StoredWorkout, Workout};
+use crate::domain::workout::{NewWorkout, Notes, StoredWorkout, Workout};
 use crate::ports::{Ids, Page, StoreError, WorkoutChange, WorkoutFilter, WorkoutStore};
 
 /// A workout to log, validated.
 pub struct LogWorkout<'a> {
     pub performed_at: DateTime<Utc>,
-    pub notes: Option<&'a str>,
+    pub notes: Option<&'a Notes>,
     pub workout: &'a Workout,
 }
 
@@ -39,7 +39,7 @@ pub async fn log(
         id: ids.new_uuid(),
         user_id,
         performed_at: request.performed_at,
-        notes: request.notes,
+        notes: request.notes.map(Notes::as_str),
         source_message_id: None,
         workout: request.workout,
     };
@@ -72,7 +72,8 @@ pub async fn page(
 /// A change to a stored workout; `None` keeps the current value.
 pub struct EditWorkout<'a> {
     pub performed_at: Option<DateTime<Utc>>,
-    pub notes: Option<Option<&'a str>>,
+    /// `Some(None)` clears the notes.
+    pub notes: Option<Option<&'a Notes>>,
     pub workout: Option<&'a Workout>,
 }
 
@@ -132,7 +133,8 @@ pub async fn edit(
     };
     let evaluation = reevaluate_around(store, catalog, user_id, &existing, change.workout).await?;
     let notes = match change.notes {
-        Some(notes) => notes,
+        Some(notes) => notes.map(Notes::as_str),
+        // Kept as stored, even if written before today's text rule.
         None => existing.notes.as_deref(),
     };
     let performed_at = change.performed_at.unwrap_or(existing.performed_at);

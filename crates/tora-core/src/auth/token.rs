@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::config::AuthConfig;
 use super::error::AuthError;
 use super::jwk::JwsAlgorithm;
+use crate::domain::account::Email;
 
 /// Tokens longer than this are refused before any decoding. Supabase access tokens
 /// are well under 2 KiB even with metadata.
@@ -120,7 +121,8 @@ fn parse_header(bytes: &[u8]) -> Result<JoseHeader, AuthError> {
 pub struct AuthenticatedSubject {
     /// `sub`: the user id (a UUID for Supabase).
     pub subject: String,
-    pub email: Option<String>,
+    /// `email`, when it is a clean line of text (see `check_claims`).
+    pub email: Option<Email>,
     /// `exp`, in Unix seconds.
     pub expires_at: i64,
 }
@@ -163,14 +165,17 @@ pub(crate) fn check_claims(
         .and_then(Value::as_str)
         .filter(|sub| is_usable_subject(sub))
         .ok_or(AuthError::MissingSubject)?;
+    // The email is optional profile data, not identity: one that breaks the text
+    // rule (a NUL cannot even be stored) is dropped rather than locking the person
+    // out, and so is an empty one (phone sign-in).
     let email = claims
         .get("email")
         .and_then(Value::as_str)
-        .filter(|email| !email.is_empty());
+        .and_then(|email| Email::parse(email).ok());
 
     Ok(AuthenticatedSubject {
         subject: subject.to_owned(),
-        email: email.map(str::to_owned),
+        email,
         // Float-to-int `as` saturates, and a NumericDate may carry a fraction.
         expires_at: expires_at.floor() as i64,
     })

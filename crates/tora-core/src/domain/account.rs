@@ -5,6 +5,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::profile::{Timezone, Units};
+use crate::domain::text::SingleLine;
+
+/// The email address the identity provider vouches for: optional profile data, one
+/// clean line of at most 320 characters (64 for the local part, @, 255 for the
+/// domain). It is not checked for being an address: the provider did that.
+pub type Email = SingleLine<320>;
 
 /// A user as stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,47 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::coaching::Target;
+use crate::domain::text::{MultiLine, SingleLine, TextError};
+
+/// What a person wrote in the chat: 1 to 4000 characters, kept as written (a retry
+/// must match it exactly).
+pub type MessageText = MultiLine<4000>;
+
+/// Why a client message id was refused; shown to the user next to the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClientMessageIdError {
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error("may only contain letters, digits and - _ . :")]
+    Characters,
+}
+
+/// The id the app gives a message so that retries are safe: 1 to 100 of ASCII
+/// letters, digits and `-_.:`, compared exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientMessageId(String);
+
+impl ClientMessageId {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, ClientMessageIdError> {
+        // The text rule first, so a NUL or an over-long id is told as such; an id is
+        // then never trimmed, so spaces are refused with the other characters.
+        SingleLine::<{ Self::MAX_CHARS }>::parse(raw)?;
+        if raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ClientMessageIdError::Characters)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Where a message is in its life. Stored as a column, never read out of the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,4 +143,34 @@ pub struct MessageRecord {
     pub answer: Option<ChatAnswer>,
     pub workout_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_message_ids_are_exact_ascii_tokens() {
+        for good in ["m-1", "2026-11-20T18:30:00.123Z", "a_b.c", &"x".repeat(100)] {
+            assert_eq!(ClientMessageId::parse(good).unwrap().as_str(), good);
+        }
+        let cases = [
+            ("", ClientMessageIdError::Text(TextError::Blank)),
+            (
+                "m\u{0}1",
+                ClientMessageIdError::Text(TextError::ControlCharacter { found: '\u{0}' }),
+            ),
+            (
+                &"x".repeat(101),
+                ClientMessageIdError::Text(TextError::TooLong { max: 100 }),
+            ),
+            (" m-1", ClientMessageIdError::Characters),
+            ("has spaces", ClientMessageIdError::Characters),
+            ("m/1", ClientMessageIdError::Characters),
+            ("é", ClientMessageIdError::Characters),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(ClientMessageId::parse(raw), Err(expected), "{raw:?}");
+        }
+    }
 }

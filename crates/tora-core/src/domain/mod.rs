@@ -9,4 +9,5 @@ pub mod parser;
 pub mod profile;
 pub mod skills;
 pub mod stats;
+pub mod text;
 pub mod workout;

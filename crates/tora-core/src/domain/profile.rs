@@ -4,42 +4,20 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::domain::text::SingleLine;
+
 /// Why a profile value was refused. The messages are shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
-    #[error("must be 1 to {max} characters after trimming spaces", max = DisplayName::MAX_CHARS)]
-    DisplayNameLength,
-    #[error("must not contain control characters")]
-    DisplayNameControlCharacters,
     #[error("must be \"kg\" or \"lb\"")]
     UnknownUnits,
     #[error("must be an IANA timezone name such as \"Europe/Berlin\"")]
     UnknownTimezone,
 }
 
-/// A trimmed, printable name of 1 to 60 characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    pub const MAX_CHARS: usize = 60;
-
-    pub fn parse(raw: &str) -> Result<Self, ProfileError> {
-        let trimmed = raw.trim();
-        let length = trimmed.chars().count();
-        if length == 0 || length > Self::MAX_CHARS {
-            return Err(ProfileError::DisplayNameLength);
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(ProfileError::DisplayNameControlCharacters);
-        }
-        Ok(Self(trimmed.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// How a person is called: one printable line of 1 to 60 characters, trimmed (the
+/// text rule of `domain::text`; the column checks the same length).
+pub type DisplayName = SingleLine<60>;
 
 /// The unit loads are shown in. Storage is always kilograms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -124,15 +102,13 @@ impl ProfileChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::text::TextError;
 
     #[test]
-    fn display_names_are_trimmed_and_bounded() {
+    fn display_names_follow_the_single_line_text_rule() {
         assert_eq!(DisplayName::parse("  Ana ").unwrap().as_str(), "Ana");
-        assert_eq!(
-            DisplayName::parse("   "),
-            Err(ProfileError::DisplayNameLength)
-        );
-        assert_eq!(DisplayName::parse(""), Err(ProfileError::DisplayNameLength));
+        assert_eq!(DisplayName::parse("   "), Err(TextError::Blank));
+        assert_eq!(DisplayName::parse(""), Err(TextError::Blank));
         let sixty = "é".repeat(60);
         assert!(
             DisplayName::parse(&sixty).is_ok(),
@@ -140,12 +116,13 @@ mod tests {
         );
         assert_eq!(
             DisplayName::parse(&"x".repeat(61)),
-            Err(ProfileError::DisplayNameLength)
+            Err(TextError::TooLong { max: 60 })
         );
         assert_eq!(
             DisplayName::parse("Ana\u{0}Bob"),
-            Err(ProfileError::DisplayNameControlCharacters)
+            Err(TextError::ControlCharacter { found: '\u{0}' })
         );
+        assert_eq!(DisplayName::parse("Ana\nBob"), Err(TextError::LineBreak));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::profile::Units;
+use crate::domain::text::{MultiLine, SingleLine};
 
 /// Kilograms in one pound (exact, by definition).
 pub const KG_PER_LB: f64 = 0.453_592_37;
@@ -220,11 +221,17 @@ pub fn lb_to_kg(pounds: f64) -> f64 {
     round_to_tenth(pounds * KG_PER_LB)
 }
 
+/// The name of a person's own exercise: one line of 1 to 80 characters, trimmed.
+pub type ExerciseName = SingleLine<80>;
+
+/// What a person wrote about a workout: 1 to 2000 characters, kept as written.
+pub type Notes = MultiLine<2000>;
+
 /// Which exercise an entry is: a catalog id, or a person's own exercise by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExerciseRef {
     Catalog(String),
-    Custom { name: String },
+    Custom { name: ExerciseName },
 }
 
 #[derive(Debug, Clone, PartialEq)]

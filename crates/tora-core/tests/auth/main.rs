@@ -84,6 +84,40 @@ async fn optional_claims_are_optional() {
     let cases = [
         ("no email", json!({"email": null}), None),
         ("empty email (phone sign-in)", json!({"email": ""}), None),
+        // An email that could not be stored or shown is dropped, never a refusal:
+        // it is profile data, and the person must still get in.
+        (
+            "NUL in the email",
+            json!({"email": "ada\u{0}@example.com"}),
+            None,
+        ),
+        (
+            "escape in the email",
+            json!({"email": "\u{1b}[2Jada@example.com"}),
+            None,
+        ),
+        (
+            "two lines",
+            json!({"email": "ada@example.com\nBcc: eve@example.com"}),
+            None,
+        ),
+        ("invisible only", json!({"email": "\u{200b}"}), None),
+        (
+            "far too long",
+            json!({"email": format!("{}@example.com", "a".repeat(320))}),
+            None,
+        ),
+        ("not a string", json!({"email": 42}), None),
+        (
+            "spaces around",
+            json!({"email": " ada@example.com "}),
+            Some("ada@example.com"),
+        ),
+        (
+            "non-ASCII",
+            json!({"email": "zoë@exämple.com"}),
+            Some("zoë@exämple.com"),
+        ),
         ("no role", json!({"role": null}), Some("ada@example.com")),
         (
             "fractional exp",

@@ -599,6 +599,140 @@ async fn invalid_profile_patches_are_422_and_never_reach_the_database() {
 }
 
 #[tokio::test]
+async fn text_that_breaks_the_text_rule_is_422_naming_the_field_before_the_database() {
+    let app = App::new();
+    let workout = format!("/v1/workouts/{USER_ID}");
+    let pull_ups = json!([{"exercise": "pull_up", "sets": [{"reps": 5}]}]);
+    let cases = [
+        (
+            "POST",
+            "/v1/chat",
+            json!({"message": "3x8 pull-ups\u{0}", "client_message_id": "m-1"}),
+            "message",
+        ),
+        (
+            "POST",
+            "/v1/chat",
+            json!({"message": "\u{200b}\u{200b}", "client_message_id": "m-1"}),
+            "message",
+        ),
+        (
+            "POST",
+            "/v1/chat",
+            json!({"message": "\u{1b}[2J3x8 pull-ups", "client_message_id": "m-1"}),
+            "message",
+        ),
+        (
+            "POST",
+            "/v1/chat",
+            json!({"message": "3x8 pull-ups", "client_message_id": "m\u{0}1"}),
+            "client_message_id",
+        ),
+        (
+            "POST",
+            "/v1/workouts",
+            json!({"notes": "good\u{0}", "entries": pull_ups}),
+            "notes",
+        ),
+        (
+            "POST",
+            "/v1/workouts",
+            json!({"notes": "\u{feff}", "entries": pull_ups}),
+            "notes",
+        ),
+        (
+            "POST",
+            "/v1/workouts",
+            json!({"notes": "ž".repeat(2001), "entries": pull_ups}),
+            "notes",
+        ),
+        (
+            "POST",
+            "/v1/workouts",
+            json!({"entries": [{"custom_exercise": "Farmer\u{0}walk", "sets": [{"reps": 5}]}]}),
+            "entries[0].custom_exercise",
+        ),
+        (
+            "POST",
+            "/v1/workouts",
+            json!({"entries": [{"custom_exercise": "Farmer\twalk", "sets": [{"reps": 5}]}]}),
+            "entries[0].custom_exercise",
+        ),
+        ("PATCH", &workout, json!({"notes": "good\u{7}"}), "notes"),
+        (
+            "PATCH",
+            &workout,
+            json!({"notes": "ž".repeat(2001)}),
+            "notes",
+        ),
+        (
+            "PATCH",
+            &workout,
+            json!({"entries": [{"custom_exercise": "\u{2060}", "sets": [{"reps": 5}]}]}),
+            "entries[0].custom_exercise",
+        ),
+        (
+            "PATCH",
+            "/v1/me",
+            json!({"display_name": "Ana\u{0}"}),
+            "display_name",
+        ),
+        (
+            "PATCH",
+            "/v1/me",
+            json!({"display_name": "Ana\nBob"}),
+            "display_name",
+        ),
+        (
+            "PATCH",
+            "/v1/me",
+            json!({"display_name": "\u{200b}"}),
+            "display_name",
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let request = authed(method, path)
+            .header("content-type", "application/json")
+            .body(body.to_string().into_bytes())
+            .unwrap();
+        let handled = app.send(request).await;
+        let problem = assert_problem(&handled, 422, "validation-failed");
+        assert_eq!(
+            problem["errors"][0]["field"], field,
+            "{method} {path} {body}"
+        );
+    }
+    assert!(
+        app.platform.neon.statements().is_empty(),
+        "refused before the database"
+    );
+}
+
+#[tokio::test]
+async fn a_token_email_that_cannot_be_stored_is_dropped_and_the_user_gets_in() {
+    let app = App::new();
+    let claims = support::claims_with(json!({"email": "ada\u{0}@example.com"}));
+    let request = get("/v1/me")
+        .header(
+            "authorization",
+            format!("Bearer {}", support::hs256_token(&claims)),
+        )
+        .body(Vec::new())
+        .unwrap();
+    let handled = app.send(request).await;
+    assert_eq!(handled.response.status(), 200, "{}", body(&handled));
+    let provision = app.platform.neon.bodies.borrow()[0]["queries"][0].clone();
+    assert!(
+        provision["query"]
+            .as_str()
+            .unwrap()
+            .starts_with("with inserted"),
+        "{provision}"
+    );
+    assert_eq!(provision["params"][2], Value::Null, "no email is stored");
+}
+
+#[tokio::test]
 async fn a_patch_with_fields_by_position_is_422_and_changes_nothing() {
     let app = App::new();
     let request = authed("PATCH", "/v1/me")

@@ -68,7 +68,7 @@ impl Athlete {
                 .iter()
                 .map(|entry| match &entry.exercise {
                     ExerciseRef::Catalog(id) => (name_of(id), entry.sets.len()),
-                    ExerciseRef::Custom { name } => (name.clone(), entry.sets.len()),
+                    ExerciseRef::Custom { name } => (name.as_str().to_owned(), entry.sets.len()),
                 })
                 .collect(),
             mastered: names(&evaluation.transitions.mastered),

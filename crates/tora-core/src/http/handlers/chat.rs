@@ -6,7 +6,6 @@
 //! status `pending` (kept for a closer read). A retry with the same `client_message_id`
 //! gets the same answer and stores nothing twice.
 
-use garde::Validate;
 use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -16,43 +15,38 @@ use super::{catalog, json, page_cursor, resolve};
 use crate::app::accounts;
 use crate::app::chat::{self, ChatMessage, ChatOutcome};
 use crate::auth::AuthenticatedSubject;
-use crate::domain::chat::{MessageStatus, SkillRef};
-use crate::http::json::{decode, field_errors};
+use crate::domain::chat::{ClientMessageId, MessageStatus, MessageText, SkillRef};
+use crate::http::json::decode;
 use crate::http::query::Query;
-use crate::http::{ApiError, Platform, RequestContext};
+use crate::http::{ApiError, FieldError, Platform, RequestContext};
 use crate::ports::PageCursor;
 
-/// Longest message the API accepts, in characters.
-const MAX_MESSAGE_CHARS: usize = 4_000;
-
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostChatRequest {
-    #[garde(length(chars, min = 1, max = MAX_MESSAGE_CHARS), custom(not_blank))]
     pub message: String,
     /// Chosen by the app, unique per message; makes retries safe.
-    #[garde(length(min = 1, max = 100), custom(client_id_characters))]
     pub client_message_id: String,
 }
 
-fn not_blank(value: &str, _context: &()) -> garde::Result {
-    if value.trim().is_empty() {
-        Err(garde::Error::new("must not be blank"))
-    } else {
-        Ok(())
-    }
-}
-
-fn client_id_characters(value: &str, _context: &()) -> garde::Result {
-    if value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
-    {
-        Ok(())
-    } else {
-        Err(garde::Error::new(
-            "may only contain letters, digits and - _ . :",
-        ))
+impl PostChatRequest {
+    /// Both fields through their domain rules, every failure reported together.
+    fn parse(&self) -> Result<(MessageText, ClientMessageId), ApiError> {
+        let message = MessageText::parse(&self.message);
+        let client_message_id = ClientMessageId::parse(&self.client_message_id);
+        match (message, client_message_id) {
+            (Ok(message), Ok(client_message_id)) => Ok((message, client_message_id)),
+            (message, client_message_id) => {
+                let mut errors = Vec::new();
+                if let Err(error) = message {
+                    errors.push(FieldError::new("message", error.to_string()));
+                }
+                if let Err(error) = client_message_id {
+                    errors.push(FieldError::new("client_message_id", error.to_string()));
+                }
+                Err(ApiError::Validation(errors))
+            }
+        }
     }
 }
 
@@ -104,10 +98,7 @@ pub(super) async fn post_chat<P: Platform>(
     caller: &AuthenticatedSubject,
     body: &[u8],
 ) -> Result<Response<Vec<u8>>, ApiError> {
-    let request = decode::<PostChatRequest>(body)?;
-    request
-        .validate()
-        .map_err(|report| ApiError::Validation(field_errors(&report)))?;
+    let (text, client_message_id) = decode::<PostChatRequest>(body)?.parse()?;
     let outcome = chat::post_message(
         &context.db,
         context.platform.ids(),
@@ -119,8 +110,8 @@ pub(super) async fn post_chat<P: Platform>(
         ),
         context.now(),
         &ChatMessage {
-            client_message_id: &request.client_message_id,
-            text: &request.message,
+            client_message_id: &client_message_id,
+            text: &text,
         },
     )
     .await?;
@@ -177,4 +168,77 @@ pub(super) async fn chat_history<P: Platform>(
         })
         .collect();
     json(StatusCode::OK, &ChatPage { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn errors(body: serde_json::Value) -> Vec<(String, String)> {
+        match decode::<PostChatRequest>(body.to_string().as_bytes()).and_then(|r| r.parse()) {
+            Err(ApiError::Validation(errors)) => errors
+                .into_iter()
+                .map(|error| (error.field, error.message))
+                .collect(),
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_are_multi_line_text_of_at_most_4000_characters() {
+        let longest = "😀".repeat(4000);
+        let (text, id) = decode::<PostChatRequest>(
+            json!({"message": longest, "client_message_id": "m-1"})
+                .to_string()
+                .as_bytes(),
+        )
+        .and_then(|request| request.parse())
+        .unwrap();
+        assert_eq!((text.as_str(), id.as_str()), (longest.as_str(), "m-1"));
+        let (text, _) = decode::<PostChatRequest>(
+            json!({"message": "3x8 pull-ups\r\n\t3x10 dips", "client_message_id": "m-1"})
+                .to_string()
+                .as_bytes(),
+        )
+        .and_then(|request| request.parse())
+        .unwrap();
+        assert_eq!(text.as_str(), "3x8 pull-ups\r\n\t3x10 dips");
+
+        assert_eq!(
+            errors(json!({"message": format!("{longest}😀"), "client_message_id": "m-1"})),
+            [(
+                "message".to_owned(),
+                "must be at most 4000 characters".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn both_fields_are_checked_and_reported_together() {
+        assert_eq!(
+            errors(json!({"message": "pull-ups\u{0}", "client_message_id": "m\u{0}1"})),
+            [
+                (
+                    "message".to_owned(),
+                    "must not contain control characters (found U+0000)".to_owned()
+                ),
+                (
+                    "client_message_id".to_owned(),
+                    "must not contain control characters (found U+0000)".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(
+            errors(json!({"message": "\u{200b}\u{feff}", "client_message_id": "has spaces"})),
+            [
+                ("message".to_owned(), "must not be blank".to_owned()),
+                (
+                    "client_message_id".to_owned(),
+                    "may only contain letters, digits and - _ . :".to_owned()
+                ),
+            ]
+        );
+    }
 }

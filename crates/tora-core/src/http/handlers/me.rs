@@ -49,8 +49,9 @@ impl From<&User> for MeResponse {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    /// Checked by the text rule in `into_change`, with the other fields.
     #[serde(default, deserialize_with = "present_or_null")]
-    #[garde(custom(display_name_shape))]
+    #[garde(skip)]
     pub display_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 8)))]
@@ -70,16 +71,6 @@ fn present_or_null<'de, D: Deserializer<'de>>(
 /// Units and timezone always have a value; `null` is refused rather than ignored.
 fn string_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     String::deserialize(deserializer).map(Some)
-}
-
-/// Cheap bound before the domain parse, so a megabyte of spaces is not trimmed.
-fn display_name_shape(value: &Option<Option<String>>, _context: &()) -> garde::Result {
-    match value {
-        Some(Some(name)) if name.len() > 4 * DisplayName::MAX_CHARS => {
-            Err(garde::Error::new("is far too long"))
-        }
-        _ => Ok(()),
-    }
 }
 
 impl UpdateMeRequest {
@@ -180,6 +171,36 @@ mod tests {
         };
         let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
         assert_eq!(fields, ["display_name", "units", "timezone"]);
+    }
+
+    #[test]
+    fn display_names_follow_the_single_line_text_rule() {
+        for (raw, message) in [
+            (
+                "Ana\u{0}",
+                "must not contain control characters (found U+0000)",
+            ),
+            (
+                "\u{1b}[31mAna",
+                "must not contain control characters (found U+001B)",
+            ),
+            (
+                "Ana\tBob",
+                "must not contain control characters (found U+0009)",
+            ),
+            ("Ana\nBob", "must be a single line"),
+            ("\u{200b}\u{200b}", "must not be blank"),
+            ("\u{2060}", "must not be blank"),
+        ] {
+            let body = serde_json::json!({ "display_name": raw }).to_string();
+            let Err(ApiError::Validation(errors)) = change(&body) else {
+                panic!("{raw:?}: expected validation errors");
+            };
+            assert_eq!(errors[0].field, "display_name", "{raw:?}");
+            assert_eq!(errors[0].message, message, "{raw:?}");
+        }
+        let sixty = serde_json::json!({ "display_name": "ß".repeat(60) }).to_string();
+        assert!(change(&sixty).is_ok(), "sixty characters of two bytes");
     }
 
     #[test]

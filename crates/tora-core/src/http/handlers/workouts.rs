@@ -15,7 +15,9 @@ use crate::db::workouts::{StoredWorkout, WorkoutFilter};
 use crate::domain::catalog::Catalog;
 use crate::domain::profile::Units;
 use crate::domain::skills::Evaluation;
-use crate::domain::workout::{ExerciseRef, LoggedSet, SetFields, Workout, WorkoutEntry};
+use crate::domain::workout::{
+    ExerciseName, ExerciseRef, LoggedSet, Notes, SetFields, Workout, WorkoutEntry,
+};
 use crate::http::json::{decode, field_errors};
 use crate::http::query::{Query, invalid, within_supported_years};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
@@ -151,8 +153,9 @@ pub struct EntryRequest {
     /// A catalog exercise id.
     #[garde(inner(length(min = 1, max = 64)))]
     pub exercise: Option<String>,
-    /// The name of the person's own exercise (created on first use).
-    #[garde(inner(length(min = 1, max = 80)))]
+    /// The name of the person's own exercise (created on first use); checked by the
+    /// text rule in `to_workout`.
+    #[garde(skip)]
     pub custom_exercise: Option<String>,
     #[garde(length(min = 1, max = 100), dive)]
     pub sets: Vec<SetRequest>,
@@ -163,7 +166,8 @@ pub struct EntryRequest {
 pub struct LogWorkoutRequest {
     #[garde(skip)]
     pub performed_at: Option<DateTime<Utc>>,
-    #[garde(inner(length(max = 2000)))]
+    /// Checked by the text rule in `to_notes`.
+    #[garde(skip)]
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 50), dive)]
     pub entries: Vec<EntryRequest>,
@@ -175,8 +179,9 @@ pub struct EditWorkoutRequest {
     #[serde(default, deserialize_with = "not_null")]
     #[garde(skip)]
     pub performed_at: Option<DateTime<Utc>>,
+    /// `null` clears the notes; text is checked by the text rule in `to_notes`.
     #[serde(default, deserialize_with = "present_or_null")]
-    #[garde(custom(notes_length))]
+    #[garde(skip)]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[garde(length(min = 1, max = 50), dive)]
@@ -195,12 +200,25 @@ fn present_or_null<'de, D: Deserializer<'de>>(
     Option::<String>::deserialize(deserializer).map(Some)
 }
 
-fn notes_length(value: &Option<Option<String>>, _context: &()) -> garde::Result {
-    match value {
-        Some(Some(notes)) if notes.chars().count() > 2000 => {
-            Err(garde::Error::new("length is greater than 2000"))
+/// Notes through the text rule; absent notes stay absent.
+fn to_notes(raw: Option<&str>) -> Result<Option<Notes>, ApiError> {
+    raw.map(Notes::parse)
+        .transpose()
+        .map_err(|error| invalid("notes", error.to_string()))
+}
+
+/// Two conversions, with the field errors of both when both fail.
+fn together<A, B>(
+    first: Result<A, ApiError>,
+    second: Result<B, ApiError>,
+) -> Result<(A, B), ApiError> {
+    match (first, second) {
+        (Ok(first), Ok(second)) => Ok((first, second)),
+        (Err(ApiError::Validation(mut errors)), Err(ApiError::Validation(more))) => {
+            errors.extend(more);
+            Err(ApiError::Validation(errors))
         }
-        _ => Ok(()),
+        (Err(error), _) | (_, Err(error)) => Err(error),
     }
 }
 
@@ -225,9 +243,16 @@ fn to_workout(
                 ));
                 None
             }
-            (None, Some(name)) if !name.trim().is_empty() => Some(ExerciseRef::Custom {
-                name: name.trim().to_owned(),
-            }),
+            (None, Some(name)) => match ExerciseName::parse(name) {
+                Ok(name) => Some(ExerciseRef::Custom { name }),
+                Err(error) => {
+                    errors.push(FieldError::new(
+                        format!("{at}.custom_exercise"),
+                        error.to_string(),
+                    ));
+                    None
+                }
+            },
             _ => {
                 errors.push(FieldError::new(
                     format!("{at}.exercise"),
@@ -280,6 +305,36 @@ fn to_workout(
     })
 }
 
+impl LogWorkoutRequest {
+    /// The notes and the workout as domain values, every failing field reported.
+    fn parts(&self, catalog: &Catalog) -> Result<(Option<Notes>, Workout), ApiError> {
+        together(
+            to_notes(self.notes.as_deref()),
+            to_workout(catalog, &self.entries, "entries"),
+        )
+    }
+}
+
+impl EditWorkoutRequest {
+    /// The changed notes (`Some(None)` clears them) and the replacement workout as
+    /// domain values, every failing field reported.
+    fn parts(
+        &self,
+        catalog: &Catalog,
+    ) -> Result<(Option<Option<Notes>>, Option<Workout>), ApiError> {
+        together(
+            self.notes
+                .as_ref()
+                .map(|notes| to_notes(notes.as_deref()))
+                .transpose(),
+            self.entries
+                .as_deref()
+                .map(|entries| to_workout(catalog, entries, "entries"))
+                .transpose(),
+        )
+    }
+}
+
 fn validated<T: Validate<Context = ()>>(request: T) -> Result<T, ApiError> {
     request
         .validate()
@@ -302,7 +357,7 @@ pub(super) async fn log_workout<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let catalog = catalog()?;
     let request = validated(decode::<LogWorkoutRequest>(body)?)?;
-    let workout = to_workout(catalog, &request.entries, "entries")?;
+    let (notes, workout) = request.parts(catalog)?;
     let now = context.now();
     if request
         .performed_at
@@ -320,7 +375,7 @@ pub(super) async fn log_workout<P: Platform>(
         &stored,
         &LogWorkout {
             performed_at: request.performed_at.unwrap_or(now),
-            notes: request.notes.as_deref(),
+            notes: notes.as_ref(),
             workout: &workout,
         },
     )
@@ -399,11 +454,7 @@ pub(super) async fn edit_workout<P: Platform>(
     let id = workout_id(params)?;
     let catalog = catalog()?;
     let request = validated(decode::<EditWorkoutRequest>(body)?)?;
-    let workout = request
-        .entries
-        .as_deref()
-        .map(|entries| to_workout(catalog, entries, "entries"))
-        .transpose()?;
+    let (notes, workout) = request.parts(catalog)?;
     if request
         .performed_at
         .is_some_and(|at| at > context.now() + chrono::Duration::days(1))
@@ -420,7 +471,7 @@ pub(super) async fn edit_workout<P: Platform>(
         id,
         &EditWorkout {
             performed_at: request.performed_at,
-            notes: request.notes.as_ref().map(Option::as_deref),
+            notes: notes.as_ref().map(Option::as_ref),
             workout: workout.as_ref(),
         },
     )
@@ -451,6 +502,8 @@ pub(super) async fn delete_workout<P: Platform>(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
+
     use super::*;
 
     fn catalog() -> &'static Catalog {
@@ -460,6 +513,93 @@ mod tests {
     fn convert(body: &str) -> Result<Workout, ApiError> {
         let request = validated(decode::<LogWorkoutRequest>(body.as_bytes())?)?;
         to_workout(catalog(), &request.entries, "entries")
+    }
+
+    fn log_parts(body: &Value) -> Result<(Option<Notes>, Workout), ApiError> {
+        validated(decode::<LogWorkoutRequest>(body.to_string().as_bytes())?)?.parts(catalog())
+    }
+
+    fn edit_parts(body: &Value) -> Result<(Option<Option<Notes>>, Option<Workout>), ApiError> {
+        validated(decode::<EditWorkoutRequest>(body.to_string().as_bytes())?)?.parts(catalog())
+    }
+
+    fn fields(result: Result<impl std::fmt::Debug, ApiError>) -> Vec<String> {
+        match result {
+            Err(ApiError::Validation(errors)) => {
+                errors.into_iter().map(|error| error.field).collect()
+            }
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn notes_count_characters_alike_on_create_and_edit() {
+        let pull_ups = json!([{"exercise": "pull_up", "sets": [{"reps": 5}]}]);
+        // Two bytes each: 2000 of them are 4000 bytes.
+        let longest = "ž".repeat(2000);
+        let (notes, _) = log_parts(&json!({"notes": longest, "entries": pull_ups})).unwrap();
+        assert_eq!(notes.unwrap().as_str(), longest);
+        let (notes, _) = edit_parts(&json!({"notes": longest})).unwrap();
+        assert_eq!(notes.unwrap().unwrap().as_str(), longest);
+
+        let too_long = format!("{longest}ž");
+        assert_eq!(
+            fields(log_parts(&json!({"notes": too_long, "entries": pull_ups}))),
+            ["notes"]
+        );
+        assert_eq!(fields(edit_parts(&json!({"notes": too_long}))), ["notes"]);
+    }
+
+    #[test]
+    fn notes_may_be_cleared_on_edit_and_run_over_lines() {
+        assert_eq!(edit_parts(&json!({"notes": null})).unwrap().0, Some(None));
+        assert_eq!(edit_parts(&json!({})).unwrap().0, None);
+        let (notes, _) = log_parts(&json!({
+            "notes": "felt strong\r\n\tlast set slow",
+            "entries": [{"exercise": "pull_up", "sets": [{"reps": 5}]}]
+        }))
+        .unwrap();
+        assert_eq!(notes.unwrap().as_str(), "felt strong\r\n\tlast set slow");
+    }
+
+    #[test]
+    fn bad_notes_and_bad_names_are_reported_together() {
+        let body = json!({
+            "notes": "\u{0}",
+            "entries": [
+                {"custom_exercise": "Farmer\u{1b}walk", "sets": [{"reps": 5}]},
+                {"custom_exercise": "  ", "sets": [{"reps": 5}]},
+                {"custom_exercise": "x".repeat(81), "sets": [{"reps": 5}]}
+            ]
+        });
+        assert_eq!(
+            fields(log_parts(&body)),
+            [
+                "notes",
+                "entries[0].custom_exercise",
+                "entries[1].custom_exercise",
+                "entries[2].custom_exercise"
+            ]
+        );
+        let body = json!({
+            "notes": "   ",
+            "entries": [{"custom_exercise": "Ana\nBob", "sets": [{"reps": 5}]}]
+        });
+        assert_eq!(
+            fields(edit_parts(&body)),
+            ["notes", "entries[0].custom_exercise"]
+        );
+        let eighty = "é".repeat(80);
+        let workout = convert(
+            &json!({"entries": [{"custom_exercise": eighty, "sets": [{"reps": 5}]}]}).to_string(),
+        )
+        .unwrap();
+        assert_eq!(
+            workout.entries()[0].exercise,
+            ExerciseRef::Custom {
+                name: ExerciseName::parse(&eighty).unwrap()
+            }
+        );
     }
 
     #[test]
@@ -473,7 +613,7 @@ mod tests {
         assert_eq!(
             workout.entries()[1].exercise,
             ExerciseRef::Custom {
-                name: "Farmer walk".into()
+                name: ExerciseName::parse("Farmer walk").unwrap()
             }
         );
     }
