@@ -1,1 +1,2 @@
 pub mod neon;
+pub mod sigv4;
