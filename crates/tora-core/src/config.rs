@@ -303,6 +303,7 @@ mod tests {
             ("EMBEDDING_DIMENSIONS", "256"),
         ])
         .unwrap();
+        assert!(!format!("{config:?}").contains("bedrock-key"));
         let llm = config.llm.unwrap();
         assert_eq!(llm.auth, BedrockAuth::ApiKey(Secret::new("bedrock-key")));
         assert_eq!(llm.endpoint, "http://127.0.0.1:4545");
