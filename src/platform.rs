@@ -11,7 +11,7 @@ use futures_util::future::{Either, select};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use tora_core::config::Config;
 use tora_core::http::{BodyError, BodySource, ExportStream, Platform};
-use tora_core::ports::{Clock, Ids, RateLimitScope, RateLimiter, Transport, TransportError};
+use tora_core::ports::{Clock, Ids, RateLimitScope, RateLimiter, Sleep, Transport, TransportError};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Request, RequestInit, Response};
 
 use crate::webcrypto::WebCryptoVerifier;
@@ -79,6 +79,14 @@ pub struct WorkerClock;
 impl Clock for WorkerClock {
     fn now_millis(&self) -> i64 {
         js_sys::Date::now() as i64
+    }
+}
+
+/// A timer (`setTimeout` through `worker::Delay`): the wait between retries of a model
+/// call. Waiting is I/O to the runtime, so `Date.now()` has moved on afterwards.
+impl Sleep for WorkerClock {
+    async fn sleep(&self, millis: u32) {
+        Delay::from(Duration::from_millis(u64::from(millis))).await;
     }
 }
 

@@ -2,7 +2,12 @@
 //! and validated as a whole: a missing or malformed setting names itself.
 
 use crate::auth::{AuthConfig, HmacSecret};
+use crate::clients::bedrock::{
+    BedrockAuth, BedrockConfig, DEFAULT_MODEL_ID, DEFAULT_REGION, DEFAULT_RETRY_BUDGET_MS,
+    EmbeddingDimensions,
+};
 use crate::clients::neon::NeonConfig;
+use crate::clients::sigv4::AwsCredentials;
 use crate::secret::Secret;
 
 /// Everything the API needs to know about its deployment.
@@ -16,6 +21,9 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     /// The window of the rate limit bindings, sent as `retry-after` on 429.
     pub rate_limit_period_secs: u32,
+    /// The language model, when credentials for it are configured; without them the
+    /// model is simply unavailable.
+    pub llm: Option<BedrockConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,14 +107,102 @@ impl Config {
                 })?,
         };
 
+        let llm = llm_config(&get)?;
+
         Ok(Self {
             auth,
             neon,
             starter_credits,
             cors_allowed_origins,
             rate_limit_period_secs,
+            llm,
         })
     }
+}
+
+// The model (Bedrock). A Bedrock API key wins over access keys; with neither, there
+// is no model and the rest of the settings are not read.
+fn llm_config(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Option<BedrockConfig>, ConfigError> {
+    let auth = match (
+        get("BEDROCK_API_KEY"),
+        get("AWS_ACCESS_KEY_ID"),
+        get("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        (Some(key), _, _) => BedrockAuth::ApiKey(Secret::new(key.trim())),
+        (None, Some(access_key_id), Some(secret_access_key)) => {
+            BedrockAuth::AccessKeys(AwsCredentials {
+                access_key_id: Secret::new(access_key_id.trim()),
+                secret_access_key: Secret::new(secret_access_key.trim()),
+                session_token: get("AWS_SESSION_TOKEN").map(|token| Secret::new(token.trim())),
+            })
+        }
+        (None, Some(_), None) => return Err(ConfigError::Missing("AWS_SECRET_ACCESS_KEY")),
+        (None, None, Some(_)) => return Err(ConfigError::Missing("AWS_ACCESS_KEY_ID")),
+        (None, None, None) => return Ok(None),
+    };
+    let region = get("BEDROCK_REGION")
+        .map(|region| region.trim().to_owned())
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    if !region
+        .bytes()
+        .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+    {
+        return Err(ConfigError::Invalid {
+            name: "BEDROCK_REGION",
+            reason: "must be a region name like us-east-1".into(),
+        });
+    }
+    let endpoint = match get("BEDROCK_ENDPOINT") {
+        None => BedrockConfig::default_endpoint(&region),
+        Some(raw) => {
+            let endpoint = raw.trim().trim_end_matches('/').to_owned();
+            // The host of this URL is the one signed, so it must have one.
+            let valid = endpoint.parse::<http::Uri>().is_ok_and(|uri| {
+                matches!(uri.scheme_str(), Some("http" | "https"))
+                    && uri.host().is_some()
+                    && uri.path().trim_end_matches('/').is_empty()
+            });
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    name: "BEDROCK_ENDPOINT",
+                    reason: "must be an http(s) origin like http://127.0.0.1:4545".into(),
+                });
+            }
+            endpoint
+        }
+    };
+    let model_id = get("BEDROCK_MODEL_ID")
+        .map(|id| id.trim().to_owned())
+        .unwrap_or_else(|| DEFAULT_MODEL_ID.to_owned());
+    let embedding_dimensions = match get("EMBEDDING_DIMENSIONS") {
+        None => EmbeddingDimensions::D1024,
+        Some(raw) => EmbeddingDimensions::parse(&raw).ok_or(ConfigError::Invalid {
+            name: "EMBEDDING_DIMENSIONS",
+            reason: "must be 256, 512 or 1024".into(),
+        })?,
+    };
+    let retry_budget_ms = match get("BEDROCK_RETRY_BUDGET_MS") {
+        None => DEFAULT_RETRY_BUDGET_MS,
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|budget| *budget <= 25_000)
+            .ok_or(ConfigError::Invalid {
+                name: "BEDROCK_RETRY_BUDGET_MS",
+                reason: "must be milliseconds, 0 to 25000".into(),
+            })?,
+    };
+    Ok(Some(BedrockConfig {
+        auth,
+        region,
+        endpoint,
+        model_id,
+        embedding_dimensions,
+        retry_budget_ms,
+    }))
 }
 
 #[cfg(test)]
@@ -154,6 +250,91 @@ mod tests {
             Config::from_lookup(lookup(&pairs)).unwrap_err(),
             ConfigError::Missing("DATABASE_URL")
         );
+    }
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
+        let mut pairs = BASE.to_vec();
+        pairs.extend_from_slice(extra);
+        Config::from_lookup(lookup(&pairs))
+    }
+
+    #[test]
+    fn without_model_credentials_there_is_no_model() {
+        assert!(with(&[("BEDROCK_MODEL_ID", "x")]).unwrap().llm.is_none());
+    }
+
+    #[test]
+    fn access_keys_configure_the_model_with_defaults() {
+        let config = with(&[
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "very-secret"),
+            ("AWS_SESSION_TOKEN", "session-secret"),
+        ])
+        .unwrap();
+        let llm = config.llm.clone().unwrap();
+        assert_eq!(llm.region, "us-east-1");
+        assert_eq!(
+            llm.endpoint,
+            "https://bedrock-runtime.us-east-1.amazonaws.com"
+        );
+        assert_eq!(llm.model_id, "us.amazon.nova-lite-v1:0");
+        assert_eq!(llm.embedding_dimensions, EmbeddingDimensions::D1024);
+        assert_eq!(llm.retry_budget_ms, 8_000);
+        let BedrockAuth::AccessKeys(credentials) = &llm.auth else {
+            panic!("expected access keys");
+        };
+        assert_eq!(
+            credentials.session_token.as_ref().unwrap().expose(),
+            "session-secret"
+        );
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("very-secret") && !printed.contains("session-secret"));
+    }
+
+    #[test]
+    fn an_api_key_is_preferred_to_access_keys() {
+        let config = with(&[
+            ("BEDROCK_API_KEY", "bedrock-key"),
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "very-secret"),
+            ("BEDROCK_REGION", "eu-central-1"),
+            ("BEDROCK_ENDPOINT", "http://127.0.0.1:4545/"),
+            ("BEDROCK_MODEL_ID", "eu.amazon.nova-lite-v1:0"),
+            ("EMBEDDING_DIMENSIONS", "256"),
+        ])
+        .unwrap();
+        assert!(!format!("{config:?}").contains("bedrock-key"));
+        let llm = config.llm.unwrap();
+        assert_eq!(llm.auth, BedrockAuth::ApiKey(Secret::new("bedrock-key")));
+        assert_eq!(llm.endpoint, "http://127.0.0.1:4545");
+        assert_eq!(llm.region, "eu-central-1");
+        assert_eq!(llm.model_id, "eu.amazon.nova-lite-v1:0");
+        assert_eq!(llm.embedding_dimensions, EmbeddingDimensions::D256);
+    }
+
+    #[test]
+    fn broken_model_settings_are_named() {
+        let keys = [
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "very-secret"),
+        ];
+        assert_eq!(
+            with(&keys[..1]).unwrap_err(),
+            ConfigError::Missing("AWS_SECRET_ACCESS_KEY")
+        );
+        for (name, value) in [
+            ("EMBEDDING_DIMENSIONS", "768"),
+            ("BEDROCK_ENDPOINT", "bedrock.local"),
+            ("BEDROCK_REGION", "us east"),
+            ("BEDROCK_RETRY_BUDGET_MS", "60000"),
+        ] {
+            let mut pairs = keys.to_vec();
+            pairs.push((name, value));
+            assert!(
+                matches!(with(&pairs), Err(ConfigError::Invalid { name: named, .. }) if named == name),
+                "{name}={value}"
+            );
+        }
     }
 
     #[test]

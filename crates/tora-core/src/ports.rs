@@ -382,3 +382,80 @@ pub trait ExportStore {
         limit: u32,
     ) -> Result<Vec<ExportedMessage>, StoreError>;
 }
+
+/// Waiting without blocking: the pause between retries. On the worker it is a timer
+/// (`worker::Delay`); tests record the waits instead of sleeping.
+pub trait Sleep {
+    async fn sleep(&self, millis: u32);
+}
+
+/// Tokens a model call consumed, for credits and cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+}
+
+/// A model's answer together with what it cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion<T> {
+    pub value: T,
+    pub usage: Usage,
+}
+
+/// Why a model call produced no usable answer, sorted by what a caller can do about it.
+/// `message` never holds the user's text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("model {kind:?}: {message}")]
+pub struct LlmError {
+    kind: LlmErrorKind,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmErrorKind {
+    /// Too many requests (429) even after retrying within the time budget.
+    Throttled,
+    /// The model or the network took too long (408, or no answer).
+    Timeout,
+    /// The service failed on its side (5xx, 424) or could not be reached.
+    Unavailable,
+    /// The service refused the request as invalid (400): a bug or an over-long input.
+    Rejected,
+    /// Credentials or model access were refused (403).
+    Denied,
+    /// No such model or inference profile here (404).
+    NotFound,
+    /// The model answered, but not in the shape asked for (no tool call, a tool input
+    /// that breaks the contract, a body we cannot read).
+    Malformed,
+}
+
+impl LlmError {
+    pub fn new(kind: LlmErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn kind(&self) -> LlmErrorKind {
+        self.kind
+    }
+}
+
+/// A language model: reads workouts out of chat text, phrases replies and embeds text.
+pub trait Llm {
+    /// Reads one message as the parse contract (forced tool use, temperature 0). Output
+    /// that does not validate is an error of kind `Malformed`, never a workout.
+    async fn extract_workout(
+        &self,
+        message: &str,
+    ) -> Result<Completion<crate::domain::extraction::Extraction>, LlmError>;
+
+    /// Plain text for the person, from a system prompt and their message.
+    async fn reply(&self, system: &str, message: &str) -> Result<Completion<String>, LlmError>;
+
+    /// A unit-length embedding of `text` with the configured number of dimensions.
+    async fn embed(&self, text: &str) -> Result<Completion<Vec<f32>>, LlmError>;
+}

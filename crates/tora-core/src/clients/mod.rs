@@ -1,1 +1,3 @@
+pub mod bedrock;
 pub mod neon;
+pub mod sigv4;

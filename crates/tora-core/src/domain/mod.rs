@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod chat;
 pub mod coaching;
 pub mod export;
+pub mod extraction;
 pub mod parser;
 pub mod profile;
 pub mod skills;
