@@ -2,6 +2,7 @@
 //! request to `tora_core::http::handle`. Nothing here decides anything about the API;
 //! it converts types, sends bytes, reads the clock and draws randomness.
 
+mod panics;
 mod platform;
 mod webcrypto;
 
@@ -30,6 +31,7 @@ fn setting(env: &Env, name: &str) -> Option<String> {
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<Response> {
+    panics::install_once();
     let config = Config::from_lookup(|name| setting(&env, name));
     let platform = WorkerPlatform::new(&env);
     let jwks = JWKS.with(Rc::clone);

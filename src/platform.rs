@@ -61,6 +61,9 @@ impl<'a> Platform for WorkerPlatform<'a> {
     fn ids(&self) -> &RandomIds {
         &self.ids
     }
+    fn request_started(&self, request_id: &str) {
+        crate::panics::serving(request_id);
+    }
     fn rate_limiter(&self) -> &BindingRateLimiter<'a> {
         &self.rate_limiter
     }

@@ -50,6 +50,10 @@ pub trait Platform {
     fn failure(&self) -> Option<String> {
         None
     }
+
+    /// Told the request id as soon as it is drawn, so that whatever the platform logs
+    /// outside the log line (a panic) can name the request.
+    fn request_started(&self, _request_id: &str) {}
 }
 
 /// Why a body could not be read.
@@ -136,6 +140,7 @@ pub async fn handle<P: Platform, B: BodySource>(
 ) -> Handled {
     let started = platform.clock().now_millis();
     let request_id = platform.ids().new_uuid().to_string();
+    platform.request_started(&request_id);
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let mut log = RequestLog::new(&request_id, parts.method.as_str());
