@@ -17,6 +17,7 @@ use crate::app::accounts;
 use crate::app::chat::{self, ChatMessage, ChatOutcome};
 use crate::auth::AuthenticatedSubject;
 use crate::domain::chat::{MessageStatus, SkillRef};
+use crate::domain::credits::TokensPerCredit;
 use crate::http::json::{decode, field_errors};
 use crate::http::query::Query;
 use crate::http::{ApiError, Platform, RequestContext};
@@ -60,7 +61,8 @@ fn client_id_characters(value: &str, _context: &()) -> garde::Result {
 #[derive(Debug, Serialize)]
 struct CreditsView {
     spent: i64,
-    balance: i64,
+    /// In credits, as `GET /v1/credits` shows it.
+    balance: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,8 +78,8 @@ struct ChatResponse<'a> {
     credits: CreditsView,
 }
 
-impl<'a> From<&'a ChatOutcome> for ChatResponse<'a> {
-    fn from(outcome: &'a ChatOutcome) -> Self {
+impl<'a> ChatResponse<'a> {
+    fn new(outcome: &'a ChatOutcome, rate: TokensPerCredit) -> Self {
         Self {
             message_id: outcome.message_id.to_string(),
             status: outcome.status.as_str(),
@@ -93,7 +95,7 @@ impl<'a> From<&'a ChatOutcome> for ChatResponse<'a> {
                 .collect(),
             credits: CreditsView {
                 spent: outcome.answer.credits_spent,
-                balance: outcome.user.credit_balance,
+                balance: super::credits::in_credits(outcome.user.credit_balance, rate),
             },
         }
     }
@@ -116,6 +118,7 @@ pub(super) async fn post_chat<P: Platform>(
             context.platform.ids(),
             caller,
             context.config.starter_credits,
+            &context.config.credits,
         ),
         context.now(),
         &ChatMessage {
@@ -130,7 +133,10 @@ pub(super) async fn post_chat<P: Platform>(
     } else {
         StatusCode::OK
     };
-    json(status, &ChatResponse::from(&outcome))
+    json(
+        status,
+        &ChatResponse::new(&outcome, context.config.credits.tokens_per_credit),
+    )
 }
 
 #[derive(Debug, Serialize)]

@@ -35,7 +35,7 @@
 //! 3. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
 //!    updated_at`.
 //! 4. `custom_exercise`: `exercise, name, category, created_at`.
-//! 5. `profile`: `user_id, email, display_name, units, timezone, credits, created_at,
+//! 5. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
 //!    exported_at`.
 
 use std::borrow::Cow;
@@ -51,6 +51,7 @@ use crate::app::export::{self, ExportStart};
 use crate::auth::AuthenticatedSubject;
 use crate::domain::account::User;
 use crate::domain::chat::ChatAnswer;
+use crate::domain::credits::TokensPerCredit;
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
@@ -101,7 +102,13 @@ pub(super) async fn export_me<P: Platform>(
     );
     Ok(Reply::Streamed(
         head,
-        Box::new(ExportStream::new(format, user, context.now(), start)),
+        Box::new(ExportStream::new(
+            format,
+            user,
+            context.now(),
+            context.config.credits.tokens_per_credit,
+            start,
+        )),
     ))
 }
 
@@ -121,6 +128,8 @@ pub struct ExportStream {
     format: Format,
     user: User,
     exported_at: DateTime<Utc>,
+    /// How the profile shows its balance in credits.
+    rate: TokensPerCredit,
     section: Section,
     workouts: Page<StoredWorkout>,
     messages: Page<ExportedMessage>,
@@ -131,11 +140,18 @@ pub struct ExportStream {
 }
 
 impl ExportStream {
-    fn new(format: Format, user: User, exported_at: DateTime<Utc>, start: ExportStart) -> Self {
+    fn new(
+        format: Format,
+        user: User,
+        exported_at: DateTime<Utc>,
+        rate: TokensPerCredit,
+        start: ExportStart,
+    ) -> Self {
         Self {
             format,
             user,
             exported_at,
+            rate,
             section: Section::Head,
             workouts: start.workouts,
             messages: start.messages,
@@ -215,7 +231,7 @@ impl ExportStream {
                 out.text.push_str("{\"exported_at\":");
                 out.json(&timestamp(self.exported_at));
                 out.text.push_str(",\"user\":");
-                out.json(&MeResponse::from(&self.user));
+                out.json(&MeResponse::new(&self.user, self.rate));
                 out.text.push_str(",\"workouts\":[");
             }
             Format::Csv => out.csv_row([
@@ -351,7 +367,7 @@ impl ExportStream {
                     "display_name",
                     "units",
                     "timezone",
-                    "credits",
+                    "credit_units",
                     "created_at",
                     "exported_at",
                 ]);
@@ -363,7 +379,7 @@ impl ExportStream {
                     text_cell(user.display_name.as_deref().unwrap_or_default()),
                     user.units.as_str().to_owned(),
                     user.timezone.name().to_owned(),
-                    user.credit_balance.to_string(),
+                    user.credit_balance.units().to_string(),
                     timestamp(user.created_at),
                     timestamp(self.exported_at),
                 ]);
@@ -639,7 +655,7 @@ mod tests {
             display_name: Some("Ana, \"the\" athlete".into()),
             units: Units::Kg,
             timezone: "Europe/Berlin".parse::<Timezone>().unwrap(),
-            credit_balance: 42,
+            credit_balance: crate::domain::credits::Credits::from_units(42),
             created_at: at("2026-11-01T10:00:00Z"),
             updated_at: at("2026-11-01T10:00:00Z"),
         }
@@ -774,7 +790,13 @@ mod tests {
     /// The whole body, and the size of its largest chunk.
     async fn download(store: &FakeExportStore, format: Format) -> (String, usize) {
         let start = export::start(store, Uuid::from_u128(1)).await.unwrap();
-        let mut stream = ExportStream::new(format, user(), at("2026-11-25T08:00:00Z"), start);
+        let mut stream = ExportStream::new(
+            format,
+            user(),
+            at("2026-11-25T08:00:00Z"),
+            TokensPerCredit::DEFAULT,
+            start,
+        );
         let mut body = Vec::new();
         let mut largest = 0;
         while let Some(chunk) = stream.next_chunk(store).await.unwrap() {
