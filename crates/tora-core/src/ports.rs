@@ -356,6 +356,7 @@ pub trait StatsStore {
 pub struct ExportStart {
     pub workouts: Vec<StoredWorkout>,
     pub messages: Vec<ExportedMessage>,
+    pub ledger: Vec<LedgerEntry>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
@@ -368,6 +369,7 @@ pub trait ExportStore {
         user_id: Uuid,
         workouts: u32,
         messages: u32,
+        ledger: u32,
     ) -> Result<ExportStart, StoreError>;
 
     async fn workouts_after(
@@ -383,6 +385,14 @@ pub trait ExportStore {
         after: PageCursor,
         limit: u32,
     ) -> Result<Vec<ExportedMessage>, StoreError>;
+
+    /// Credit ledger rows after a position, oldest first.
+    async fn ledger_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
 }
 
 /// A hold to take before a model call: its worst case, under the call's idempotency key.

@@ -130,6 +130,37 @@ from users u
 join credit_ledger l on l.user_id = u.id and l.idempotency_key = $3::text
 where u.id = $1::uuid or u.auth_subject = $2::text";
 
+/// The ledger oldest first, for the export.
+const LEDGER_AFTER: &str = "\
+select id, delta_units, balance_after_units, reason, purpose, model,
+       input_tokens::int8 as input_tokens, output_tokens::int8 as output_tokens,
+       request_id, created_at
+from credit_ledger
+where user_id = $1::uuid
+  and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
+order by created_at, id
+limit $4::int4";
+
+/// Up to `limit` ledger rows after `after`, oldest first.
+pub fn ledger_oldest_first(
+    user_id: Uuid,
+    after: Option<PageCursor>,
+    limit: u32,
+) -> Typed<Vec<LedgerEntry>> {
+    Typed::new(
+        Statement::new(
+            LEDGER_AFTER,
+            vec![
+                user_id.into(),
+                after.map(|cursor| cursor.at.to_rfc3339()).into(),
+                after.map(|cursor| cursor.id).into(),
+                i64::from(limit).into(),
+            ],
+        ),
+        |result| result.rows.iter().map(entry).collect(),
+    )
+}
+
 fn reason(text: &str) -> Result<LedgerReason, NeonError> {
     Ok(match text {
         "starter_grant" => LedgerReason::StarterGrant,

@@ -81,8 +81,9 @@ struct Balance {
     units: i64,
 }
 
+/// A ledger row as `GET /v1/credits` and the export show it.
 #[derive(Debug, Serialize)]
-struct LedgerItem {
+pub(super) struct LedgerItem {
     id: String,
     /// In credits; `delta_units` exactly.
     delta: Value,
@@ -98,20 +99,25 @@ struct LedgerItem {
     created_at: String,
 }
 
+/// The stable name of a ledger reason.
+pub(super) fn reason_name(reason: LedgerReason) -> &'static str {
+    match reason {
+        LedgerReason::StarterGrant => "starter_grant",
+        LedgerReason::ModelCall => "model_call",
+        LedgerReason::AdminTopUp => "admin_top_up",
+        LedgerReason::Refund => "refund",
+    }
+}
+
 impl LedgerItem {
-    fn new(entry: LedgerEntry, rate: TokensPerCredit) -> Self {
+    pub(super) fn new(entry: LedgerEntry, rate: TokensPerCredit) -> Self {
         Self {
             id: entry.id.to_string(),
             delta: in_credits(entry.delta, rate),
             delta_units: entry.delta.units(),
             balance_after: in_credits(entry.balance_after, rate),
             balance_after_units: entry.balance_after.units(),
-            reason: match entry.reason {
-                LedgerReason::StarterGrant => "starter_grant",
-                LedgerReason::ModelCall => "model_call",
-                LedgerReason::AdminTopUp => "admin_top_up",
-                LedgerReason::Refund => "refund",
-            },
+            reason: reason_name(entry.reason),
             purpose: entry.purpose,
             model: entry.model,
             input_tokens: entry.input_tokens,
