@@ -23,6 +23,15 @@ if [ ! -s "$STATE_DIR/dev-jwt-secret" ]; then
   node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))' >"$STATE_DIR/dev-jwt-secret"
 fi
 SECRET="$(cat "$STATE_DIR/dev-jwt-secret")"
+# The subject-hash key and the admin secret, also made once per checkout: a new hash
+# key would forget who already had the starter grant.
+for name in subject-hash-key admin-secret; do
+  if [ ! -s "$STATE_DIR/dev-$name" ]; then
+    node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))' >"$STATE_DIR/dev-$name"
+  fi
+done
+SUBJECT_HASH_KEY="$(cat "$STATE_DIR/dev-subject-hash-key")"
+ADMIN_SECRET="$(cat "$STATE_DIR/dev-admin-secret")"
 
 trap 'echo; say "stopping"; stop_all' EXIT INT TERM
 
@@ -38,7 +47,8 @@ start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
-  "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE"
+  "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
+  "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET"
 
 TOKEN="$("$TORA_DEV" dev-token --secret "$SECRET" --issuer "$ISSUER" --audience "$AUDIENCE")"
 cat <<INFO
@@ -53,6 +63,9 @@ Try:
   curl -s -H "authorization: Bearer \$TORA_TOKEN" http://127.0.0.1:$API_PORT/v1/me
   curl -s -X PATCH -H "authorization: Bearer \$TORA_TOKEN" -H 'content-type: application/json' \\
        -d '{"display_name":"Ana","units":"lb","timezone":"Europe/Berlin"}' http://127.0.0.1:$API_PORT/v1/me
+  curl -s -H "authorization: Bearer \$TORA_TOKEN" http://127.0.0.1:$API_PORT/v1/credits
+  curl -s -X POST -H "authorization: Bearer \$(cat .tora/dev-admin-secret)" -H 'content-type: application/json' \\
+       -d '{"subject":"00000000-0000-4000-8000-00000000d3b0","credits":50,"note":"dev"}' http://127.0.0.1:$API_PORT/admin/credits
 
 Ctrl-C stops everything.
 INFO

@@ -39,6 +39,8 @@ API_PORT="$(free_port)"; INSPECTOR_PORT="$(free_port)"
 ISSUER="https://auth.tora.test/auth/v1"
 AUDIENCE="authenticated"
 SECRET="test-secret-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
+SUBJECT_HASH_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+ADMIN_SECRET="admin-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 
 if [ -n "${DATABASE_URL:-}" ]; then
   BACKEND_URL="$DATABASE_URL"
@@ -55,7 +57,8 @@ start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
   "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
   "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" "JWKS_UNKNOWN_KID_REFETCH_SECONDS=0" \
-  "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100"
+  "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100" \
+  "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
 NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/conformance.mjs
@@ -66,6 +69,7 @@ TORA_NEON_URL="http://127.0.0.1:$NEON_PORT" \
 TORA_JWT_SECRET="$SECRET" TORA_JWT_ISSUER="$ISSUER" TORA_JWT_AUDIENCE="$AUDIENCE" \
 TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.json" \
 TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
+TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
   cargo test --locked -p tora-e2e -- --test-threads 4
 
 say "all tests passed"

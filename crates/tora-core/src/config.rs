@@ -8,6 +8,7 @@ use crate::clients::bedrock::{
 };
 use crate::clients::neon::NeonConfig;
 use crate::clients::sigv4::AwsCredentials;
+use crate::domain::credits::{Credits, TokensPerCredit};
 use crate::secret::Secret;
 
 /// Everything the API needs to know about its deployment.
@@ -24,6 +25,45 @@ pub struct Config {
     /// The language model, when credentials for it are configured; without them the
     /// model is simply unavailable.
     pub llm: Option<BedrockConfig>,
+    pub credits: CreditsConfig,
+}
+
+/// How credits are priced, granted and topped up.
+#[derive(Debug, Clone)]
+pub struct CreditsConfig {
+    /// `TOKENS_PER_CREDIT`: tokens one credit buys (default 3000).
+    pub tokens_per_credit: TokensPerCredit,
+    /// `ADMIN_API_SECRET`: the bearer secret of `/admin/*`; unset, those routes
+    /// refuse everyone.
+    pub admin_secret: Option<Secret>,
+    /// `SUBJECT_HASH_KEY`: the HMAC key of the subject hashes that remember a starter
+    /// grant after erasure. Changing it forgets who had one.
+    pub subject_hash_key: Secret,
+}
+
+impl CreditsConfig {
+    fn from_lookup(get: impl Fn(&'static str) -> Option<String>) -> Result<Self, ConfigError> {
+        let tokens_per_credit = match get("TOKENS_PER_CREDIT") {
+            None => TokensPerCredit::DEFAULT,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .and_then(TokensPerCredit::new)
+                .ok_or(ConfigError::Invalid {
+                    name: "TOKENS_PER_CREDIT",
+                    reason: "must be a positive whole number of tokens".into(),
+                })?,
+        };
+        let subject_hash_key = get("SUBJECT_HASH_KEY")
+            .map(Secret::new)
+            .ok_or(ConfigError::Missing("SUBJECT_HASH_KEY"))?;
+        Ok(Self {
+            tokens_per_credit,
+            admin_secret: get("ADMIN_API_SECRET").map(Secret::new),
+            subject_hash_key,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,6 +148,14 @@ impl Config {
         };
 
         let llm = llm_config(&get)?;
+        let credits = CreditsConfig::from_lookup(get)?;
+        // The grant is stored in token units; it must fit them.
+        if Credits::whole(starter_credits, credits.tokens_per_credit).is_none() {
+            return Err(ConfigError::Invalid {
+                name: "STARTER_CREDITS",
+                reason: "is too large at this TOKENS_PER_CREDIT".into(),
+            });
+        }
 
         Ok(Self {
             auth,
@@ -116,6 +164,7 @@ impl Config {
             cors_allowed_origins,
             rate_limit_period_secs,
             llm,
+            credits,
         })
     }
 }
@@ -218,7 +267,8 @@ mod tests {
         move |name| map.get(name).cloned()
     }
 
-    const BASE: [(&str, &str); 5] = [
+    const BASE: [(&str, &str); 6] = [
+        ("SUBJECT_HASH_KEY", "subject-hash-key"),
         ("JWT_HS256_SECRET", "dev-secret-with-enough-length-000"),
         ("JWT_ISSUER", "https://auth.example/auth/v1"),
         ("JWT_AUDIENCE", "authenticated"),
@@ -232,6 +282,8 @@ mod tests {
         assert_eq!(config.starter_credits, 100);
         assert!(config.cors_allowed_origins.is_empty());
         assert_eq!(config.rate_limit_period_secs, 60);
+        assert_eq!(config.credits.tokens_per_credit, TokensPerCredit::DEFAULT);
+        assert!(config.credits.admin_secret.is_none());
         assert_eq!(config.neon.sql_url, "http://127.0.0.1:4444/sql");
         assert!(
             !format!("{config:?}").contains("tora:tora"),
@@ -361,5 +413,35 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn credit_settings_are_parsed_and_checked() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("TOKENS_PER_CREDIT", "1000"));
+        pairs.push(("ADMIN_API_SECRET", "admin-secret"));
+        let config = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(config.credits.tokens_per_credit.get(), 1000);
+        assert!(!format!("{config:?}").contains("admin-secret"));
+
+        let mut pairs = BASE.to_vec();
+        pairs.push(("TOKENS_PER_CREDIT", "0"));
+        assert!(matches!(
+            Config::from_lookup(lookup(&pairs)),
+            Err(ConfigError::Invalid {
+                name: "TOKENS_PER_CREDIT",
+                ..
+            })
+        ));
+
+        let pairs: Vec<_> = BASE
+            .iter()
+            .copied()
+            .filter(|(key, _)| *key != "SUBJECT_HASH_KEY")
+            .collect();
+        assert_eq!(
+            Config::from_lookup(lookup(&pairs)).unwrap_err(),
+            ConfigError::Missing("SUBJECT_HASH_KEY")
+        );
     }
 }

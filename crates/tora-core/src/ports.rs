@@ -13,8 +13,10 @@ use chrono::{DateTime, Utc};
 use http::{Request, Response};
 use uuid::Uuid;
 
-use crate::domain::account::{NewUser, User};
+use crate::domain::account::{NewUser, SubjectHash, User};
 use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus};
+pub use crate::domain::credits::Usage;
+use crate::domain::credits::{Credits, Insufficient};
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::{HistoricalSet, SkillRecord};
@@ -240,8 +242,9 @@ pub trait AccountStore {
         change: &ProfileChange,
     ) -> Result<User, StoreError>;
 
-    /// Removes every row of the user; returns how many went.
-    async fn erase(&self, user_id: Uuid) -> Result<u64, StoreError>;
+    /// Removes every row of the user; returns how many went. Keeps `subject_hash` as
+    /// the memory that this subject had its starter grant.
+    async fn erase(&self, user_id: Uuid, subject_hash: &SubjectHash) -> Result<u64, StoreError>;
 }
 
 /// Whether the store answers at all.
@@ -354,6 +357,7 @@ pub trait StatsStore {
 pub struct ExportStart {
     pub workouts: Vec<StoredWorkout>,
     pub messages: Vec<ExportedMessage>,
+    pub ledger: Vec<LedgerEntry>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
@@ -366,6 +370,7 @@ pub trait ExportStore {
         user_id: Uuid,
         workouts: u32,
         messages: u32,
+        ledger: u32,
     ) -> Result<ExportStart, StoreError>;
 
     async fn workouts_after(
@@ -381,19 +386,151 @@ pub trait ExportStore {
         after: PageCursor,
         limit: u32,
     ) -> Result<Vec<ExportedMessage>, StoreError>;
+
+    /// Credit ledger rows after a position, oldest first.
+    async fn ledger_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
+}
+
+/// A hold to take before a model call: its worst case, under the call's idempotency key.
+#[derive(Debug, Clone)]
+pub struct CreditHold<'a> {
+    pub user_id: Uuid,
+    /// The id the hold gets if it is new.
+    pub id: Uuid,
+    /// One per model call (e.g. the message id and the step): a retried reserve with
+    /// the same key returns the first hold and takes nothing more.
+    pub idempotency_key: &'a str,
+    pub price: Credits,
+    /// What the call is for, recorded in the ledger when it settles.
+    pub purpose: &'a str,
+    /// How long the hold lasts unsettled before it can be released. Far longer than a
+    /// call can take, so only a hold whose worker died is ever released.
+    pub expires_in_secs: u32,
+}
+
+/// A hold as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldCredits {
+    pub id: Uuid,
+    pub units: Credits,
+    /// Whether the hold is still open (not settled, not released).
+    pub open: bool,
+}
+
+/// What a reserve did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserved {
+    /// The hold is taken (or was, by an earlier attempt with the same key).
+    Held(HeldCredits),
+    /// The balance does not cover the price; nothing was taken.
+    Insufficient(Insufficient),
+}
+
+/// What a settled model call is recorded with.
+#[derive(Debug, Clone)]
+pub struct ModelCharge<'a> {
+    pub user_id: Uuid,
+    pub hold_id: Uuid,
+    /// The ledger row's id.
+    pub entry_id: Uuid,
+    pub model: &'a str,
+    pub usage: Usage,
+    pub request_id: &'a str,
+}
+
+/// What a settle did: the ledger row's charge and the balance after it, or `None`
+/// when the hold was no longer open (settled before, or released after expiring), in
+/// which case nothing moved and nothing was charged.
+pub type Settled = Option<(Credits, Credits)>;
+
+/// Why a ledger row was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerReason {
+    StarterGrant,
+    ModelCall,
+    AdminTopUp,
+    Refund,
+}
+
+/// One ledger row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    pub id: Uuid,
+    pub delta: Credits,
+    pub balance_after: Credits,
+    pub reason: LedgerReason,
+    pub purpose: Option<String>,
+    pub model: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whose account a top-up is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Account<'a> {
+    Id(Uuid),
+    Subject(&'a str),
+}
+
+/// An operator's top-up.
+#[derive(Debug, Clone)]
+pub struct TopUp<'a> {
+    pub account: Account<'a>,
+    pub entry_id: Uuid,
+    pub amount: Credits,
+    pub note: Option<&'a str>,
+    /// A retried top-up with the same key adds nothing more.
+    pub idempotency_key: &'a str,
+    pub request_id: &'a str,
+}
+
+/// What a top-up did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToppedUp {
+    pub user_id: Uuid,
+    /// The ledger row (the earlier one when the key was used before).
+    pub entry: LedgerEntry,
+    pub balance: Credits,
+}
+
+/// Where credits live. Each method is one round trip; every step is one conditional
+/// statement, so concurrent calls can neither overspend nor take a balance below 0.
+pub trait CreditStore {
+    /// Releases the user's own expired holds, then holds `hold.price` if the balance
+    /// covers it. The chat path calls this before a model call; `Insufficient` is a 402.
+    async fn reserve(&self, hold: &CreditHold<'_>) -> Result<Reserved, StoreError>;
+
+    /// Settles a hold alone: charges the usage (at most what was held), gives the
+    /// rest back, writes the ledger row. Work that the call paid for settles inside
+    /// its own transaction instead (`db::credits::settle` is a batch part).
+    async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError>;
+
+    /// Gives back every hold (of everyone) that expired unsettled; returns how many.
+    async fn release_expired(&self) -> Result<u64, StoreError>;
+
+    /// The balance and up to `limit` ledger rows, newest first, after `after`.
+    async fn ledger(
+        &self,
+        user_id: Uuid,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<(Credits, Vec<LedgerEntry>), StoreError>;
+
+    /// Adds credit to an existing account; `None` when there is no such account.
+    async fn top_up(&self, top_up: &TopUp<'_>) -> Result<Option<ToppedUp>, StoreError>;
 }
 
 /// Waiting without blocking: the pause between retries. On the worker it is a timer
 /// (`worker::Delay`); tests record the waits instead of sleeping.
 pub trait Sleep {
     async fn sleep(&self, millis: u32);
-}
-
-/// Tokens a model call consumed, for credits and cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    pub input_tokens: u32,
-    pub output_tokens: u32,
 }
 
 /// A model's answer together with what it cost.

@@ -23,6 +23,9 @@ pub struct Stack {
     /// Base URL of the local JWKS issuer (serves `/.well-known/jwks.json`).
     pub jwks_url: String,
     pub starter_credits: i64,
+    pub tokens_per_credit: i64,
+    /// The bearer secret of `/admin/*`.
+    pub admin_secret: String,
     pub cors_origin: String,
     client: Client,
 }
@@ -43,6 +46,8 @@ impl Stack {
             audience: var("TORA_JWT_AUDIENCE"),
             jwks_url: var("TORA_JWKS_URL"),
             starter_credits: var("TORA_STARTER_CREDITS").parse().unwrap(),
+            tokens_per_credit: var("TORA_TOKENS_PER_CREDIT").parse().unwrap(),
+            admin_secret: var("TORA_ADMIN_SECRET"),
             cors_origin: var("TORA_CORS_ORIGIN"),
             client: Client::new(),
         }
@@ -205,4 +210,77 @@ pub fn assert_problem(
         headers["x-request-id"].to_str().unwrap(),
         "the problem carries the request id"
     );
+}
+
+/// The core's stores over the local Neon endpoint, for tests of `db/` that no route
+/// reaches yet: the same SQL the worker sends, through the same client.
+pub mod store {
+    use http::{Request, Response};
+    use tora_core::clients::neon::{NeonClient, NeonConfig};
+    use tora_core::ports::{Transport, TransportError};
+    use tora_core::secret::Secret;
+    use tora_dev::tokens::SystemClock;
+
+    /// Sends the core's requests with reqwest.
+    pub struct ReqwestTransport(reqwest::Client);
+
+    impl Transport for ReqwestTransport {
+        async fn send(
+            &self,
+            request: Request<Vec<u8>>,
+        ) -> Result<Response<Vec<u8>>, TransportError> {
+            let (parts, body) = request.into_parts();
+            let host = parts.uri.host().unwrap_or_default().to_owned();
+            let mut outgoing = self
+                .0
+                .request(parts.method, parts.uri.to_string())
+                .body(body);
+            for (name, value) in &parts.headers {
+                outgoing = outgoing.header(name, value);
+            }
+            let response = outgoing
+                .send()
+                .await
+                .map_err(|error| TransportError::Unreachable {
+                    host: host.clone(),
+                    reason: error.to_string(),
+                })?;
+            let mut built = Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                built = built.header(name, value);
+            }
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|error| TransportError::Unreachable {
+                    host,
+                    reason: error.to_string(),
+                })?;
+            Ok(built.body(bytes.to_vec()).unwrap())
+        }
+    }
+
+    /// What a `NeonClient` borrows, owned by the test.
+    pub struct Db {
+        pub config: NeonConfig,
+        pub transport: ReqwestTransport,
+        pub clock: SystemClock,
+    }
+
+    impl Db {
+        pub fn new(stack: &super::Stack) -> Self {
+            Self {
+                config: NeonConfig {
+                    sql_url: format!("{}/sql", stack.neon_url),
+                    connection_string: Secret::new("postgresql://tora:tora@localhost/tora"),
+                },
+                transport: ReqwestTransport(reqwest::Client::new()),
+                clock: SystemClock,
+            }
+        }
+
+        pub fn client(&self) -> NeonClient<'_, ReqwestTransport, SystemClock> {
+            NeonClient::new(&self.config, &self.transport, &self.clock)
+        }
+    }
 }

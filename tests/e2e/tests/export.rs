@@ -156,6 +156,7 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
         [
             "workout",
             "chat_message",
+            "credit_entry",
             "skill_state",
             "custom_exercise",
             "profile"
@@ -233,7 +234,7 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
         serde_json::from_str::<Value>(&message[8]).unwrap()["reply"],
         "Logged, \"nice\" work"
     );
-    let profile = &sections[4][1];
+    let profile = &sections[5][1];
     assert_eq!(profile[3], "Ana");
     assert_eq!(profile[5], "Europe/Berlin");
 }
@@ -273,6 +274,8 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
     ] {
         assert_eq!(body[section], json!([]), "{section}");
     }
+    assert_eq!(body["credit_ledger"][0]["reason"], "starter_grant");
+    assert_eq!(body["credit_ledger"][0]["delta"], stack.starter_credits);
 
     let text = stack
         .authed(Method::GET, "/v1/me/export?format=csv", &user)
@@ -283,8 +286,12 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         .await
         .unwrap();
     let rows = tora_test_support::csv::parse(&text).unwrap();
-    // Five headers, four gaps and the profile row.
-    assert_eq!(rows.len(), 10, "{text}");
+    // Six headers, five gaps, the starter grant and the profile row.
+    assert_eq!(rows.len(), 13, "{text}");
+    assert!(
+        rows.iter()
+            .any(|row| row[0] == "credit_entry" && row[3] == "starter_grant")
+    );
     assert_eq!(rows.last().unwrap()[0], "profile");
 }
 

@@ -3,24 +3,36 @@
 use std::collections::BTreeMap;
 
 use crate::auth::AuthenticatedSubject;
-use crate::domain::account::{Email, NewUser, User};
+use crate::config::CreditsConfig;
+use crate::domain::account::{Email, NewUser, SubjectHash, User};
+use crate::domain::credits::Credits;
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::SkillRecord;
 use crate::ports::{AccountStore, HealthCheck, Ids, StoreError};
 
-/// What to create if the caller is seen for the first time.
+/// What to create if the caller is seen for the first time: `starter_credits` whole
+/// credits, unless this subject had them before.
 pub fn new_user<'a>(
     ids: &impl Ids,
     subject: &'a AuthenticatedSubject,
     starter_credits: i64,
+    credits: &CreditsConfig,
 ) -> NewUser<'a> {
     NewUser {
         id: ids.new_uuid(),
         grant_id: ids.new_uuid(),
         auth_subject: &subject.subject,
         email: subject.email.as_ref().map(Email::as_str),
-        starter_credits,
+        // The configuration checked that the grant fits.
+        starter_credits: Credits::whole(starter_credits, credits.tokens_per_credit)
+            .unwrap_or(Credits::ZERO),
+        subject_hash: subject_hash(credits, &subject.subject),
     }
+}
+
+/// The keyed hash that remembers a subject's starter grant.
+pub fn subject_hash(credits: &CreditsConfig, subject: &str) -> SubjectHash {
+    SubjectHash::of(credits.subject_hash_key.expose().as_bytes(), subject)
 }
 
 /// The stored user behind a verified token, created with the starter grant the first
@@ -52,9 +64,17 @@ pub async fn update_profile(
     store.update_profile(user.id, change).await
 }
 
-/// Erases every row of the user in one transaction.
-pub async fn erase_account(store: &impl AccountStore, user: &User) -> Result<(), StoreError> {
-    store.erase(user.id).await.map(|_| ())
+/// Erases every row of the user in one transaction, remembering only that their
+/// subject had its starter grant.
+pub async fn erase_account(
+    store: &impl AccountStore,
+    user: &User,
+    credits: &CreditsConfig,
+) -> Result<(), StoreError> {
+    store
+        .erase(user.id, &subject_hash(credits, &user.auth_subject))
+        .await
+        .map(|_| ())
 }
 
 /// Whether the API can serve data: the store answers.

@@ -246,7 +246,16 @@ async fn send(
         store,
         ids,
         Catalog::embedded().unwrap(),
-        &crate::app::accounts::new_user(ids, &subject, 100),
+        &crate::app::accounts::new_user(
+            ids,
+            &subject,
+            100,
+            &crate::config::CreditsConfig {
+                tokens_per_credit: crate::domain::credits::TokensPerCredit::DEFAULT,
+                admin_secret: None,
+                subject_hash_key: crate::secret::Secret::new("key"),
+            },
+        ),
         now(),
         &ChatMessage {
             client_message_id: &ClientMessageId::parse(client_message_id).unwrap(),

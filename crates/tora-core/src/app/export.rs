@@ -7,28 +7,37 @@ use uuid::Uuid;
 
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::workout::StoredWorkout;
-use crate::ports::{ExportStore, Page, PageCursor, StoreError};
+use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError};
 
 /// Workouts per page: up to 200 sets each, so a page stays a few megabytes at worst.
 pub const WORKOUTS_PER_PAGE: u32 = 50;
 /// Messages per page (each up to 4,000 characters with its answer).
 pub const MESSAGES_PER_PAGE: u32 = 200;
+/// Credit ledger rows per page (a few hundred bytes each).
+pub const LEDGER_PER_PAGE: u32 = 500;
 
 /// What the first round trip of an export reads.
 pub struct ExportStart {
     pub workouts: Page<StoredWorkout>,
     pub messages: Page<ExportedMessage>,
+    pub ledger: Page<LedgerEntry>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
 
 pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStart, StoreError> {
     let start = store
-        .export_start(user_id, WORKOUTS_PER_PAGE + 1, MESSAGES_PER_PAGE + 1)
+        .export_start(
+            user_id,
+            WORKOUTS_PER_PAGE + 1,
+            MESSAGES_PER_PAGE + 1,
+            LEDGER_PER_PAGE + 1,
+        )
         .await?;
     Ok(ExportStart {
         workouts: Page::of(start.workouts, WORKOUTS_PER_PAGE),
         messages: Page::of(start.messages, MESSAGES_PER_PAGE),
+        ledger: Page::of(start.ledger, LEDGER_PER_PAGE),
         skill_states: start.skill_states,
         custom_exercises: start.custom_exercises,
     })
@@ -56,4 +65,16 @@ pub async fn messages_after(
         .messages_after(user_id, after, MESSAGES_PER_PAGE + 1)
         .await?;
     Ok(Page::of(fetched, MESSAGES_PER_PAGE))
+}
+
+/// The page of credit ledger rows after `after`.
+pub async fn ledger_after(
+    store: &impl ExportStore,
+    user_id: Uuid,
+    after: PageCursor,
+) -> Result<Page<LedgerEntry>, StoreError> {
+    let fetched = store
+        .ledger_after(user_id, after, LEDGER_PER_PAGE + 1)
+        .await?;
+    Ok(Page::of(fetched, LEDGER_PER_PAGE))
 }

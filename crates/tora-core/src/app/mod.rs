@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod chat;
+pub mod credits;
 pub mod export;
 pub mod stats;
 pub mod workouts;

@@ -1,16 +1,20 @@
 //! Everything a person stored, for their export, oldest first and in pages: workouts
-//! (in the shape the API shows them) and chat messages page by their position; skill
+//! (in the shape the API shows them), chat messages and credit ledger rows page by
+//! their position; skill
 //! rows and custom exercises are few and come whole.
 
 use uuid::Uuid;
 
 use super::batch::{self, Typed};
 use super::chat::status_and_answer;
+use super::credits::ledger_oldest_first;
 use super::workouts::workouts_from;
 use crate::clients::neon::{NeonClient, NeonError, Row, Statement, TransactionOptions};
 pub use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::workout::StoredWorkout;
-use crate::ports::{Clock, ExportStart, ExportStore, PageCursor, StoreError, Transport};
+use crate::ports::{
+    Clock, ExportStart, ExportStore, LedgerEntry, PageCursor, StoreError, Transport,
+};
 
 /// Workouts after a position, oldest first.
 const SELECT_WORKOUTS_AFTER: &str = super::workouts::select_workouts!(
@@ -146,12 +150,14 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         user_id: Uuid,
         workouts: u32,
         messages: u32,
+        ledger: u32,
     ) -> Result<ExportStart, StoreError> {
-        let (workouts, messages, skill_states, custom_exercises) = batch::run(
+        let (workouts, messages, ledger, skill_states, custom_exercises) = batch::run(
             self,
             (
                 workouts_after(user_id, None, workouts),
                 messages_after(user_id, None, messages),
+                ledger_oldest_first(user_id, None, ledger),
                 skill_states(user_id),
                 custom_exercises(user_id),
             ),
@@ -161,6 +167,7 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         Ok(ExportStart {
             workouts,
             messages,
+            ledger,
             skill_states,
             custom_exercises,
         })
@@ -184,6 +191,17 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         limit: u32,
     ) -> Result<Vec<ExportedMessage>, StoreError> {
         Ok(messages_after(user_id, Some(after), limit)
+            .run(self)
+            .await?)
+    }
+
+    async fn ledger_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        Ok(ledger_oldest_first(user_id, Some(after), limit)
             .run(self)
             .await?)
     }

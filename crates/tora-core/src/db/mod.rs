@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod chat;
+pub mod credits;
 pub mod export;
 pub mod health;
 pub mod skills;

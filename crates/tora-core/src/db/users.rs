@@ -8,7 +8,8 @@ use super::Sql;
 use super::batch::{self, Typed};
 use super::skills::states_by_subject;
 use crate::clients::neon::{NeonClient, NeonError, Param, Row, Statement, TransactionOptions};
-pub use crate::domain::account::{NewUser, User};
+pub use crate::domain::account::{NewUser, SubjectHash, User};
+use crate::domain::credits::Credits;
 use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
 use crate::domain::skills::SkillRecord;
 use crate::ports::{AccountStore, Clock, StoreError, Transport};
@@ -29,32 +30,40 @@ impl User {
             timezone: timezone
                 .parse()
                 .map_err(|_| NeonError::decode("users.timezone holds an unknown zone"))?,
-            credit_balance: row.get("credit_balance")?,
+            credit_balance: Credits::from_units(row.get("credit_units")?),
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
         })
     }
 }
 
-/// Inserts the user with the starter grant (balance and ledger row together) unless
-/// the subject already exists. Returns nothing: the next statement of the same batch
-/// reads the user. A separate read is what makes concurrent first requests safe: when
-/// two race, the loser's insert waits for the winner's commit and does nothing, and
-/// its following statement (a fresh snapshot) sees the winner's row.
+/// Inserts the user unless the subject already exists, with the starter grant if the
+/// subject's keyed hash was never granted before (`credit_grants` outlives erasure, so
+/// an account erased and re-created starts at 0). Returns nothing: the next statement
+/// of the same batch reads the user. A separate read is what makes concurrent first
+/// requests safe: when two race, the loser's inserts wait for the winner's commit and
+/// do nothing, and its following statement (a fresh snapshot) sees the winner's row.
 const PROVISION_USER: &str = "\
-with inserted as (
-    insert into users (id, auth_subject, email, credit_balance)
-    values ($1::uuid, $2::text, $3::text, $4::int8)
+with granted as (
+    insert into credit_grants (subject_hash)
+    select decode($6::text, 'hex')
+    where $4::int8 > 0 and not exists (select 1 from users where auth_subject = $2::text)
+    on conflict (subject_hash) do nothing
+    returning subject_hash
+), inserted as (
+    insert into users (id, auth_subject, email, credit_units)
+    values ($1::uuid, $2::text, $3::text,
+            case when exists (select 1 from granted) then $4::int8 else 0 end)
     on conflict (auth_subject) do nothing
-    returning id, credit_balance
+    returning id, credit_units
 )
-insert into credit_ledger (id, user_id, delta, balance_after, reason, idempotency_key)
-select $5::uuid, id, credit_balance, credit_balance, 'starter_grant', 'starter_grant'
+insert into credit_ledger (id, user_id, delta_units, balance_after_units, reason, idempotency_key)
+select $5::uuid, id, credit_units, credit_units, 'starter_grant', 'starter_grant'
 from inserted
-where credit_balance > 0";
+where credit_units > 0";
 
 const SELECT_USER_BY_SUBJECT: &str = "\
-select id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at
+select id, auth_subject, email, display_name, units, timezone, credit_units, created_at, updated_at
 from users
 where auth_subject = $1::text";
 
@@ -68,8 +77,9 @@ pub fn provision_statements(new_user: &NewUser<'_>) -> [Statement; 2] {
                 new_user.id.into(),
                 new_user.auth_subject.into(),
                 new_user.email.into(),
-                new_user.starter_credits.into(),
+                new_user.starter_credits.units().into(),
                 new_user.grant_id.into(),
+                new_user.subject_hash.hex().into(),
             ],
         ),
         Statement::new(SELECT_USER_BY_SUBJECT, vec![new_user.auth_subject.into()]),
@@ -98,7 +108,7 @@ update users set
     timezone = coalesce($5::text, timezone),
     updated_at = now()
 where id = $1::uuid
-returning id, auth_subject, email, display_name, units, timezone, credit_balance, created_at, updated_at";
+returning id, auth_subject, email, display_name, units, timezone, credit_units, created_at, updated_at";
 
 async fn update_profile(
     db: &impl Sql,
@@ -124,7 +134,7 @@ async fn update_profile(
 /// Every table holding a user's rows, children first. `on delete cascade` would do
 /// the same from `users` alone; naming each table keeps erasure complete even if a
 /// future table forgets its cascade, and lets the caller report what was removed.
-const ERASE_STATEMENTS: [&str; 11] = [
+const ERASE_STATEMENTS: [&str; 12] = [
     "delete from memories where user_id = $1::uuid",
     "delete from meals where user_id = $1::uuid",
     "delete from uploads where user_id = $1::uuid",
@@ -133,22 +143,41 @@ const ERASE_STATEMENTS: [&str; 11] = [
     "delete from chat_messages where user_id = $1::uuid",
     "delete from user_skill_states where user_id = $1::uuid",
     "delete from credit_ledger where user_id = $1::uuid",
+    "delete from credit_reservations where user_id = $1::uuid",
     "delete from exercise_aliases where exercise_id in (select id from exercises where owner_user_id = $1::uuid)",
     "delete from exercises where owner_user_id = $1::uuid",
     "delete from users where id = $1::uuid",
 ];
 
-/// Erases the user and everything they own in one transaction. Returns how many rows
-/// went in total.
-async fn erase(db: &impl Sql, user_id: Uuid) -> Result<u64, NeonError> {
-    let statements = ERASE_STATEMENTS
-        .iter()
-        .map(|sql| Statement::new(sql, vec![Param::from(user_id)]))
-        .collect();
+/// Remembers that the subject had its starter grant, so coming back after erasure
+/// does not grant it again. Accounts provisioned before grants were remembered get
+/// their row here.
+const REMEMBER_GRANT: &str = "\
+insert into credit_grants (subject_hash) values (decode($1::text, 'hex'))
+on conflict (subject_hash) do nothing";
+
+/// Erases the user and everything they own in one transaction, keeping only the keyed
+/// hash of their subject in `credit_grants`. Returns how many rows went in total.
+async fn erase(db: &impl Sql, user_id: Uuid, subject_hash: &SubjectHash) -> Result<u64, NeonError> {
+    let statements = std::iter::once(Statement::new(
+        REMEMBER_GRANT,
+        vec![Param::from(subject_hash.hex())],
+    ))
+    .chain(
+        ERASE_STATEMENTS
+            .iter()
+            .map(|sql| Statement::new(sql, vec![Param::from(user_id)])),
+    )
+    .collect();
     let results = db
         .transaction(statements, TransactionOptions::default())
         .await?;
-    Ok(results.iter().filter_map(|result| result.row_count).sum())
+    // The first statement is the grant's memory, not a removed row.
+    Ok(results
+        .iter()
+        .skip(1)
+        .filter_map(|result| result.row_count)
+        .sum())
 }
 
 impl<T: Transport, C: Clock> AccountStore for NeonClient<'_, T, C> {
@@ -183,7 +212,7 @@ impl<T: Transport, C: Clock> AccountStore for NeonClient<'_, T, C> {
         Ok(update_profile(self, user_id, change).await?)
     }
 
-    async fn erase(&self, user_id: Uuid) -> Result<u64, StoreError> {
-        Ok(erase(self, user_id).await?)
+    async fn erase(&self, user_id: Uuid, subject_hash: &SubjectHash) -> Result<u64, StoreError> {
+        Ok(erase(self, user_id, subject_hash).await?)
     }
 }

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use hmac::{KeyInit, Mac};
+
+use crate::domain::credits::Credits;
 use crate::domain::profile::{Timezone, Units};
 use crate::domain::text::SingleLine;
 
@@ -21,7 +24,8 @@ pub struct User {
     pub display_name: Option<String>,
     pub units: Units,
     pub timezone: Timezone,
-    pub credit_balance: i64,
+    /// In token units (`domain::credits`).
+    pub credit_balance: Credits,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -33,5 +37,57 @@ pub struct NewUser<'a> {
     pub grant_id: Uuid,
     pub auth_subject: &'a str,
     pub email: Option<&'a str>,
-    pub starter_credits: i64,
+    /// The starter grant, in token units; given only if `subject_hash` was never
+    /// granted before (an erased account that comes back starts at 0).
+    pub starter_credits: Credits,
+    pub subject_hash: SubjectHash,
+}
+
+/// HMAC-SHA256 of a subject under a server key: what remembers that a subject had
+/// its starter grant after the account is erased, without keeping the subject.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SubjectHash([u8; 32]);
+
+impl SubjectHash {
+    pub fn of(key: &[u8], subject: &str) -> Self {
+        // HMAC takes keys of any length, so this cannot fail; the fallback keeps
+        // the signature total without a panic.
+        let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+            Ok(mac) => mac,
+            Err(_) => return Self([0; 32]),
+        };
+        mac.update(subject.as_bytes());
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(&mac.finalize().into_bytes());
+        Self(hash)
+    }
+
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl std::fmt::Debug for SubjectHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SubjectHash(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_subject_hash_is_keyed_hmac_sha256() {
+        // RFC 4231 test case 2.
+        let hash = SubjectHash::of(b"Jefe", "what do ya want for nothing?");
+        assert_eq!(
+            hash.hex(),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_ne!(
+            SubjectHash::of(b"other", "what do ya want for nothing?"),
+            hash
+        );
+    }
 }

@@ -54,6 +54,18 @@ pub enum ApiError {
     /// A chat message's client id was used before with other text.
     #[error("client message id reused")]
     ClientMessageIdReused,
+    /// The balance does not cover a model call's worst case. Amounts in credits.
+    #[error("insufficient credits")]
+    InsufficientCredits {
+        balance: serde_json::Value,
+        price: serde_json::Value,
+    },
+    /// An `/admin` route without the admin secret.
+    #[error("admin secret missing or wrong")]
+    AdminUnauthorized,
+    /// The account an operator named does not exist.
+    #[error("no such account")]
+    AccountNotFound,
     #[error("database: {0}")]
     Database(#[from] StoreError),
     /// A bug or a broken deployment; the cause is logged, never sent.
@@ -100,6 +112,9 @@ impl ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::AuthUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::ClientMessageIdReused => StatusCode::CONFLICT,
+            ApiError::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
+            ApiError::AdminUnauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::AccountNotFound => StatusCode::NOT_FOUND,
             ApiError::Database(error) => match error.kind() {
                 StoreErrorKind::Unavailable | StoreErrorKind::Timeout => {
                     StatusCode::SERVICE_UNAVAILABLE
@@ -125,6 +140,9 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::AuthUnavailable(_) => "auth-unavailable",
             ApiError::ClientMessageIdReused => "client-message-id-reused",
+            ApiError::InsufficientCredits { .. } => "insufficient-credits",
+            ApiError::AdminUnauthorized => "unauthenticated",
+            ApiError::AccountNotFound => "account-not-found",
             ApiError::Database(error) => match error.kind() {
                 StoreErrorKind::Unavailable | StoreErrorKind::Timeout => "database-unavailable",
                 StoreErrorKind::RetryableConflict => "conflict-retry",
@@ -147,6 +165,7 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS => "Too many requests",
             StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
             StatusCode::CONFLICT => "Conflict",
+            StatusCode::PAYMENT_REQUIRED => "Not enough credits",
             _ => "Internal error",
         }
     }
@@ -182,6 +201,13 @@ impl ApiError {
             ApiError::ClientMessageIdReused => {
                 "This client_message_id was already used for a different message; give each new message its own id.".into()
             }
+            ApiError::InsufficientCredits { balance, price } => format!(
+                "This costs up to {price} credits and the balance is {balance}; top up to continue."
+            ),
+            ApiError::AdminUnauthorized => {
+                "Send the admin secret as a bearer token in the `authorization` header.".into()
+            }
+            ApiError::AccountNotFound => "There is no account with this subject or id.".into(),
             ApiError::Database(error) if error.kind() == StoreErrorKind::RetryableConflict => {
                 "The request collided with another one; retry it.".into()
             }
@@ -212,6 +238,10 @@ impl ApiError {
         if let ApiError::Unauthenticated(error) = &self {
             body["reason"] = json!(error.reason());
         }
+        if let ApiError::InsufficientCredits { balance, price } = &self {
+            body["balance"] = balance.clone();
+            body["price"] = price.clone();
+        }
         let mut response = Response::new(body.to_string().into_bytes());
         *response.status_mut() = status;
         let headers = response.headers_mut();
@@ -223,7 +253,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
-            ApiError::Unauthenticated(_) => {
+            ApiError::Unauthenticated(_) | ApiError::AdminUnauthorized => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -289,6 +319,20 @@ mod tests {
         .into_response("r", "/v1/me");
         assert_eq!(response.status(), 429);
         assert_eq!(response.headers()["retry-after"], "60");
+    }
+
+    #[test]
+    fn insufficient_credits_is_a_402_with_the_balance_and_the_price() {
+        let response = ApiError::InsufficientCredits {
+            balance: json!(0.5),
+            price: json!(1),
+        }
+        .into_response("r", "/v1/chat");
+        assert_eq!(response.status(), 402);
+        let body = body(&response);
+        assert_eq!(body["type"], "urn:tora:problem:insufficient-credits");
+        assert_eq!(body["balance"], 0.5);
+        assert_eq!(body["price"], 1);
     }
 
     #[test]

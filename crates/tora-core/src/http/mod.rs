@@ -120,6 +120,8 @@ pub(crate) struct RequestContext<'a, P: Platform> {
     pub platform: &'a P,
     pub db: NeonClient<'a, P::Transport, P::Clock>,
     pub query: Option<String>,
+    /// This request's id, as in `x-request-id`; recorded with what it charges.
+    pub request_id: &'a str,
 }
 
 impl<P: Platform> RequestContext<'_, P> {
@@ -154,6 +156,7 @@ pub async fn handle<P: Platform, B: BodySource>(
                 platform,
                 db,
                 query: parts.uri.query().map(str::to_owned),
+                request_id: &request_id,
             };
             let outcome = route(&context, &parts, body, jwks, &mut log).await;
             log.db_ms = context.db.elapsed_ms();
@@ -279,6 +282,15 @@ async fn route<P: Platform, B: BodySource>(
                 });
             }
             Some(subject)
+        }
+        Access::Admin => {
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|value| value.to_str().ok());
+            if !handlers::credits::is_admin(authorization, config.credits.admin_secret.as_ref()) {
+                return Err(ApiError::AdminUnauthorized);
+            }
+            None
         }
     };
 

@@ -22,6 +22,8 @@ pub enum Endpoint {
     StatsSummary,
     ExerciseStats,
     ExportMe,
+    GetCredits,
+    AdminTopUp,
 }
 
 /// Who may call an operation.
@@ -29,6 +31,8 @@ pub enum Endpoint {
 pub enum Access {
     Public,
     User,
+    /// Operators: `authorization: Bearer <ADMIN_API_SECRET>`, never a user's token.
+    Admin,
 }
 
 /// What an operation accepts as a body.
@@ -71,6 +75,8 @@ const fn op(method: Method, endpoint: Endpoint, access: Access, body: BodyRule) 
 const PROFILE_BODY_LIMIT: usize = 4 * 1024;
 /// A chat message of up to 4000 characters, JSON-escaped, plus its id.
 const CHAT_BODY_LIMIT: usize = 32 * 1024;
+/// A top-up: an account, an amount, a note and a key.
+const TOP_UP_BODY_LIMIT: usize = 4 * 1024;
 /// A structured workout: up to 50 entries of up to 100 sets, plus notes.
 const WORKOUT_BODY_LIMIT: usize = 64 * 1024;
 
@@ -115,6 +121,28 @@ pub static ROUTES: &[Route] = &[
             BodyRule::None,
         )],
         allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/credits",
+        operations: &[op(
+            Method::GET,
+            Endpoint::GetCredits,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/admin/credits",
+        operations: &[op(
+            Method::POST,
+            Endpoint::AdminTopUp,
+            Access::Admin,
+            BodyRule::Json {
+                limit: TOP_UP_BODY_LIMIT,
+            },
+        )],
+        allow: "POST",
     },
     Route {
         pattern: "/v1/chat",

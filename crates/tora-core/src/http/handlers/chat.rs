@@ -16,6 +16,7 @@ use crate::app::accounts;
 use crate::app::chat::{self, ChatMessage, ChatOutcome};
 use crate::auth::AuthenticatedSubject;
 use crate::domain::chat::{ClientMessageId, MessageStatus, MessageText, SkillRef};
+use crate::domain::credits::TokensPerCredit;
 use crate::http::json::decode;
 use crate::http::query::Query;
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
@@ -54,7 +55,8 @@ impl PostChatRequest {
 #[derive(Debug, Serialize)]
 struct CreditsView {
     spent: i64,
-    balance: i64,
+    /// In credits, as `GET /v1/credits` shows it.
+    balance: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -70,8 +72,8 @@ struct ChatResponse<'a> {
     credits: CreditsView,
 }
 
-impl<'a> From<&'a ChatOutcome> for ChatResponse<'a> {
-    fn from(outcome: &'a ChatOutcome) -> Self {
+impl<'a> ChatResponse<'a> {
+    fn new(outcome: &'a ChatOutcome, rate: TokensPerCredit) -> Self {
         Self {
             message_id: outcome.message_id.to_string(),
             status: outcome.status.as_str(),
@@ -87,7 +89,7 @@ impl<'a> From<&'a ChatOutcome> for ChatResponse<'a> {
                 .collect(),
             credits: CreditsView {
                 spent: outcome.answer.credits_spent,
-                balance: outcome.user.credit_balance,
+                balance: super::credits::in_credits(outcome.user.credit_balance, rate),
             },
         }
     }
@@ -107,6 +109,7 @@ pub(super) async fn post_chat<P: Platform>(
             context.platform.ids(),
             caller,
             context.config.starter_credits,
+            &context.config.credits,
         ),
         context.now(),
         &ChatMessage {
@@ -121,7 +124,10 @@ pub(super) async fn post_chat<P: Platform>(
     } else {
         StatusCode::OK
     };
-    json(status, &ChatResponse::from(&outcome))
+    json(
+        status,
+        &ChatResponse::new(&outcome, context.config.credits.tokens_per_credit),
+    )
 }
 
 #[derive(Debug, Serialize)]

@@ -11,6 +11,7 @@
 //!  "chat_messages": [{"id", "client_message_id", "role", "body", "status",
 //!                     "result": {"reply", "mastered", "unlocked", "next_targets",
 //!                                "credits_spent"} | null, "created_at"}],
+//!  "credit_ledger": [...as GET /v1/credits ledger items, oldest first],
 //!  "skill_states": [{"skill", "name", "state", "mastery", "practised", "best_progress",
 //!                    "mastered_at", "updated_at"}],
 //!  "custom_exercises": [{"id", "name", "category", "created_at"}]}
@@ -32,10 +33,13 @@
 //!    once, on the workout's row.
 //! 2. `chat_message`: `message_id, client_message_id, created_at, role, status, body,
 //!    reply` (the stored answer's text), `result` (the whole stored answer as JSON).
-//! 3. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
+//! 3. `credit_entry`: `entry_id, created_at, reason, delta_units, balance_after_units,
+//!    model, input_tokens, output_tokens, request_id, purpose`, oldest first (amounts in
+//!    token units, exact).
+//! 4. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
 //!    updated_at`.
-//! 4. `custom_exercise`: `exercise, name, category, created_at`.
-//! 5. `profile`: `user_id, email, display_name, units, timezone, credits, created_at,
+//! 5. `custom_exercise`: `exercise, name, category, created_at`.
+//! 6. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
 //!    exported_at`.
 
 use std::borrow::Cow;
@@ -44,6 +48,7 @@ use chrono::{DateTime, Utc};
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
+use super::credits::{LedgerItem, reason_name};
 use super::me::MeResponse;
 use super::resolve;
 use super::workouts::{WorkoutResponse, timestamp};
@@ -51,11 +56,12 @@ use crate::app::export::{self, ExportStart};
 use crate::auth::AuthenticatedSubject;
 use crate::domain::account::User;
 use crate::domain::chat::ChatAnswer;
+use crate::domain::credits::TokensPerCredit;
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, Reply, RequestContext};
-use crate::ports::{ExportStore, Page, PageCursor, StoreError};
+use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -101,7 +107,13 @@ pub(super) async fn export_me<P: Platform>(
     );
     Ok(Reply::Streamed(
         head,
-        Box::new(ExportStream::new(format, user, context.now(), start)),
+        Box::new(ExportStream::new(
+            format,
+            user,
+            context.now(),
+            context.config.credits.tokens_per_credit,
+            start,
+        )),
     ))
 }
 
@@ -111,6 +123,7 @@ enum Section {
     Head,
     Workouts,
     Messages,
+    Ledger,
     Rest,
     Done,
 }
@@ -121,9 +134,12 @@ pub struct ExportStream {
     format: Format,
     user: User,
     exported_at: DateTime<Utc>,
+    /// How the profile shows its balance in credits.
+    rate: TokensPerCredit,
     section: Section,
     workouts: Page<StoredWorkout>,
     messages: Page<ExportedMessage>,
+    ledger: Page<LedgerEntry>,
     skill_states: Vec<ExportedSkillState>,
     custom_exercises: Vec<CustomExercise>,
     /// JSON: whether the array being written has an item yet (commas go between).
@@ -131,14 +147,22 @@ pub struct ExportStream {
 }
 
 impl ExportStream {
-    fn new(format: Format, user: User, exported_at: DateTime<Utc>, start: ExportStart) -> Self {
+    fn new(
+        format: Format,
+        user: User,
+        exported_at: DateTime<Utc>,
+        rate: TokensPerCredit,
+        start: ExportStart,
+    ) -> Self {
         Self {
             format,
             user,
             exported_at,
+            rate,
             section: Section::Head,
             workouts: start.workouts,
             messages: start.messages,
+            ledger: start.ledger,
             skill_states: start.skill_states,
             custom_exercises: start.custom_exercises,
             wrote_item: false,
@@ -196,6 +220,27 @@ impl ExportStream {
                     }
                     None => {
                         out.end_messages();
+                        self.wrote_item = false;
+                        self.section = Section::Ledger;
+                    }
+                }
+            }
+            Section::Ledger => {
+                let page = std::mem::take(&mut self.ledger);
+                for entry in &page.items {
+                    self.write_ledger_entry(&mut out, entry);
+                }
+                match page.items.last().filter(|_| page.more) {
+                    Some(last) => {
+                        let after = PageCursor {
+                            at: last.created_at,
+                            id: last.id,
+                        };
+                        drop(page);
+                        self.ledger = export::ledger_after(store, self.user.id, after).await?;
+                    }
+                    None => {
+                        out.end_ledger();
                         self.section = Section::Rest;
                     }
                 }
@@ -215,7 +260,7 @@ impl ExportStream {
                 out.text.push_str("{\"exported_at\":");
                 out.json(&timestamp(self.exported_at));
                 out.text.push_str(",\"user\":");
-                out.json(&MeResponse::from(&self.user));
+                out.json(&MeResponse::new(&self.user, self.rate));
                 out.text.push_str(",\"workouts\":[");
             }
             Format::Csv => out.csv_row([
@@ -286,6 +331,31 @@ impl ExportStream {
         }
     }
 
+    fn write_ledger_entry(&mut self, out: &mut Output, entry: &LedgerEntry) {
+        match self.format {
+            Format::Json => {
+                if self.wrote_item {
+                    out.text.push(',');
+                }
+                self.wrote_item = true;
+                out.json(&LedgerItem::new(entry.clone(), self.rate));
+            }
+            Format::Csv => out.csv_row([
+                "credit_entry".to_owned(),
+                entry.id.to_string(),
+                timestamp(entry.created_at),
+                reason_name(entry.reason).to_owned(),
+                entry.delta.units().to_string(),
+                entry.balance_after.units().to_string(),
+                text_cell(entry.model.as_deref().unwrap_or_default()),
+                opt(entry.input_tokens.map(|tokens| tokens.to_string())),
+                opt(entry.output_tokens.map(|tokens| tokens.to_string())),
+                text_cell(entry.request_id.as_deref().unwrap_or_default()),
+                text_cell(entry.purpose.as_deref().unwrap_or_default()),
+            ]),
+        }
+    }
+
     fn write_rest(&self, out: &mut Output) {
         match self.format {
             Format::Json => {
@@ -351,7 +421,7 @@ impl ExportStream {
                     "display_name",
                     "units",
                     "timezone",
-                    "credits",
+                    "credit_units",
                     "created_at",
                     "exported_at",
                 ]);
@@ -363,7 +433,7 @@ impl ExportStream {
                     text_cell(user.display_name.as_deref().unwrap_or_default()),
                     user.units.as_str().to_owned(),
                     user.timezone.name().to_owned(),
-                    user.credit_balance.to_string(),
+                    user.credit_balance.units().to_string(),
                     timestamp(user.created_at),
                     timestamp(self.exported_at),
                 ]);
@@ -424,6 +494,28 @@ impl Output {
     }
 
     fn end_messages(&mut self) {
+        match self.format {
+            Format::Json => self.text.push_str("],\"credit_ledger\":["),
+            Format::Csv => {
+                self.gap();
+                self.csv_row([
+                    "record_type",
+                    "entry_id",
+                    "created_at",
+                    "reason",
+                    "delta_units",
+                    "balance_after_units",
+                    "model",
+                    "input_tokens",
+                    "output_tokens",
+                    "request_id",
+                    "purpose",
+                ]);
+            }
+        }
+    }
+
+    fn end_ledger(&mut self) {
         match self.format {
             Format::Json => self.text.push(']'),
             Format::Csv => self.gap(),
@@ -639,7 +731,7 @@ mod tests {
             display_name: Some("Ana, \"the\" athlete".into()),
             units: Units::Kg,
             timezone: "Europe/Berlin".parse::<Timezone>().unwrap(),
-            credit_balance: 42,
+            credit_balance: crate::domain::credits::Credits::from_units(42),
             created_at: at("2026-11-01T10:00:00Z"),
             updated_at: at("2026-11-01T10:00:00Z"),
         }
@@ -721,11 +813,24 @@ mod tests {
             _user_id: Uuid,
             workouts: u32,
             messages: u32,
+            _ledger: u32,
         ) -> Result<crate::ports::ExportStart, StoreError> {
             self.round_trips.set(self.round_trips.get() + 1);
             Ok(crate::ports::ExportStart {
                 workouts: after(&self.workouts, |w| (w.performed_at, w.id), None, workouts),
                 messages: after(&self.messages, |m| (m.created_at, m.id), None, messages),
+                ledger: vec![LedgerEntry {
+                    id: Uuid::from_u128(77),
+                    delta: crate::domain::credits::Credits::from_units(-1801),
+                    balance_after: crate::domain::credits::Credits::from_units(8199),
+                    reason: crate::ports::LedgerReason::ModelCall,
+                    purpose: Some("coach reply".into()),
+                    model: Some("model-x".into()),
+                    input_tokens: Some(1234),
+                    output_tokens: Some(567),
+                    request_id: Some("req-1".into()),
+                    created_at: at("2026-11-24T22:32:00Z"),
+                }],
                 skill_states: vec![ExportedSkillState {
                     skill_id: "pull_up".into(),
                     name: "Pull-up".into(),
@@ -769,12 +874,28 @@ mod tests {
                 limit,
             ))
         }
+
+        async fn ledger_after(
+            &self,
+            _user_id: Uuid,
+            _cursor: PageCursor,
+            _limit: u32,
+        ) -> Result<Vec<LedgerEntry>, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(vec![])
+        }
     }
 
     /// The whole body, and the size of its largest chunk.
     async fn download(store: &FakeExportStore, format: Format) -> (String, usize) {
         let start = export::start(store, Uuid::from_u128(1)).await.unwrap();
-        let mut stream = ExportStream::new(format, user(), at("2026-11-25T08:00:00Z"), start);
+        let mut stream = ExportStream::new(
+            format,
+            user(),
+            at("2026-11-25T08:00:00Z"),
+            TokensPerCredit::DEFAULT,
+            start,
+        );
         let mut body = Vec::new();
         let mut largest = 0;
         while let Some(chunk) = stream.next_chunk(store).await.unwrap() {
@@ -806,7 +927,7 @@ mod tests {
         // The strict reader also checks the quoting and the CRLF line endings.
         let rows = tora_test_support::csv::parse(&text).unwrap();
         let sections: Vec<&[Vec<String>]> = rows.split(|row| row == &[""]).collect();
-        assert_eq!(sections.len(), 5, "{rows:?}");
+        assert_eq!(sections.len(), 6, "{rows:?}");
         for section in &sections {
             let width = section[0].len();
             assert_eq!(section[0][0], "record_type");
@@ -837,12 +958,17 @@ mod tests {
         assert_eq!(messages[1][7], "Nice, \"strong\" work");
         let result: Value = serde_json::from_str(&messages[1][8]).unwrap();
         assert_eq!(result["reply"], "Nice, \"strong\" work");
-        assert_eq!(sections[2][1][1], "pull_up");
-        assert_eq!(sections[2][1][4], "", "no mastery for an unmastered skill");
-        assert_eq!(sections[2][1][6], "0.5");
-        assert_eq!(sections[3].len(), 1, "an empty section keeps its header");
-        assert_eq!(sections[4][1][3], "Ana, \"the\" athlete");
-        assert_eq!(sections[4][1][6], "42");
+        let ledger = sections[2];
+        assert_eq!(ledger[1][0], "credit_entry");
+        assert_eq!(ledger[1][3], "model_call");
+        assert_eq!(ledger[1][4], "-1801", "exact, in token units");
+        assert_eq!(&ledger[1][6..10], ["model-x", "1234", "567", "req-1"]);
+        assert_eq!(sections[3][1][1], "pull_up");
+        assert_eq!(sections[3][1][4], "", "no mastery for an unmastered skill");
+        assert_eq!(sections[3][1][6], "0.5");
+        assert_eq!(sections[4].len(), 1, "an empty section keeps its header");
+        assert_eq!(sections[5][1][3], "Ana, \"the\" athlete");
+        assert_eq!(sections[5][1][6], "42");
     }
 
     #[tokio::test]
@@ -860,6 +986,8 @@ mod tests {
         assert_eq!(document["chat_messages"][0]["status"], "logged");
         assert_eq!(document["skill_states"][0]["mastered_at"], Value::Null);
         assert_eq!(document["custom_exercises"], json!([]));
+        assert_eq!(document["credit_ledger"][0]["delta_units"], -1801);
+        assert_eq!(document["credit_ledger"][0]["input_tokens"], 1234);
     }
 
     fn big_store() -> FakeExportStore {

@@ -6,6 +6,7 @@ use super::{json, no_content, resolve};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
 use crate::db::users::User;
+use crate::domain::credits::TokensPerCredit;
 use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
 use crate::http::json::{decode, field_errors};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
@@ -22,13 +23,16 @@ pub struct MeResponse {
     pub created_at: String,
 }
 
+/// The balance in credits (a whole number when it is one) and, exactly, in token
+/// units.
 #[derive(Debug, Serialize)]
 pub struct CreditsView {
-    pub balance: i64,
+    pub balance: serde_json::Value,
+    pub units: i64,
 }
 
-impl From<&User> for MeResponse {
-    fn from(user: &User) -> Self {
+impl MeResponse {
+    pub(super) fn new(user: &User, rate: TokensPerCredit) -> Self {
         Self {
             id: user.id.to_string(),
             email: user.email.clone(),
@@ -36,7 +40,8 @@ impl From<&User> for MeResponse {
             units: user.units.as_str(),
             timezone: user.timezone.name(),
             credits: CreditsView {
-                balance: user.credit_balance,
+                balance: super::credits::in_credits(user.credit_balance, rate),
+                units: user.credit_balance.units(),
             },
             created_at: user
                 .created_at
@@ -118,7 +123,10 @@ pub(super) async fn get_me<P: Platform>(
     caller: &AuthenticatedSubject,
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let user = resolve(context, caller).await?;
-    json(StatusCode::OK, &MeResponse::from(&user))
+    json(
+        StatusCode::OK,
+        &MeResponse::new(&user, context.config.credits.tokens_per_credit),
+    )
 }
 
 pub(super) async fn update_me<P: Platform>(
@@ -129,7 +137,10 @@ pub(super) async fn update_me<P: Platform>(
     let change = decode::<UpdateMeRequest>(body)?.into_change()?;
     let user = resolve(context, caller).await?;
     let updated = accounts::update_profile(&context.db, &user, &change).await?;
-    json(StatusCode::OK, &MeResponse::from(&updated))
+    json(
+        StatusCode::OK,
+        &MeResponse::new(&updated, context.config.credits.tokens_per_credit),
+    )
 }
 
 pub(super) async fn delete_me<P: Platform>(
@@ -137,7 +148,7 @@ pub(super) async fn delete_me<P: Platform>(
     caller: &AuthenticatedSubject,
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let user = resolve(context, caller).await?;
-    accounts::erase_account(&context.db, &user).await?;
+    accounts::erase_account(&context.db, &user, &context.config.credits).await?;
     Ok(no_content())
 }
 

@@ -2,6 +2,7 @@
 //! the success one; failures are `ApiError`s.
 
 mod chat;
+pub(super) mod credits;
 pub(crate) mod export;
 mod health;
 mod me;
@@ -33,6 +34,8 @@ pub(super) async fn dispatch<P: Platform>(
     body: &[u8],
 ) -> Result<Reply, ApiError> {
     let response = match endpoint {
+        Endpoint::GetCredits => credits::get_credits(context, require(caller)?).await,
+        Endpoint::AdminTopUp => credits::admin_top_up(context, body).await,
         Endpoint::PostChat => chat::post_chat(context, require(caller)?, body).await,
         Endpoint::ChatHistory => chat::chat_history(context, require(caller)?).await,
         Endpoint::ListSkills => skills::list_skills(context, require(caller)?).await,
@@ -75,7 +78,12 @@ pub(super) async fn resolve<P: Platform>(
     let ids = context.platform.ids();
     Ok(accounts::resolve_user(
         &context.db,
-        &accounts::new_user(ids, caller, context.config.starter_credits),
+        &accounts::new_user(
+            ids,
+            caller,
+            context.config.starter_credits,
+            &context.config.credits,
+        ),
     )
     .await?)
 }
@@ -88,7 +96,12 @@ pub(super) async fn resolve_with_skills<P: Platform>(
     let ids = context.platform.ids();
     Ok(accounts::resolve_with_skills(
         &context.db,
-        &accounts::new_user(ids, caller, context.config.starter_credits),
+        &accounts::new_user(
+            ids,
+            caller,
+            context.config.starter_credits,
+            &context.config.credits,
+        ),
     )
     .await?)
 }
