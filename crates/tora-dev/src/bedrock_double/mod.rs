@@ -6,7 +6,9 @@
 //!   `us.`/`eu.`/`apac.` profiles, Micro, Pro, Nova 2 Lite). A forced tool
 //!   (`toolChoice.tool`, or `any`) is answered with a short `text` block and a `toolUse`
 //!   whose `input` follows the tool's `inputSchema`: for the parse contract the workout
-//!   parser's reading of the last user message plus `confidence`, for any other tool
+//!   parser's reading of the last user message plus `confidence` (a looser reading
+//!   where the parser is unsure: those are the messages the product sends to a model),
+//!   for any other tool
 //!   plausible values of its required fields. Otherwise a short text (`end_turn`).
 //! - `POST /model/amazon.titan-embed-text-v2%3A0/invoke` — Titan Text Embeddings V2:
 //!   deterministic hashed-trigram vectors (similar texts are near), L2-normalised unless

@@ -283,12 +283,19 @@ fn contract_extraction(text: &str, properties: Option<&Map<String, Value>>) -> M
         .unwrap_or(ParseOutcome::Unsure {
             reason: tora_core::domain::parser::UnsureReason::UnclearNumbers,
         });
-    let confidence = match &outcome {
-        ParseOutcome::Workout(_) => 0.92,
-        ParseOutcome::NotWorkout => 0.95,
-        ParseOutcome::Unsure { .. } => 0.35,
+    // Messages the parser is unsure about are the ones the product sends to the model,
+    // so the double reads them more loosely, as a model would.
+    let (outcome, confidence) = match outcome {
+        ParseOutcome::Workout(_) => (serde_json::to_value(&outcome), 0.92),
+        ParseOutcome::NotWorkout => (serde_json::to_value(&outcome), 0.95),
+        ParseOutcome::Unsure { .. } => {
+            match Catalog::embedded().ok().map(|c| loose_reading(text, c)) {
+                Some(Some(reading)) => (Ok(reading), 0.7),
+                _ => (serde_json::to_value(&outcome), 0.35),
+            }
+        }
     };
-    let mut input = match serde_json::to_value(&outcome) {
+    let mut input = match outcome {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
@@ -297,6 +304,92 @@ fn contract_extraction(text: &str, properties: Option<&Map<String, Value>>) -> M
         input.insert("confidence".to_owned(), json!(confidence));
     }
     input
+}
+
+/// A looser reading than the parser's: negations are not workouts; otherwise every
+/// exercise name or alias found in the text takes the numbers written after it (up to
+/// the next exercise): `NxM` is sets × reps, `N s`/`N sec` seconds, a lone number reps.
+/// `None` when no exercise with numbers is found.
+fn loose_reading(text: &str, catalog: &Catalog) -> Option<Value> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    if words
+        .iter()
+        .any(|word| ["didn't", "didnt", "skipped", "without", "no", "not"].contains(word))
+    {
+        return Some(json!({"kind": "not_workout", "entries": []}));
+    }
+    // Every name occurrence, longest names first so "pull-up negatives" beats "pull-up".
+    let mut names: Vec<(String, &str)> = catalog
+        .exercises()
+        .iter()
+        .flat_map(|exercise| {
+            std::iter::once(exercise.name().to_lowercase())
+                .chain(exercise.aliases().iter().map(|alias| alias.to_lowercase()))
+                .map(move |name| (name, exercise.id()))
+        })
+        .filter(|(name, _)| name.len() >= 3)
+        .collect();
+    names.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    let mut found: Vec<(usize, usize, &str)> = Vec::new();
+    for (name, id) in &names {
+        for (start, _) in lower.match_indices(name.as_str()) {
+            let end = start + name.len();
+            if found.iter().all(|(s, e, _)| end <= *s || start >= *e) {
+                found.push((start, end, id));
+            }
+        }
+    }
+    found.sort_by_key(|(start, _, _)| *start);
+    let mut entries = Vec::new();
+    for (index, (_, end, id)) in found.iter().enumerate() {
+        let until = found.get(index + 1).map_or(lower.len(), |next| next.0);
+        let sets = loose_sets(lower.get(*end..until).unwrap_or_default());
+        if !sets.is_empty() {
+            entries.push(json!({"exercise": id, "sets": sets}));
+        }
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    Some(json!({"kind": "workout", "entries": entries}))
+}
+
+fn loose_sets(text: &str) -> Vec<Value> {
+    let tokens: Vec<String> = text
+        .replace('×', "x")
+        .split(|c: char| !(c.is_ascii_alphanumeric()))
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let number = |token: &str| token.parse::<u64>().ok().filter(|n| (1..=1000).contains(n));
+    for (index, token) in tokens.iter().enumerate() {
+        // "3x8" in one token.
+        if let Some((sets, reps)) = token.split_once('x')
+            && let (Some(sets), Some(reps)) = (number(sets), number(reps.trim_end_matches('s')))
+            && sets <= 20
+        {
+            let field = if reps_are_seconds(token, tokens.get(index + 1)) {
+                "seconds"
+            } else {
+                "reps"
+            };
+            return (0..sets).map(|_| json!({ field: reps })).collect();
+        }
+        if let Some(value) = number(token.trim_end_matches('s')) {
+            let seconds = token.ends_with('s') && number(token).is_none()
+                || tokens
+                    .get(index + 1)
+                    .is_some_and(|next| next.starts_with("sec") || next == "s");
+            let field = if seconds { "seconds" } else { "reps" };
+            return vec![json!({ field: value })];
+        }
+    }
+    Vec::new()
+}
+
+fn reps_are_seconds(token: &str, next: Option<&String>) -> bool {
+    token.ends_with('s') || next.is_some_and(|next| next.starts_with("sec") || next == "s")
 }
 
 fn required(schema: &Value) -> Vec<String> {
@@ -547,4 +640,36 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract_schema() -> Value {
+        json!({"type": "object", "required": ["kind", "entries", "confidence"], "properties": {
+            "kind": {"type": "string"}, "entries": {"type": "array"}, "confidence": {"type": "number"}}})
+    }
+
+    #[test]
+    fn messages_the_parser_is_unsure_about_are_read_loosely() {
+        let input = extraction(&contract_schema(), "pull-ups: 8, then dips 10 gnarly");
+        assert_eq!(input["kind"], "workout");
+        assert_eq!(
+            input["entries"],
+            json!([
+                {"exercise": "pull_up", "sets": [{"reps": 8}]},
+                {"exercise": "dip", "sets": [{"reps": 10}]}
+            ])
+        );
+        assert!(input["confidence"].as_f64().unwrap() < 0.9);
+
+        let negated = extraction(&contract_schema(), "didn't do pull-ups 3x8");
+        assert_eq!(negated["kind"], "not_workout");
+        assert_eq!(negated["entries"], json!([]));
+
+        let unreadable = extraction(&contract_schema(), "did 3x8 of the zorbly thing");
+        assert_eq!(unreadable["kind"], "unsure");
+        assert_eq!(unreadable["entries"], json!([]));
+    }
 }
