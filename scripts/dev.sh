@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the API locally: installs what is missing, builds, starts the embedded Postgres
-# (data kept in .tora/pgdata), the local Neon endpoint and `wrangler dev` on
+# (data kept in .tora/pgdata), the local Neon endpoint, the Bedrock double and
+# `wrangler dev` on
 # http://127.0.0.1:8787, applies migrations, and prints a dev token. Ctrl-C stops it all.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,6 +11,8 @@ DB_PORT="${TORA_DB_PORT:-5433}"
 NEON_PORT="${TORA_NEON_PORT:-4444}"
 API_PORT="${TORA_API_PORT:-8787}"
 INSPECTOR_PORT="${TORA_INSPECTOR_PORT:-9230}"
+BEDROCK_PORT="${TORA_BEDROCK_PORT:-4446}"
+AWS_KEY_ID="AKIDLOCALDEV"
 ISSUER="tora-local"
 AUDIENCE="authenticated"
 
@@ -32,6 +35,11 @@ for name in subject-hash-key admin-secret; do
 done
 SUBJECT_HASH_KEY="$(cat "$STATE_DIR/dev-subject-hash-key")"
 ADMIN_SECRET="$(cat "$STATE_DIR/dev-admin-secret")"
+# And the local AWS secret key the Bedrock double checks signatures with.
+if [ ! -s "$STATE_DIR/bedrock-secret" ]; then
+  node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))' >"$STATE_DIR/bedrock-secret"
+fi
+AWS_SECRET="$(cat "$STATE_DIR/bedrock-secret")"
 
 trap 'echo; say "stopping"; stop_all' EXIT INT TERM
 
@@ -44,16 +52,20 @@ else
 fi
 run_migrations "$BACKEND_URL"
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
+start_bedrock_double "$BEDROCK_PORT" "$AWS_KEY_ID" "$AWS_SECRET"
 start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
   "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
-  "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET"
+  "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET" \
+  "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1" \
+  "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET"
 
 TOKEN="$("$TORA_DEV" dev-token --secret "$SECRET" --issuer "$ISSUER" --audience "$AUDIENCE")"
 cat <<INFO
 
 Tora API: http://127.0.0.1:$API_PORT   (logs: .tora/logs/)
+Bedrock double: http://127.0.0.1:$BEDROCK_PORT   (calls it saw: curl -s http://127.0.0.1:$BEDROCK_PORT/__calls)
 Dev token (24 h, user 00000000-0000-4000-8000-00000000d3b0):
 
   export TORA_TOKEN=$TOKEN

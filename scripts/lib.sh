@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared helpers for dev.sh and test.sh: tool installation, free ports, and starting
 # and stopping the local stack (embedded Postgres, local Neon endpoint, JWKS issuer,
-# wrangler dev). Every server binds 127.0.0.1 and is stopped by its own pid.
+# Bedrock double, wrangler dev). Every server binds 127.0.0.1 and is stopped by its own pid.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE_DIR="$ROOT/.tora"
@@ -125,6 +125,17 @@ start_jwks() {
   say "starting the local JWKS issuer on 127.0.0.1:$port"
   start jwks "$TORA_DEV" jwks-serve --listen "127.0.0.1:$port" --keys "$keys"
   wait_for_port "$port" jwks "$LAST_PID" 30
+}
+
+# start_bedrock_double PORT ACCESS_KEY_ID SECRET_ACCESS_KEY: the local Bedrock Runtime,
+# which verifies every request's SigV4 signature against this key pair. The secret goes
+# through the environment, not the command line.
+start_bedrock_double() {
+  local port="$1" key_id="$2" secret="$3"
+  say "starting the Bedrock double on 127.0.0.1:$port"
+  start bedrock-double env AWS_SECRET_ACCESS_KEY="$secret" \
+    "$TORA_DEV" bedrock-double --listen "127.0.0.1:$port" --access-key-id "$key_id" --region us-east-1
+  wait_for_port "$port" bedrock-double "$LAST_PID" 30
 }
 
 # start_wrangler PORT INSPECTOR_PORT VAR=VALUE...: the built worker under `wrangler dev`.

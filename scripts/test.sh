@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, the native unit tests, then the whole stack
-# on free ports (embedded Postgres, local Neon endpoint, local JWKS issuer, the built
-# worker under `wrangler dev`) for the Neon driver conformance test and the end-to-end
+# on free ports (embedded Postgres, local Neon endpoint, local JWKS issuer, Bedrock
+# double, the built worker under `wrangler dev`) for the Neon driver conformance test and the end-to-end
 # suite over HTTP. Everything it starts is stopped on exit, also on failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,12 +35,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 DB_PORT="$(free_port)"; NEON_PORT="$(free_port)"; JWKS_PORT="$(free_port)"
-API_PORT="$(free_port)"; INSPECTOR_PORT="$(free_port)"
+API_PORT="$(free_port)"; INSPECTOR_PORT="$(free_port)"; BEDROCK_PORT="$(free_port)"
 ISSUER="https://auth.tora.test/auth/v1"
 AUDIENCE="authenticated"
 SECRET="test-secret-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 SUBJECT_HASH_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
 ADMIN_SECRET="admin-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
+AWS_KEY_ID="AKIDLOCALTEST"
+AWS_SECRET="$(node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))')"
 
 if [ -n "${DATABASE_URL:-}" ]; then
   BACKEND_URL="$DATABASE_URL"
@@ -52,13 +54,16 @@ run_migrations "$BACKEND_URL"
 run_migrations "$BACKEND_URL" # a second run must be a no-op
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_jwks "$JWKS_PORT" "$RUN_DIR/jwks-keys.json"
+start_bedrock_double "$BEDROCK_PORT" "$AWS_KEY_ID" "$AWS_SECRET"
 start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
   "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
   "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" "JWKS_UNKNOWN_KID_REFETCH_SECONDS=0" \
   "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100" \
-  "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET"
+  "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET" \
+  "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1" \
+  "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
 NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/conformance.mjs
@@ -70,6 +75,7 @@ TORA_JWT_SECRET="$SECRET" TORA_JWT_ISSUER="$ISSUER" TORA_JWT_AUDIENCE="$AUDIENCE
 TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.json" \
 TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
 TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
+TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
   cargo test --locked -p tora-e2e -- --test-threads 4
 
 say "all tests passed"

@@ -57,6 +57,27 @@ enum Command {
         #[arg(long)]
         keys: PathBuf,
     },
+    /// Serve a local Bedrock Runtime double: Converse and InvokeModel behind real SigV4
+    /// verification, with faults injected on demand (`POST /__faults`) and the calls
+    /// it saw listed (`GET /__calls`). See `tora_dev::bedrock_double`.
+    BedrockDouble {
+        #[arg(long, default_value = "127.0.0.1:4446")]
+        listen: SocketAddr,
+        /// The only access key id accepted; others are `UnrecognizedClientException`.
+        #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+        secret_access_key: String,
+        /// When given, every SigV4 request must carry it as `x-amz-security-token`.
+        #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
+        session_token: Option<String>,
+        /// A Bedrock API key accepted as `Authorization: Bearer <key>`.
+        #[arg(long, hide_env_values = true)]
+        api_key: Option<String>,
+        /// The region requests must be signed for.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+    },
 }
 
 #[tokio::main]
@@ -83,6 +104,23 @@ async fn main() -> anyhow::Result<()> {
             )?;
             println!("{token}");
             Ok(())
+        }
+        Command::BedrockDouble {
+            listen,
+            access_key_id,
+            secret_access_key,
+            session_token,
+            api_key,
+            region,
+        } => {
+            let accepted = tora_dev::bedrock_double::Accepted {
+                access_key_id,
+                secret_access_key,
+                session_token,
+                api_key,
+                region,
+            };
+            tora_dev::bedrock_double::serve(listen, accepted).await
         }
         Command::JwksServe { listen, keys } => tora_dev::tokens::serve_jwks(listen, &keys).await,
         Command::Parse => tora_dev::parse::run(std::io::stdin().lock(), std::io::stdout().lock()),
