@@ -284,15 +284,7 @@ impl<T: Transport, C: Clock> ChatStore for NeonClient<'_, T, C> {
         limit: u32,
     ) -> Result<Vec<MessageRecord>, StoreError> {
         let records = Typed::new(
-            Statement::new(
-                SELECT_HISTORY,
-                vec![
-                    user_id.into(),
-                    after.map(|cursor| cursor.at.to_rfc3339()).into(),
-                    after.map(|cursor| cursor.id).into(),
-                    i64::from(limit).into(),
-                ],
-            ),
+            Statement::new(SELECT_HISTORY, super::page_params(user_id, after, limit)),
             |result| result.rows.iter().map(MessageRecord::from_row).collect(),
         )
         .run(self)

@@ -148,15 +148,7 @@ pub fn ledger_oldest_first(
     limit: u32,
 ) -> Typed<Vec<LedgerEntry>> {
     Typed::new(
-        Statement::new(
-            LEDGER_AFTER,
-            vec![
-                user_id.into(),
-                after.map(|cursor| cursor.at.to_rfc3339()).into(),
-                after.map(|cursor| cursor.id).into(),
-                i64::from(limit).into(),
-            ],
-        ),
+        Statement::new(LEDGER_AFTER, super::page_params(user_id, after, limit)),
         |result| result.rows.iter().map(entry).collect(),
     )
 }
@@ -301,15 +293,7 @@ async fn ledger(
         Ok(Credits::from_units(result.one()?.get("credit_units")?))
     });
     let entries = Typed::new(
-        Statement::new(
-            LEDGER_PAGE,
-            vec![
-                user_id.into(),
-                after.map(|cursor| cursor.at.to_rfc3339()).into(),
-                after.map(|cursor| cursor.id).into(),
-                i64::from(limit).into(),
-            ],
-        ),
+        Statement::new(LEDGER_PAGE, super::page_params(user_id, after, limit)),
         |result| result.rows.iter().map(entry).collect(),
     );
     batch::run(

@@ -26,15 +26,7 @@ limit $4::int4"
 );
 
 fn paged(sql: &'static str, user_id: Uuid, after: Option<PageCursor>, limit: u32) -> Statement {
-    Statement::new(
-        sql,
-        vec![
-            user_id.into(),
-            after.map(|cursor| cursor.at.to_rfc3339()).into(),
-            after.map(|cursor| cursor.id).into(),
-            i64::from(limit).into(),
-        ],
-    )
+    Statement::new(sql, super::page_params(user_id, after, limit))
 }
 
 fn workouts_after(

@@ -56,3 +56,19 @@ impl<T: Transport, C: Clock> Sql for NeonClient<'_, T, C> {
         NeonClient::transaction(self, statements, options).await
     }
 }
+
+/// The parameters of a keyset page over one person's rows: `$1` the user, `$2`/`$3`
+/// the position after which the page starts (both null for the first page), `$4` how
+/// many rows. Every paged query of ours takes them in this order.
+pub(crate) fn page_params(
+    user_id: uuid::Uuid,
+    after: Option<crate::ports::PageCursor>,
+    limit: u32,
+) -> Vec<crate::clients::neon::Param> {
+    vec![
+        user_id.into(),
+        after.map(|cursor| cursor.at.to_rfc3339()).into(),
+        after.map(|cursor| cursor.id).into(),
+        i64::from(limit).into(),
+    ]
+}

@@ -185,16 +185,13 @@ impl ExportStream {
             }
             Section::Workouts => {
                 let page = std::mem::take(&mut self.workouts);
-                for workout in &page.items {
-                    self.write_workout(&mut out, workout);
-                }
-                match page.items.last().filter(|_| page.more) {
-                    Some(last) => {
-                        let after = PageCursor {
-                            at: last.performed_at,
-                            id: last.id,
-                        };
-                        drop(page);
+                let next =
+                    self.write_page(&mut out, page, Self::write_workout, |workout| PageCursor {
+                        at: workout.performed_at,
+                        id: workout.id,
+                    });
+                match next {
+                    Some(after) => {
                         self.workouts = export::workouts_after(store, self.user.id, after).await?;
                     }
                     None => {
@@ -206,16 +203,13 @@ impl ExportStream {
             }
             Section::Messages => {
                 let page = std::mem::take(&mut self.messages);
-                for message in &page.items {
-                    self.write_message(&mut out, message);
-                }
-                match page.items.last().filter(|_| page.more) {
-                    Some(last) => {
-                        let after = PageCursor {
-                            at: last.created_at,
-                            id: last.id,
-                        };
-                        drop(page);
+                let next =
+                    self.write_page(&mut out, page, Self::write_message, |message| PageCursor {
+                        at: message.created_at,
+                        id: message.id,
+                    });
+                match next {
+                    Some(after) => {
                         self.messages = export::messages_after(store, self.user.id, after).await?;
                     }
                     None => {
@@ -227,16 +221,14 @@ impl ExportStream {
             }
             Section::Ledger => {
                 let page = std::mem::take(&mut self.ledger);
-                for entry in &page.items {
-                    self.write_ledger_entry(&mut out, entry);
-                }
-                match page.items.last().filter(|_| page.more) {
-                    Some(last) => {
-                        let after = PageCursor {
-                            at: last.created_at,
-                            id: last.id,
-                        };
-                        drop(page);
+                let next = self.write_page(&mut out, page, Self::write_ledger_entry, |entry| {
+                    PageCursor {
+                        at: entry.created_at,
+                        id: entry.id,
+                    }
+                });
+                match next {
+                    Some(after) => {
                         self.ledger = export::ledger_after(store, self.user.id, after).await?;
                     }
                     None => {
@@ -252,6 +244,21 @@ impl ExportStream {
             Section::Done => return Ok(None),
         }
         Ok(Some(out.text.into_bytes()))
+    }
+
+    /// Writes a page's rows and drops the page; says where the next page starts when
+    /// there is one.
+    fn write_page<T>(
+        &mut self,
+        out: &mut Output,
+        page: Page<T>,
+        write: fn(&mut Self, &mut Output, &T),
+        position: fn(&T) -> PageCursor,
+    ) -> Option<PageCursor> {
+        for item in &page.items {
+            write(self, out, item);
+        }
+        page.items.last().filter(|_| page.more).map(position)
     }
 
     fn write_head(&self, out: &mut Output) {
