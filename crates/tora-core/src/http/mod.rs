@@ -170,6 +170,7 @@ pub async fn handle<P: Platform, B: BodySource>(
         None => outcome,
     };
 
+    let streamed = matches!(outcome, Ok(Reply::Streamed(..)));
     let (response, stream) = match outcome {
         Ok(Reply::Full(response)) => (response, None),
         // HEAD gets the head alone.
@@ -189,7 +190,9 @@ pub async fn handle<P: Platform, B: BodySource>(
         .ok()
         .and_then(|config| waf::allowed_origin(&parts.headers, &config.cors_allowed_origins));
     let response = waf::finish(response, &request_id, allowed_origin.as_deref());
-    let response = if parts.method == Method::HEAD {
+    // A streamed body's length is not known before it is written: its HEAD says none
+    // rather than a wrong one.
+    let response = if parts.method == Method::HEAD && !streamed {
         waf::without_body(response)
     } else {
         response
