@@ -147,6 +147,6 @@ start_wrangler() {
   # The worker was just built; wrangler's own build step only checks for it.
   TORA_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false start wrangler "$TOOLS_BIN/wrangler" dev \
     --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
-    --show-interactive-dev-session=false "${vars[@]}"
+    --show-interactive-dev-session=false --test-scheduled "${vars[@]}"
   wait_for_port "$port" wrangler "$LAST_PID" 120
 }

@@ -12,7 +12,10 @@ use tora_core::auth::JwksCache;
 use tora_core::config::Config;
 use tora_core::http::Platform;
 use tora_core::ports::Ids;
-use worker::{Context, Env, Request, Response, console_error, console_log, event};
+use worker::{
+    Context, Env, Request, Response, ScheduleContext, ScheduledEvent, console_error, console_log,
+    event,
+};
 
 use platform::{WorkerBody, WorkerPlatform};
 
@@ -64,5 +67,25 @@ async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<
             handled.log.request_id.clone(),
         ),
         _ => platform::to_worker_response(handled.response),
+    }
+}
+
+/// The Cron Trigger (`[triggers]` in `wrangler.toml`): the core's scheduled jobs, one
+/// log line. A broken configuration is logged and the run skipped.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _context: ScheduleContext) {
+    panics::install_once();
+    match Config::from_lookup(|name| setting(&env, name)) {
+        Ok(config) => {
+            let platform = WorkerPlatform::new(&env);
+            let (transport, clock) = platform.owned_io();
+            let line =
+                tora_core::jobs::run_scheduled(&config, &transport, &clock, &event.cron()).await;
+            console_log!("{line}");
+        }
+        Err(error) => console_error!(
+            "{}",
+            serde_json::json!({"level": "error", "event": "scheduled", "error": format!("configuration: {error}")})
+        ),
     }
 }

@@ -248,6 +248,28 @@ async fn the_scheduled_release_gives_back_everyones_expired_holds() {
     assert_eq!(units_of(&stack, &user.subject).await, 5_000);
 }
 
+#[tokio::test]
+async fn the_cron_trigger_gives_back_expired_holds() {
+    let stack = Stack::from_env();
+    let db = Db::new(&stack);
+    let (user, user_id) = user_with_units(&stack, 5_000).await;
+    let expired = CreditHold {
+        expires_in_secs: 0,
+        ..hold(user_id, "crashed-before-cron", 3_000)
+    };
+    db.client().reserve(&expired).await.unwrap();
+    assert_eq!(units_of(&stack, &user.subject).await, 2_000);
+    // `wrangler dev --test-scheduled` runs the worker's scheduled handler here, as the
+    // Cron Trigger does in production.
+    let response = stack
+        .request(Method::GET, "/__scheduled?cron=*/5+*+*+*+*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(units_of(&stack, &user.subject).await, 5_000);
+}
+
 async fn top_up(
     stack: &Stack,
     secret: &str,
