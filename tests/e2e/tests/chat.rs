@@ -73,25 +73,11 @@ async fn a_workout_message_is_logged_and_answered() {
 
     // Stored: the workout with its sets, linked to the message, and the skill states.
     let id = body["workout"]["id"].as_str().unwrap();
-    let (status, _, workout) = read(
-        stack
-            .authed(Method::GET, &format!("/v1/workouts/{id}"), &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, workout) = stack.get_json(&user, &format!("/v1/workouts/{id}")).await;
     assert_eq!(status, 200, "{workout}");
     assert_eq!(workout["source"], "chat");
     assert_eq!(workout["entries"][1]["sets"].as_array().unwrap().len(), 3);
-    let (_, _, skill) = read(
-        stack
-            .authed(Method::GET, "/v1/skills/incline_push_up", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, skill) = stack.get_json(&user, "/v1/skills/incline_push_up").await;
     assert_eq!(skill["state"], "available");
 }
 
@@ -208,14 +194,7 @@ async fn history_lists_messages_with_replies_newest_first() {
         let (status, _) = chat(&stack, &user, message, &format!("h-{index}")).await;
         assert!(status == 200 || status == 202);
     }
-    let (status, _, page) = read(
-        stack
-            .authed(Method::GET, "/v1/chat?limit=2", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, page) = stack.get_json(&user, "/v1/chat?limit=2").await;
     assert_eq!(status, 200, "{page}");
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
@@ -283,14 +262,7 @@ async fn the_chat_workout_has_the_shape_of_get_workout() {
     let (status, body) = chat(&stack, &user, "3x8 pull-ups @ +10kg", "shape-1").await;
     assert_eq!(status, 200, "{body}");
     let id = body["workout"]["id"].as_str().unwrap();
-    let (status, _, stored) = read(
-        stack
-            .authed(Method::GET, &format!("/v1/workouts/{id}"), &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, stored) = stack.get_json(&user, &format!("/v1/workouts/{id}")).await;
     assert_eq!(status, 200, "{stored}");
     assert_eq!(body["workout"], stored);
     assert_eq!(stored["entries"][0]["custom"], false);
@@ -340,14 +312,7 @@ async fn a_retry_after_the_workout_was_deleted_says_it_is_gone() {
         retry["reply"].as_str().unwrap().contains("deleted"),
         "{retry}"
     );
-    let (_, _, page) = read(
-        stack
-            .authed(Method::GET, "/v1/chat", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, _, page) = stack.get_json(&user, "/v1/chat").await;
     assert_eq!(page["items"][0]["workout_id"], Value::Null);
 }
 

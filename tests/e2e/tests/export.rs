@@ -73,14 +73,7 @@ async fn the_json_export_holds_everything_the_user_stored_and_nothing_else() {
     )
     .await;
 
-    let (status, headers, body) = read(
-        stack
-            .authed(Method::GET, "/v1/me/export", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) = stack.get_json(&user, "/v1/me/export").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(
@@ -244,26 +237,14 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
     let stack = Stack::from_env();
     let user = stack.new_user();
     for query in ["format=xml", "format=", "format=CSV"] {
-        let (status, headers, body) = read(
-            stack
-                .authed(Method::GET, &format!("/v1/me/export?{query}"), &user)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, headers, body) = stack
+            .get_json(&user, &format!("/v1/me/export?{query}"))
+            .await;
         assert_problem(status, &headers, &body, 422, "validation-failed");
         assert_eq!(body["errors"][0]["field"], "format", "{query}");
     }
 
-    let (status, _, body) = read(
-        stack
-            .authed(Method::GET, "/v1/me/export?format=json", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = stack.get_json(&user, "/v1/me/export?format=json").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["timezone"], "UTC");
     for section in [
@@ -316,14 +297,7 @@ async fn twenty_thousand_sets_export_whole_and_formulas_stay_inert() {
         .await;
     }
 
-    let (status, _, body) = read(
-        stack
-            .authed(Method::GET, "/v1/me/export", &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = stack.get_json(&user, "/v1/me/export").await;
     assert_eq!(status, 200, "{body}");
     let workouts = body["workouts"].as_array().unwrap();
     assert_eq!(workouts.len(), 100);
