@@ -195,10 +195,15 @@ async fn settling_charges_the_tokens_refunds_the_rest_and_records_the_call_once(
     assert_eq!(credits["balance"]["units"], 8_199);
 }
 
+/// Every way an expired hold is given back, in one test: the cron and the scheduled
+/// release give back everyone's, so run beside another test of expired holds they
+/// would take that test's holds too.
 #[tokio::test]
-async fn an_expired_hold_is_given_back_whole_and_can_no_longer_be_charged() {
+async fn expired_holds_are_given_back_whole_and_can_no_longer_be_charged() {
     let stack = Stack::from_env();
     let db = Db::new(&stack);
+
+    // By the same person's next hold; a late settle then charges nothing.
     let (user, user_id) = user_with_units(&stack, 5_000).await;
     let expired = CreditHold {
         expires_in_secs: 0,
@@ -232,26 +237,9 @@ async fn an_expired_hold_is_given_back_whole_and_can_no_longer_be_charged() {
     };
     assert_eq!(db.client().settle(&late).await.unwrap(), None);
     assert_eq!(units_of(&stack, &user.subject).await, 500);
-}
 
-#[tokio::test]
-async fn the_scheduled_release_gives_back_everyones_expired_holds() {
-    let stack = Stack::from_env();
-    let db = Db::new(&stack);
-    let (user, user_id) = user_with_units(&stack, 5_000).await;
-    let expired = CreditHold {
-        expires_in_secs: 0,
-        ..hold(user_id, "crashed", 3_000)
-    };
-    db.client().reserve(&expired).await.unwrap();
-    assert!(db.client().release_expired().await.unwrap() >= 1);
-    assert_eq!(units_of(&stack, &user.subject).await, 5_000);
-}
-
-#[tokio::test]
-async fn the_cron_trigger_gives_back_expired_holds() {
-    let stack = Stack::from_env();
-    let db = Db::new(&stack);
+    // The Cron Trigger: `wrangler dev --test-scheduled` runs the worker's scheduled
+    // handler on this route, as Cloudflare does on the schedule in production.
     let (user, user_id) = user_with_units(&stack, 5_000).await;
     let expired = CreditHold {
         expires_in_secs: 0,
@@ -259,14 +247,22 @@ async fn the_cron_trigger_gives_back_expired_holds() {
     };
     db.client().reserve(&expired).await.unwrap();
     assert_eq!(units_of(&stack, &user.subject).await, 2_000);
-    // `wrangler dev --test-scheduled` runs the worker's scheduled handler here, as the
-    // Cron Trigger does in production.
     let response = stack
         .request(Method::GET, "/__scheduled?cron=*/5+*+*+*+*")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    assert_eq!(units_of(&stack, &user.subject).await, 5_000);
+
+    // The release the cron runs, called directly.
+    let (user, user_id) = user_with_units(&stack, 5_000).await;
+    let expired = CreditHold {
+        expires_in_secs: 0,
+        ..hold(user_id, "crashed", 3_000)
+    };
+    db.client().reserve(&expired).await.unwrap();
+    assert!(db.client().release_expired().await.unwrap() >= 1);
     assert_eq!(units_of(&stack, &user.subject).await, 5_000);
 }
 
