@@ -33,7 +33,7 @@ fn setting(env: &Env, name: &str) -> Option<String> {
 }
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<Response> {
+async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<Response> {
     panics::install_once();
     let config = Config::from_lookup(|name| setting(&env, name));
     let platform = WorkerPlatform::new(&env);
@@ -58,6 +58,25 @@ async fn fetch(request: Request, env: Env, _context: Context) -> worker::Result<
         tora_core::http::handle::<_, WorkerBody>(converted, config.as_ref(), &jwks, &platform)
             .await;
     console_log!("{}", handled.log.to_line());
+    if let Ok(config) = &config {
+        // Promised work runs after the response, kept alive by `waitUntil`.
+        for job in handled.jobs {
+            let config = config.clone();
+            let (transport, clock) = platform.owned_io();
+            let ids = platform.owned_ids();
+            let request_id = handled.log.request_id.clone();
+            context.wait_until(async move {
+                let io = tora_core::jobs::JobIo {
+                    transport: &transport,
+                    clock: &clock,
+                    sleep: &clock,
+                    ids: &ids,
+                };
+                let line = tora_core::jobs::run_job(&config, &io, &request_id, &job).await;
+                console_log!("{line}");
+            });
+        }
+    }
     match (handled.stream, config) {
         (Some(stream), Ok(config)) => platform::to_streaming_response(
             handled.response,

@@ -48,6 +48,7 @@ impl<'a> Platform for WorkerPlatform<'a> {
     type Clock = WorkerClock;
     type Ids = RandomIds;
     type RateLimiter = BindingRateLimiter<'a>;
+    type Sleep = WorkerClock;
 
     fn transport(&self) -> &FetchTransport {
         &self.transport
@@ -66,6 +67,9 @@ impl<'a> Platform for WorkerPlatform<'a> {
     }
     fn rate_limiter(&self) -> &BindingRateLimiter<'a> {
         &self.rate_limiter
+    }
+    fn sleep(&self) -> &WorkerClock {
+        &self.clock
     }
     fn failure(&self) -> Option<String> {
         self.ids
@@ -117,6 +121,7 @@ impl RandomnessFailure {
 /// `Ids` has no error path, so a failed draw is recorded and answered the nil uuid;
 /// from then on the transport refuses to send, so no row is ever written under it,
 /// and the core answers 500 with the cause in the log (`Platform::failure`).
+#[derive(Clone)]
 pub struct RandomIds {
     randomness: RandomnessFailure,
 }
@@ -294,6 +299,12 @@ impl WorkerPlatform<'_> {
     /// The transport and clock a streamed body reads with after the handler returned.
     pub fn owned_io(&self) -> (FetchTransport, WorkerClock) {
         (self.transport.clone(), WorkerClock)
+    }
+
+    /// The ids of this request, for work that outlives it (a failed draw still
+    /// stops its transport from sending).
+    pub fn owned_ids(&self) -> RandomIds {
+        self.ids.clone()
     }
 }
 

@@ -581,8 +581,28 @@ impl LlmError {
     }
 }
 
+/// The most a model call can use, known before it is made: what its credit hold is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenBudget {
+    /// The prompt's size, estimated from above.
+    pub prompt_tokens: u32,
+    /// The most the model may answer (`maxTokens`; 0 for an embedding).
+    pub max_tokens: u32,
+}
+
 /// A language model: reads workouts out of chat text, phrases replies and embeds text.
+/// Each call has a `*_budget` twin that says what it may cost, so the caller can hold
+/// that many credits before the call.
 pub trait Llm {
+    /// The model id recorded in the ledger for `extract_workout` and `reply`.
+    fn chat_model(&self) -> &str;
+    /// The model id recorded in the ledger for `embed`.
+    fn embedding_model(&self) -> &str;
+
+    fn extraction_budget(&self, message: &str) -> TokenBudget;
+    fn reply_budget(&self, system: &str, message: &str) -> TokenBudget;
+    fn embedding_budget(&self, text: &str) -> TokenBudget;
+
     /// Reads one message as the parse contract (forced tool use, temperature 0). Output
     /// that does not validate is an error of kind `Malformed`, never a workout.
     async fn extract_workout(

@@ -20,7 +20,8 @@ use crate::clients::sigv4::{self, AwsCredentials, SigningOptions, SigningScope};
 use crate::domain::catalog::Catalog;
 use crate::domain::extraction::{self, EXTRACTION_PROMPT, Extraction, TOOL_NAME};
 use crate::ports::{
-    Clock, Completion, Ids, Llm, LlmError, LlmErrorKind, Sleep, Transport, TransportError, Usage,
+    Clock, Completion, Ids, Llm, LlmError, LlmErrorKind, Sleep, TokenBudget, Transport,
+    TransportError, Usage,
 };
 use crate::secret::Secret;
 
@@ -265,7 +266,50 @@ impl<'a, T: Transport, C: Clock, S: Sleep, R: Ids> BedrockLlm<'a, T, C, S, R> {
     }
 }
 
+/// A prompt's size in tokens, from above: the request body's bytes over three. Nova's
+/// and Titan's tokenizers average about four bytes of English or JSON per token, and
+/// the body holds every prompt token plus JSON punctuation the model never sees.
+pub fn prompt_tokens(body: &Value) -> u32 {
+    let bytes = serde_json::to_vec(body).map_or(0, |body| body.len());
+    u32::try_from(bytes.div_ceil(3)).unwrap_or(u32::MAX)
+}
+
 impl<T: Transport, C: Clock, S: Sleep, R: Ids> Llm for BedrockLlm<'_, T, C, S, R> {
+    fn chat_model(&self) -> &str {
+        &self.config.model_id
+    }
+
+    fn embedding_model(&self) -> &str {
+        EMBEDDING_MODEL_ID
+    }
+
+    fn extraction_budget(&self, message: &str) -> TokenBudget {
+        let prompt_tokens = Catalog::embedded().map_or(u32::MAX, |catalog| {
+            prompt_tokens(&extraction_request_body(message, catalog))
+        });
+        TokenBudget {
+            prompt_tokens,
+            max_tokens: EXTRACTION_MAX_TOKENS,
+        }
+    }
+
+    fn reply_budget(&self, system: &str, message: &str) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: prompt_tokens(&reply_request_body(system, message)),
+            max_tokens: REPLY_MAX_TOKENS,
+        }
+    }
+
+    fn embedding_budget(&self, text: &str) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: prompt_tokens(&embedding_request_body(
+                text,
+                self.config.embedding_dimensions,
+            )),
+            max_tokens: 0,
+        }
+    }
+
     async fn extract_workout(&self, message: &str) -> Result<Completion<Extraction>, LlmError> {
         let catalog = Catalog::embedded()
             .map_err(|error| LlmError::new(LlmErrorKind::Unavailable, error.to_string()))?;

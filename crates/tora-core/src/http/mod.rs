@@ -21,9 +21,11 @@ mod waf;
 use http::{Method, Request, Response, header};
 
 use crate::auth::{JwksCache, SignatureVerifier};
+use crate::clients::bedrock::BedrockLlm;
 use crate::clients::neon::NeonClient;
 use crate::config::{Config, ConfigError};
-use crate::ports::{Clock, Ids, RateLimitScope, RateLimiter, Transport};
+use crate::jobs::Job;
+use crate::ports::{Clock, Ids, RateLimitScope, RateLimiter, Sleep, Transport};
 pub use error::{ApiError, FieldError};
 pub use handlers::ExportStream;
 pub use log::RequestLog;
@@ -36,12 +38,16 @@ pub trait Platform {
     type Clock: Clock;
     type Ids: Ids;
     type RateLimiter: RateLimiter;
+    type Sleep: Sleep;
 
     fn transport(&self) -> &Self::Transport;
     fn verifier(&self) -> &Self::Verifier;
     fn clock(&self) -> &Self::Clock;
     fn ids(&self) -> &Self::Ids;
     fn rate_limiter(&self) -> &Self::RateLimiter;
+    /// Timers: the waits between retries of a model call, and the time budget a chat
+    /// message gives the model before it answers `pending`.
+    fn sleep(&self) -> &Self::Sleep;
 
     /// A failure of the platform itself that spoils the request, such as randomness
     /// that could not be drawn (`Ids` has no error path to report it). `handle` checks
@@ -80,10 +86,13 @@ impl BodySource for Vec<u8> {
 
 /// A handled request: the response to send and the line to log. When `stream` is
 /// set, `response` is only the head: its body is the stream's chunks, in order.
+/// `jobs` is work the response promised to finish after it is sent (the platform
+/// keeps the request alive for them: `waitUntil` on Workers).
 pub struct Handled {
     pub response: Response<Vec<u8>>,
     pub log: RequestLog,
     pub stream: Option<Box<ExportStream>>,
+    pub jobs: Vec<Job>,
 }
 
 /// A handler's answer: a whole response, or the head of a download whose body is
@@ -114,6 +123,15 @@ impl ExportStream {
     }
 }
 
+/// The model client on a platform's I/O.
+pub(crate) type PlatformLlm<'a, P> = BedrockLlm<
+    'a,
+    <P as Platform>::Transport,
+    <P as Platform>::Clock,
+    <P as Platform>::Sleep,
+    <P as Platform>::Ids,
+>;
+
 /// The per-request view handlers work with.
 pub(crate) struct RequestContext<'a, P: Platform> {
     pub config: &'a Config,
@@ -122,6 +140,8 @@ pub(crate) struct RequestContext<'a, P: Platform> {
     pub query: Option<String>,
     /// This request's id, as in `x-request-id`; recorded with what it charges.
     pub request_id: &'a str,
+    /// Work to run after the response (`Handled::jobs`).
+    pub jobs: std::cell::RefCell<Vec<Job>>,
 }
 
 impl<P: Platform> RequestContext<'_, P> {
@@ -129,6 +149,27 @@ impl<P: Platform> RequestContext<'_, P> {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::from_timestamp_millis(self.platform.clock().now_millis())
             .unwrap_or_default()
+    }
+
+    /// The configured model, or `None` when the deployment has none (messages the
+    /// parser cannot read then wait as `pending`).
+    #[allow(dead_code)] // the chat and coach handlers call it as they land
+    pub fn llm(&self) -> Option<PlatformLlm<'_, P>> {
+        self.config.llm.as_ref().map(|llm| {
+            BedrockLlm::new(
+                llm,
+                self.platform.transport(),
+                self.platform.clock(),
+                self.platform.sleep(),
+                self.platform.ids(),
+            )
+        })
+    }
+
+    /// Promises `job` to run after the response.
+    #[allow(dead_code)]
+    pub fn after_response(&self, job: Job) {
+        self.jobs.borrow_mut().push(job);
     }
 }
 
@@ -147,8 +188,11 @@ pub async fn handle<P: Platform, B: BodySource>(
     let path = parts.uri.path().to_owned();
     let mut log = RequestLog::new(&request_id, parts.method.as_str());
 
-    let outcome = match (platform.failure(), config) {
-        (Some(cause), _) => Err(ApiError::Internal(format!("platform: {cause}"))),
+    let (outcome, jobs) = match (platform.failure(), config) {
+        (Some(cause), _) => (
+            Err(ApiError::Internal(format!("platform: {cause}"))),
+            Vec::new(),
+        ),
         (None, Ok(config)) => {
             let db = NeonClient::new(&config.neon, platform.transport(), platform.clock());
             let context = RequestContext {
@@ -157,17 +201,25 @@ pub async fn handle<P: Platform, B: BodySource>(
                 db,
                 query: parts.uri.query().map(str::to_owned),
                 request_id: &request_id,
+                jobs: std::cell::RefCell::default(),
             };
             let outcome = route(&context, &parts, body, jwks, &mut log).await;
             log.db_ms = context.db.elapsed_ms();
             log.db_round_trips = context.db.round_trips();
-            outcome
+            (outcome, context.jobs.into_inner())
         }
-        (None, Err(error)) => Err(ApiError::Internal(format!("configuration: {error}"))),
+        (None, Err(error)) => (
+            Err(ApiError::Internal(format!("configuration: {error}"))),
+            Vec::new(),
+        ),
     };
-    let outcome = match platform.failure() {
-        Some(cause) => Err(ApiError::Internal(format!("platform: {cause}"))),
-        None => outcome,
+    // Work promised after a spoiled request is not promised: the answer is a 500.
+    let (outcome, jobs) = match platform.failure() {
+        Some(cause) => (
+            Err(ApiError::Internal(format!("platform: {cause}"))),
+            Vec::new(),
+        ),
+        None => (outcome, jobs),
     };
 
     let streamed = matches!(outcome, Ok(Reply::Streamed(..)));
@@ -203,6 +255,7 @@ pub async fn handle<P: Platform, B: BodySource>(
         response,
         log,
         stream,
+        jobs,
     }
 }
 

@@ -199,6 +199,13 @@ impl Clock for FakeClock {
     }
 }
 
+/// Waiting moves the fake time on at once.
+impl tora_core::ports::Sleep for FakeClock {
+    async fn sleep(&self, millis: u32) {
+        self.millis.set(self.millis.get() + i64::from(millis));
+    }
+}
+
 /// What the fake JWKS endpoint answers.
 #[derive(Clone)]
 pub enum JwksAnswer {

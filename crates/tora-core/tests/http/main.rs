@@ -185,6 +185,7 @@ impl Platform for FakePlatform {
     type Clock = FakeClock;
     type Ids = SequentialIds;
     type RateLimiter = FakeLimiter;
+    type Sleep = FakeClock;
 
     fn transport(&self) -> &FakeNeon {
         &self.neon
@@ -200,6 +201,9 @@ impl Platform for FakePlatform {
     }
     fn rate_limiter(&self) -> &FakeLimiter {
         &self.limiter
+    }
+    fn sleep(&self) -> &FakeClock {
+        &self.clock
     }
     fn failure(&self) -> Option<String> {
         self.ids
