@@ -98,8 +98,14 @@ async fn scheduled(event: ScheduledEvent, env: Env, _context: ScheduleContext) {
         Ok(config) => {
             let platform = WorkerPlatform::new(&env);
             let (transport, clock) = platform.owned_io();
-            let line =
-                tora_core::jobs::run_scheduled(&config, &transport, &clock, &event.cron()).await;
+            let ids = platform.owned_ids();
+            let io = tora_core::jobs::JobIo {
+                transport: &transport,
+                clock: &clock,
+                sleep: &clock,
+                ids: &ids,
+            };
+            let line = tora_core::jobs::run_scheduled(&config, &io, &event.cron()).await;
             console_log!("{line}");
         }
         Err(error) => console_error!(

@@ -1,6 +1,7 @@
 //! Configuration, read once from the worker's vars and secrets (or any other lookup)
 //! and validated as a whole: a missing or malformed setting names itself.
 
+use crate::app::chat::ModelSettings;
 use crate::auth::{AuthConfig, HmacSecret};
 use crate::clients::bedrock::{
     BedrockAuth, BedrockConfig, DEFAULT_MODEL_ID, DEFAULT_REGION, DEFAULT_RETRY_BUDGET_MS,
@@ -26,6 +27,8 @@ pub struct Config {
     /// model is simply unavailable.
     pub llm: Option<BedrockConfig>,
     pub credits: CreditsConfig,
+    /// How chat messages the parser cannot read are given to the model.
+    pub chat_model: ModelSettings,
 }
 
 /// How credits are priced, granted and topped up.
@@ -148,6 +151,7 @@ impl Config {
         };
 
         let llm = llm_config(&get)?;
+        let chat_model = chat_model_settings(&get)?;
         let credits = CreditsConfig::from_lookup(get)?;
         // The grant is stored in token units; it must fit them.
         if Credits::whole(starter_credits, credits.tokens_per_credit).is_none() {
@@ -165,8 +169,68 @@ impl Config {
             rate_limit_period_secs,
             llm,
             credits,
+            chat_model,
         })
     }
+}
+
+/// A whole number setting within `range`, or `default` when unset.
+fn bounded_setting(
+    get: &impl Fn(&'static str) -> Option<String>,
+    name: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|value| range.contains(value))
+            .ok_or_else(|| ConfigError::Invalid {
+                name,
+                reason: format!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            }),
+    }
+}
+
+// How chat uses the model: `CHAT_MODEL_WAIT_MS` (how long a request waits for it),
+// `MODEL_MIN_CONFIDENCE` (below it a reading is proposed, not logged),
+// `PENDING_MAX_ATTEMPTS` and `PENDING_RETRY_BASE_SECONDS` (the scheduled retries).
+fn chat_model_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<ModelSettings, ConfigError> {
+    let defaults = ModelSettings::default();
+    let min_confidence = match get("MODEL_MIN_CONFIDENCE") {
+        None => defaults.min_confidence,
+        Some(raw) => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|value| (0.0..=1.0).contains(value))
+            .ok_or(ConfigError::Invalid {
+                name: "MODEL_MIN_CONFIDENCE",
+                reason: "must be a number from 0 to 1".into(),
+            })?,
+    };
+    Ok(ModelSettings {
+        // A Worker request should answer within seconds; the model's own retries
+        // go on after the response when this runs out.
+        wait_ms: bounded_setting(get, "CHAT_MODEL_WAIT_MS", 0..=25_000, defaults.wait_ms)?,
+        min_confidence,
+        max_attempts: bounded_setting(get, "PENDING_MAX_ATTEMPTS", 1..=20, defaults.max_attempts)?,
+        retry_base_secs: bounded_setting(
+            get,
+            "PENDING_RETRY_BASE_SECONDS",
+            0..=86_400,
+            defaults.retry_base_secs,
+        )?,
+    })
 }
 
 // The model (Bedrock). A Bedrock API key wins over access keys; with neither, there

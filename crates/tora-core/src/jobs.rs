@@ -4,33 +4,70 @@
 //!   call never settled (a crash between hold and settle);
 //! - `Job`s a response promised to finish after it was sent (`waitUntil`).
 
+use crate::app::chat::{self, ModelReader};
 use crate::app::credits;
 use crate::clients::bedrock::BedrockLlm;
 use crate::clients::neon::NeonClient;
 use crate::config::Config;
-use crate::ports::{Clock, Ids, Sleep, Transport};
+use crate::domain::catalog::Catalog;
+use crate::ports::{Attempt, Clock, Ids, Sleep, Transport};
 
-/// Runs the scheduled jobs against the configured database; the line to log.
-pub async fn run_scheduled<T: Transport, C: Clock>(
+/// Pending messages one scheduled run retries at most. The cron fires every few
+/// minutes and each read may take seconds, so a run stays short; a backlog drains over
+/// several runs, oldest due first.
+pub const RETRY_BATCH: u32 = 5;
+
+/// Runs the scheduled jobs against the configured database; the line to log. Every
+/// job runs even if an earlier one failed.
+pub async fn run_scheduled<T: Transport, C: Clock, S: Sleep, I: Ids>(
     config: &Config,
-    transport: &T,
-    clock: &C,
+    io: &JobIo<'_, T, C, S, I>,
     cron: &str,
 ) -> String {
-    let db = NeonClient::new(&config.neon, transport, clock);
-    let outcome = credits::release_expired(&db).await;
+    let db = NeonClient::new(&config.neon, io.transport, io.clock);
     let mut line = serde_json::json!({
         "level": "info",
         "event": "scheduled",
         "cron": cron,
-        "db_round_trips": db.round_trips(),
     });
-    match outcome {
+    let mut errors = Vec::new();
+    match credits::release_expired(&db).await {
         Ok(released) => line["holds_released"] = released.into(),
-        Err(error) => {
-            line["level"] = "error".into();
-            line["error"] = error.to_string().into();
+        Err(error) => errors.push(format!("releasing holds: {error}")),
+    }
+    if let (Some(llm), Ok(catalog)) = (config.llm.as_ref(), Catalog::embedded()) {
+        let llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);
+        let model = ModelReader {
+            llm: &llm,
+            sleep: io.sleep,
+            settings: &config.chat_model,
+            request_id: "scheduled",
+        };
+        match chat::retry_due(&db, io.ids, catalog, &model, RETRY_BATCH, now(io.clock)).await {
+            Ok(results) => {
+                // How many retried messages ended in each state; errors by kind only
+                // (their text may hold the model's words).
+                let mut counts = serde_json::Map::new();
+                for result in &results {
+                    let key = match result {
+                        Ok(status) => status.as_str(),
+                        Err(_) => "error",
+                    };
+                    let count = counts
+                        .get(key)
+                        .and_then(serde_json::Value::as_u64)
+                        .unwrap_or(0);
+                    counts.insert(key.to_owned(), (count + 1).into());
+                }
+                line["messages_retried"] = counts.into();
+            }
+            Err(error) => errors.push(format!("retrying messages: {error}")),
         }
+    }
+    line["db_round_trips"] = db.round_trips().into();
+    if !errors.is_empty() {
+        line["level"] = "error".into();
+        line["error"] = errors.join("; ").into();
     }
     line.to_string()
 }
@@ -40,17 +77,14 @@ pub async fn run_scheduled<T: Transport, C: Clock>(
 /// more.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Job {
-    /// Read a `pending` message with the model and answer it.
-    FinishMessage {
-        user_id: uuid::Uuid,
-        message_id: uuid::Uuid,
-    },
+    /// Finish an attempt at reading a `pending` message with the model.
+    FinishMessage(Attempt),
 }
 
 impl Job {
     fn name(&self) -> &'static str {
         match self {
-            Job::FinishMessage { .. } => "finish_message",
+            Job::FinishMessage(_) => "finish_message",
         }
     }
 }
@@ -72,16 +106,22 @@ pub async fn run_job<T: Transport, C: Clock, S: Sleep, I: Ids>(
 ) -> String {
     let db = NeonClient::new(&config.neon, io.transport, io.clock);
     let outcome: Result<String, String> = match job {
-        Job::FinishMessage {
-            user_id,
-            message_id,
-        } => match config.llm.as_ref() {
-            Some(llm) => {
-                let _llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);
-                let _ = (user_id, message_id, now(io.clock));
-                Err("finishing pending messages is not wired yet".to_owned())
+        Job::FinishMessage(attempt) => match (config.llm.as_ref(), Catalog::embedded()) {
+            (Some(llm), Ok(catalog)) => {
+                let llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);
+                let model = ModelReader {
+                    llm: &llm,
+                    sleep: io.sleep,
+                    settings: &config.chat_model,
+                    request_id,
+                };
+                chat::finish_attempt(&db, io.ids, catalog, &model, attempt, now(io.clock), false)
+                    .await
+                    .map(|outcome| outcome.status.as_str().to_owned())
+                    .map_err(|error| error.to_string())
             }
-            None => Ok("no model configured".to_owned()),
+            (None, _) => Ok("no model configured".to_owned()),
+            (_, Err(error)) => Err(format!("catalog: {error}")),
         },
     };
     let mut line = serde_json::json!({

@@ -157,6 +157,9 @@ pub struct NewMessage<'a> {
     pub status: MessageStatus,
     /// The answer, when it is known before the message is stored.
     pub answer: Option<&'a ChatAnswer>,
+    /// For a message the model reads at once: stored as its first attempt, leased for
+    /// this long.
+    pub lease_secs: Option<u32>,
 }
 
 /// What the chat path reads while storing a message (one round trip).
@@ -171,6 +174,28 @@ pub struct OpenedMessage {
     pub recent: Vec<(f64, f64)>,
 }
 
+/// One read of a pending message by the model. The attempt holds the message's lease:
+/// its answer is stored only while the message is still pending at this attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub message_id: Uuid,
+    pub subject: String,
+    pub client_message_id: String,
+    pub number: u32,
+}
+
+/// A message answered, with what its model calls cost.
+pub struct MessageAnswer<'a> {
+    pub user_id: Uuid,
+    pub message_id: Uuid,
+    pub status: MessageStatus,
+    pub answer: &'a ChatAnswer,
+    /// Settled in the same transaction as the answer.
+    pub charges: &'a [ModelCharge<'a>],
+    /// When answering an attempt: stored only if the message is still pending at it.
+    pub attempt: Option<u32>,
+}
+
 /// A workout read from a message, to store with the skill rows it moves and the answer.
 pub struct MessageWorkout<'a> {
     pub user_id: Uuid,
@@ -180,6 +205,19 @@ pub struct MessageWorkout<'a> {
     pub workout: &'a Workout,
     pub skill_writes: &'a BTreeMap<String, SkillRecord>,
     pub answer: &'a ChatAnswer,
+    /// Settled in the same transaction as the workout.
+    pub charges: &'a [ModelCharge<'a>],
+    /// When logging an attempt's reading: see `MessageAnswer::attempt`.
+    pub attempt: Option<u32>,
+}
+
+/// How an attempt that got no answer ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptEnd<'a> {
+    /// Stays pending, due again after `secs`; `reason` says what went wrong this time.
+    RetryIn { secs: u32, reason: &'a str },
+    /// Given up on: `failed`, with the reason kept.
+    GiveUp(&'a str),
 }
 
 /// Where chat messages live. Each method is one round trip.
@@ -192,22 +230,48 @@ pub trait ChatStore {
         message: &NewMessage<'_>,
     ) -> Result<OpenedMessage, StoreError>;
 
-    /// Records the answer to a message that logged no workout.
-    async fn answer_message(
+    /// What answering a stored message needs, read again (for a later attempt).
+    async fn reopen_message(
         &self,
-        message_id: Uuid,
-        status: MessageStatus,
-        answer: &ChatAnswer,
-    ) -> Result<(), StoreError>;
+        subject: &str,
+        client_message_id: &str,
+    ) -> Result<Option<OpenedMessage>, StoreError>;
+
+    /// Records the answer to a message that logged no workout, settling its charges;
+    /// returns the user's balance after.
+    async fn answer_message(&self, answer: &MessageAnswer<'_>) -> Result<Credits, StoreError>;
 
     /// In one transaction: the workout, its skill rows, the message marked logged with
-    /// its answer; returns the stored workout. `None` when a concurrent attempt of the
-    /// same message logged it first (nothing was written).
+    /// its answer, the charges settled; returns the stored workout and the balance
+    /// after. `None` when a concurrent attempt of the same message logged it first
+    /// (nothing was written).
     async fn log_message_workout(
         &self,
         log: &MessageWorkout<'_>,
         ids: &impl Ids,
-    ) -> Result<Option<StoredWorkout>, StoreError>;
+    ) -> Result<Option<(StoredWorkout, Credits)>, StoreError>;
+
+    /// Ends an attempt that got no answer (only if the message is still pending at it).
+    async fn end_attempt(
+        &self,
+        message_id: Uuid,
+        attempt: u32,
+        end: AttemptEnd<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// Takes the next attempt of up to `limit` pending messages whose time has come,
+    /// oldest due first, leasing each for `lease_secs`.
+    async fn claim_due(&self, limit: u32, lease_secs: u32) -> Result<Vec<Attempt>, StoreError>;
+
+    /// Takes an attempt of one of the user's messages at once, at their request: a
+    /// failed one, or a pending one whose last attempt failed or whose time has come.
+    /// `None` when it is none of those.
+    async fn retry_message(
+        &self,
+        user_id: Uuid,
+        message_id: Uuid,
+        lease_secs: u32,
+    ) -> Result<Option<Attempt>, StoreError>;
 
     /// The message stored under a client id, with the workout it logged.
     async fn find_message(
@@ -216,12 +280,21 @@ pub trait ChatStore {
         client_message_id: &str,
     ) -> Result<Option<(MessageRecord, Option<StoredWorkout>)>, StoreError>;
 
-    /// Up to `limit` messages, newest first, after `after`.
+    /// One of the user's messages by id, with the workout it logged.
+    async fn message_by_id(
+        &self,
+        user_id: Uuid,
+        message_id: Uuid,
+    ) -> Result<Option<(MessageRecord, Option<StoredWorkout>)>, StoreError>;
+
+    /// Up to `limit` messages, newest first, after `after`; only pending and failed
+    /// ones when `unfinished`.
     async fn history(
         &self,
         user_id: Uuid,
         after: Option<PageCursor>,
         limit: u32,
+        unfinished: bool,
     ) -> Result<Vec<MessageRecord>, StoreError>;
 }
 
@@ -511,6 +584,9 @@ pub trait CreditStore {
     /// rest back, writes the ledger row. Work that the call paid for settles inside
     /// its own transaction instead (`db::credits::settle` is a batch part).
     async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError>;
+
+    /// Gives back one open hold whole: its call produced nothing to pay for.
+    async fn release(&self, user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError>;
 
     /// Gives back every hold (of everyone) that expired unsettled; returns how many.
     async fn release_expired(&self) -> Result<u64, StoreError>;

@@ -9,10 +9,15 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::*;
+use crate::domain::credits::{Account, HoldState, Usage};
+use crate::domain::extraction::Confidence;
 use crate::domain::profile::{Timezone, Units};
 use crate::domain::skills::SkillRecord;
 use crate::domain::workout::StoredSet;
-use crate::ports::{PageCursor, StoreErrorKind};
+use crate::ports::{
+    Completion, CreditHold, HeldCredits, LedgerEntry, LlmError, PageCursor, Reserved, Settled,
+    StoreErrorKind, TokenBudget, TopUp, ToppedUp,
+};
 
 const SUBJECT: &str = "athlete-1";
 
@@ -46,6 +51,13 @@ struct FakeChatStore {
     /// Before the next workout write, a concurrent attempt of the same message logs it.
     lose_next_race: Cell<bool>,
     round_trips: Cell<u32>,
+    /// Credits, on the domain's state machine: the account, hold ids by key, and
+    /// every charge settled.
+    account: RefCell<Account>,
+    holds: RefCell<BTreeMap<Uuid, String>>,
+    charged: RefCell<Vec<Credits>>,
+    /// What `end_attempt` was told, per message.
+    ended: RefCell<Vec<(Uuid, u32, String)>>,
 }
 
 impl FakeChatStore {
@@ -116,6 +128,42 @@ impl FakeChatStore {
         }
     }
 
+    fn with_balance(units: i64) -> Self {
+        let store = Self::default();
+        store
+            .account
+            .borrow_mut()
+            .credit("grant", Credits::from_units(units));
+        store
+    }
+
+    fn balance(&self) -> Credits {
+        self.account.borrow().balance()
+    }
+
+    /// Settles holds as the real store does: at most what was held, once.
+    fn settle_all(&self, charges: &[ModelCharge<'_>]) {
+        for charge in charges {
+            let Some(key) = self.holds.borrow().get(&charge.hold_id).cloned() else {
+                continue;
+            };
+            if let Some(settled) = self.account.borrow_mut().settle(&key, charge.usage) {
+                self.charged.borrow_mut().push(settled.charged);
+            }
+        }
+    }
+
+    fn by_id(&self, message_id: Uuid) -> Option<MessageRecord> {
+        let id = self
+            .messages
+            .borrow()
+            .iter()
+            .find(|message| message.id == message_id)?
+            .client_message_id
+            .clone();
+        self.message(&id)
+    }
+
     fn trip(&self) {
         self.round_trips.set(self.round_trips.get() + 1);
     }
@@ -138,7 +186,7 @@ impl ChatStore for FakeChatStore {
                 display_name: None,
                 units: Units::Kg,
                 timezone: "UTC".parse::<Timezone>().unwrap(),
-                credit_balance: user.starter_credits,
+                credit_balance: self.balance(),
                 created_at: now(),
                 updated_at: now(),
             })
@@ -152,6 +200,8 @@ impl ChatStore for FakeChatStore {
                 answer: message.answer.cloned(),
                 workout_id: None,
                 created_at: now(),
+                attempts: u32::from(message.lease_secs.is_some()),
+                failure_reason: None,
             });
         }
         let stored = self.message(message.client_message_id).unwrap();
@@ -164,22 +214,131 @@ impl ChatStore for FakeChatStore {
         })
     }
 
-    async fn answer_message(
+    async fn reopen_message(
+        &self,
+        _subject: &str,
+        client_message_id: &str,
+    ) -> Result<Option<OpenedMessage>, StoreError> {
+        self.trip();
+        let Some(message) = self.message(client_message_id) else {
+            return Ok(None);
+        };
+        let mut user = self.user.borrow().clone().unwrap();
+        user.credit_balance = self.balance();
+        Ok(Some(OpenedMessage {
+            user,
+            workout: self.workout_of(message.id),
+            message,
+            skills: self.skills.borrow().clone(),
+            recent: Vec::new(),
+        }))
+    }
+
+    async fn answer_message(&self, answer: &MessageAnswer<'_>) -> Result<Credits, StoreError> {
+        self.trip();
+        let current = self.by_id(answer.message_id).unwrap();
+        let allowed = current.status != MessageStatus::Logged
+            && answer.attempt.is_none_or(|attempt| {
+                current.status == MessageStatus::Pending && current.attempts == attempt
+            });
+        if allowed {
+            self.complete(answer.message_id, answer.status, answer.answer);
+        }
+        self.settle_all(answer.charges);
+        Ok(self.balance())
+    }
+
+    async fn end_attempt(
         &self,
         message_id: Uuid,
-        status: MessageStatus,
-        answer: &ChatAnswer,
+        attempt: u32,
+        end: AttemptEnd<'_>,
     ) -> Result<(), StoreError> {
         self.trip();
-        self.complete(message_id, status, answer);
+        let reason = match end {
+            AttemptEnd::RetryIn { reason, .. } | AttemptEnd::GiveUp(reason) => reason,
+        };
+        self.ended
+            .borrow_mut()
+            .push((message_id, attempt, reason.to_owned()));
+        for message in self.messages.borrow_mut().iter_mut() {
+            if message.id == message_id
+                && message.status == MessageStatus::Pending
+                && message.attempts == attempt
+            {
+                message.failure_reason = Some(reason.to_owned());
+                if matches!(end, AttemptEnd::GiveUp(_)) {
+                    message.status = MessageStatus::Failed;
+                }
+            }
+        }
         Ok(())
+    }
+
+    async fn claim_due(&self, limit: u32, _lease_secs: u32) -> Result<Vec<Attempt>, StoreError> {
+        self.trip();
+        let mut claimed = Vec::new();
+        for message in self.messages.borrow_mut().iter_mut() {
+            // The fake has no clock: every pending message is due.
+            if message.status == MessageStatus::Pending && claimed.len() < limit as usize {
+                message.attempts += 1;
+                message.failure_reason = None;
+                claimed.push(Attempt {
+                    message_id: message.id,
+                    subject: SUBJECT.to_owned(),
+                    client_message_id: message.client_message_id.clone(),
+                    number: message.attempts,
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn retry_message(
+        &self,
+        _user_id: Uuid,
+        message_id: Uuid,
+        _lease_secs: u32,
+    ) -> Result<Option<Attempt>, StoreError> {
+        self.trip();
+        for message in self.messages.borrow_mut().iter_mut() {
+            if message.id == message_id
+                && matches!(
+                    message.status,
+                    MessageStatus::Failed | MessageStatus::Pending
+                )
+            {
+                message.attempts += 1;
+                message.status = MessageStatus::Pending;
+                message.failure_reason = None;
+                return Ok(Some(Attempt {
+                    message_id,
+                    subject: SUBJECT.to_owned(),
+                    client_message_id: message.client_message_id.clone(),
+                    number: message.attempts,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn message_by_id(
+        &self,
+        _user_id: Uuid,
+        message_id: Uuid,
+    ) -> Result<Option<(MessageRecord, Option<StoredWorkout>)>, StoreError> {
+        self.trip();
+        Ok(self.by_id(message_id).map(|message| {
+            let workout = self.workout_of(message.id);
+            (message, workout)
+        }))
     }
 
     async fn log_message_workout(
         &self,
         log: &MessageWorkout<'_>,
         _ids: &impl Ids,
-    ) -> Result<Option<StoredWorkout>, StoreError> {
+    ) -> Result<Option<(StoredWorkout, Credits)>, StoreError> {
         self.trip();
         if self.fail_next_log.replace(false) {
             return Err(StoreError::new(
@@ -199,7 +358,9 @@ impl ChatStore for FakeChatStore {
         if self.workout_of(log.message_id).is_some() {
             return Ok(None);
         }
-        Ok(Some(self.store_workout(log)))
+        let stored = self.store_workout(log);
+        self.settle_all(log.charges);
+        Ok(Some((stored, self.balance())))
     }
 
     async fn find_message(
@@ -219,12 +380,185 @@ impl ChatStore for FakeChatStore {
         _user_id: Uuid,
         _after: Option<PageCursor>,
         limit: u32,
+        unfinished: bool,
     ) -> Result<Vec<MessageRecord>, StoreError> {
         let mut messages = self.messages.borrow().clone();
+        messages.retain(|message| {
+            !unfinished
+                || matches!(
+                    message.status,
+                    MessageStatus::Pending | MessageStatus::Failed
+                )
+        });
         messages.reverse();
         messages.truncate(limit as usize);
         Ok(messages)
     }
+}
+
+impl CreditStore for FakeChatStore {
+    async fn reserve(&self, hold: &CreditHold<'_>) -> Result<Reserved, StoreError> {
+        self.trip();
+        let id = self
+            .holds
+            .borrow()
+            .iter()
+            .find(|(_, key)| *key == hold.idempotency_key)
+            .map_or(hold.id, |(id, _)| *id);
+        Ok(
+            match self
+                .account
+                .borrow_mut()
+                .reserve(hold.idempotency_key, hold.price)
+            {
+                Ok(held) => {
+                    self.holds
+                        .borrow_mut()
+                        .insert(id, hold.idempotency_key.to_owned());
+                    Reserved::Held(HeldCredits {
+                        id,
+                        units: held.units,
+                        open: held.state == HoldState::Open,
+                    })
+                }
+                Err(refused) => Reserved::Insufficient(refused),
+            },
+        )
+    }
+
+    async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError> {
+        self.settle_all(std::slice::from_ref(charge));
+        Ok(None)
+    }
+
+    async fn release(&self, _user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError> {
+        self.trip();
+        if let Some(key) = self.holds.borrow().get(&hold_id) {
+            self.account.borrow_mut().release(key);
+        }
+        Ok(())
+    }
+
+    async fn release_expired(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
+    async fn ledger(
+        &self,
+        _user_id: Uuid,
+        _after: Option<PageCursor>,
+        _limit: u32,
+    ) -> Result<(Credits, Vec<LedgerEntry>), StoreError> {
+        Ok((self.balance(), Vec::new()))
+    }
+
+    async fn top_up(&self, _top_up: &TopUp<'_>) -> Result<Option<ToppedUp>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// What the fake model does on its next calls, in order; after the script, it reads
+/// every message as the parser's `3x8 pull-ups` with full confidence.
+enum Script {
+    Read(Extraction),
+    Fail(LlmErrorKind),
+    /// Never answers (the request's wait runs out first).
+    Hang,
+}
+
+struct FakeLlm {
+    script: RefCell<Vec<Script>>,
+    calls: Cell<u32>,
+}
+
+impl FakeLlm {
+    fn with(script: Vec<Script>) -> Self {
+        Self {
+            script: RefCell::new(script),
+            calls: Cell::new(0),
+        }
+    }
+}
+
+fn pull_ups(reps: u32, sets: usize) -> Workout {
+    let set = LoggedSet::new(crate::domain::workout::SetFields {
+        reps: Some(reps),
+        ..Default::default()
+    })
+    .unwrap();
+    Workout::new(vec![WorkoutEntry {
+        exercise: ExerciseRef::Catalog("pull_up".into()),
+        sets: vec![set; sets],
+    }])
+    .unwrap()
+}
+
+fn reading(confidence: f64) -> Extraction {
+    Extraction::Workout {
+        workout: pull_ups(8, 3),
+        confidence: Confidence::new(confidence).unwrap(),
+    }
+}
+
+/// 1,200 tokens in and 300 out: 1,500 units charged.
+const USAGE: Usage = Usage {
+    input_tokens: 1_200,
+    output_tokens: 300,
+};
+
+impl Llm for FakeLlm {
+    fn chat_model(&self) -> &str {
+        "fake-model"
+    }
+    fn embedding_model(&self) -> &str {
+        "fake-embedder"
+    }
+    fn extraction_budget(&self, _message: &str) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: 2_000,
+            max_tokens: 1_000,
+        }
+    }
+    fn reply_budget(&self, _system: &str, _message: &str) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: 500,
+            max_tokens: 400,
+        }
+    }
+    fn embedding_budget(&self, _text: &str) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: 100,
+            max_tokens: 0,
+        }
+    }
+    async fn extract_workout(&self, _message: &str) -> Result<Completion<Extraction>, LlmError> {
+        self.calls.set(self.calls.get() + 1);
+        let next = {
+            let mut script = self.script.borrow_mut();
+            (!script.is_empty()).then(|| script.remove(0))
+        };
+        match next.unwrap_or(Script::Read(reading(0.95))) {
+            Script::Read(value) => Ok(Completion {
+                value,
+                usage: USAGE,
+            }),
+            Script::Fail(kind) => Err(LlmError::new(kind, "scripted")),
+            Script::Hang => std::future::pending().await,
+        }
+    }
+    async fn reply(&self, _system: &str, _message: &str) -> Result<Completion<String>, LlmError> {
+        Err(LlmError::new(LlmErrorKind::Unavailable, "not scripted"))
+    }
+    async fn embed(&self, _text: &str) -> Result<Completion<Vec<f32>>, LlmError> {
+        Err(LlmError::new(LlmErrorKind::Unavailable, "not scripted"))
+    }
+}
+
+/// Waiting ends at once: the request's wait is over as soon as the model is slow.
+struct NoWait;
+
+impl Sleep for NoWait {
+    async fn sleep(&self, _millis: u32) {}
 }
 
 fn subject() -> crate::auth::AuthenticatedSubject {
@@ -241,7 +575,30 @@ async fn send(
     client_message_id: &str,
     text: &str,
 ) -> Result<ChatOutcome, ChatError> {
+    send_to(store, ids, client_message_id, text, None).await
+}
+
+const SETTINGS: ModelSettings = ModelSettings {
+    wait_ms: 1_000,
+    min_confidence: 0.6,
+    max_attempts: 3,
+    retry_base_secs: 60,
+};
+
+async fn send_to(
+    store: &FakeChatStore,
+    ids: &SequentialIds,
+    client_message_id: &str,
+    text: &str,
+    llm: Option<&FakeLlm>,
+) -> Result<ChatOutcome, ChatError> {
     let subject = subject();
+    let model = llm.map(|llm| ModelReader {
+        llm,
+        sleep: &NoWait,
+        settings: &SETTINGS,
+        request_id: "request-1",
+    });
     post_message(
         store,
         ids,
@@ -261,6 +618,7 @@ async fn send(
             client_message_id: &ClientMessageId::parse(client_message_id).unwrap(),
             text: &MessageText::parse(text).unwrap(),
         },
+        model.as_ref(),
     )
     .await
 }
@@ -320,6 +678,8 @@ async fn an_interrupted_message_that_is_not_a_workout_is_answered_on_retry() {
         answer: None,
         workout_id: None,
         created_at: now(),
+        attempts: 0,
+        failure_reason: None,
     });
     let outcome = send(&store, &ids, "m-1", "what should I train tomorrow?")
         .await
@@ -405,9 +765,258 @@ async fn history_pages_say_whether_more_follow() {
             .await
             .unwrap();
     }
-    let page = history(&store, Uuid::nil(), None, 2).await.unwrap();
+    let page = history(&store, Uuid::nil(), None, 2, false).await.unwrap();
     assert_eq!(page.items.len(), 2);
     assert!(page.more);
-    let page = history(&store, Uuid::nil(), None, 3).await.unwrap();
+    let page = history(&store, Uuid::nil(), None, 3, false).await.unwrap();
     assert!(!page.more);
+}
+
+#[tokio::test]
+async fn a_message_the_parser_cannot_read_is_logged_by_the_model_and_paid_exactly() {
+    let store = FakeChatStore::with_balance(10_000);
+    let ids = ids();
+    let llm = FakeLlm::with(vec![Script::Read(reading(0.9))]);
+    let outcome = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, MessageStatus::Logged);
+    assert_eq!(outcome.workout.as_ref().unwrap().sets.len(), 3);
+    // Held 3,000 (prompt + max tokens), charged what was used, the rest given back.
+    assert_eq!(outcome.answer.spent_units, 1_500);
+    assert_eq!(*store.charged.borrow(), [Credits::from_units(1_500)]);
+    assert_eq!(store.balance(), Credits::from_units(8_500));
+    assert_eq!(outcome.user.credit_balance, Credits::from_units(8_500));
+    assert_eq!(store.account.borrow().held(), Credits::ZERO);
+
+    // A retry replays: no second call, no second charge.
+    let retry = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap();
+    assert_eq!(retry.answer, outcome.answer);
+    assert_eq!(llm.calls.get(), 1);
+    assert_eq!(store.charged.borrow().len(), 1);
+}
+
+#[tokio::test]
+async fn an_unsure_reading_is_proposed_and_logged_only_when_confirmed() {
+    let store = FakeChatStore::with_balance(10_000);
+    let ids = ids();
+    let llm = FakeLlm::with(vec![Script::Read(reading(0.4))]);
+    let proposed = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap();
+    assert_eq!(proposed.status, MessageStatus::Proposed);
+    assert!(proposed.workout.is_none());
+    assert!(store.workouts.borrow().is_empty(), "nothing logged yet");
+    let proposal = proposed.answer.proposal.clone().unwrap();
+    assert_eq!(proposal.entries[0].exercise, "pull_up");
+    assert!(
+        proposed
+            .answer
+            .reply
+            .contains("Pull-up: 3 sets (8 reps, 8 reps, 8 reps)")
+    );
+    assert_eq!(
+        store.charged.borrow().len(),
+        1,
+        "the read is paid when proposed"
+    );
+
+    let catalog = Catalog::embedded().unwrap();
+    let user_id = store.user.borrow().as_ref().unwrap().id;
+    // An edit of the proposal is what gets logged.
+    let edited = pull_ups(6, 2);
+    let confirmed = confirm(
+        &store,
+        &ids,
+        catalog,
+        SUBJECT,
+        user_id,
+        proposed.message_id,
+        Some(&edited),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(confirmed.status, MessageStatus::Logged);
+    assert_eq!(confirmed.workout.as_ref().unwrap().sets.len(), 2);
+    assert_eq!(confirmed.answer.spent_units, proposed.answer.spent_units);
+    assert_eq!(
+        store.charged.borrow().len(),
+        1,
+        "confirming costs nothing more"
+    );
+
+    // Confirming again shows it logged; nothing is logged twice.
+    let again = confirm(
+        &store,
+        &ids,
+        catalog,
+        SUBJECT,
+        user_id,
+        proposed.message_id,
+        None,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.workout, confirmed.workout);
+    assert_eq!(store.workouts.borrow().len(), 1);
+}
+
+#[tokio::test]
+async fn a_slow_model_leaves_the_message_pending_and_the_attempt_is_finished_later() {
+    let store = FakeChatStore::with_balance(10_000);
+    let ids = ids();
+    let llm = FakeLlm::with(vec![Script::Hang]);
+    let pending = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap();
+    assert_eq!(pending.status, MessageStatus::Pending);
+    let attempt = pending.finish_later.clone().expect("handed over");
+    assert_eq!(attempt.number, 1);
+    assert_eq!(store.account.borrow().held(), Credits::from_units(3_000));
+
+    // After the response: the same attempt, its hold reused, no second hold.
+    let model = ModelReader {
+        llm: &llm,
+        sleep: &NoWait,
+        settings: &SETTINGS,
+        request_id: "request-1",
+    };
+    let catalog = Catalog::embedded().unwrap();
+    let finished = finish_attempt(&store, &ids, catalog, &model, &attempt, now(), false)
+        .await
+        .unwrap();
+    assert_eq!(finished.status, MessageStatus::Logged);
+    assert_eq!(store.holds.borrow().len(), 1);
+    assert_eq!(store.account.borrow().held(), Credits::ZERO);
+    assert_eq!(store.balance(), Credits::from_units(8_500));
+
+    // Running it again (the cron got there too) changes nothing.
+    let again = finish_attempt(&store, &ids, catalog, &model, &attempt, now(), false)
+        .await
+        .unwrap();
+    assert_eq!(again.status, MessageStatus::Logged);
+    assert_eq!(store.workouts.borrow().len(), 1);
+    assert_eq!(store.charged.borrow().len(), 1);
+}
+
+#[tokio::test]
+async fn failed_attempts_cost_nothing_back_off_and_give_up_after_the_last() {
+    let store = FakeChatStore::with_balance(10_000);
+    let ids = ids();
+    let llm = FakeLlm::with(vec![
+        Script::Fail(LlmErrorKind::Throttled),
+        Script::Fail(LlmErrorKind::Malformed),
+        Script::Fail(LlmErrorKind::Unavailable),
+    ]);
+    let first = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap();
+    assert_eq!(first.status, MessageStatus::Pending);
+    assert_eq!(first.failure_reason.as_deref(), Some("model_throttled"));
+    assert_eq!(
+        store.balance(),
+        Credits::from_units(10_000),
+        "hold given back"
+    );
+
+    let model = ModelReader {
+        llm: &llm,
+        sleep: &NoWait,
+        settings: &SETTINGS,
+        request_id: "cron",
+    };
+    let catalog = Catalog::embedded().unwrap();
+    let second = retry_due(&store, &ids, catalog, &model, 5, now())
+        .await
+        .unwrap();
+    assert!(matches!(second[..], [Ok(MessageStatus::Pending)]));
+    let third = retry_due(&store, &ids, catalog, &model, 5, now())
+        .await
+        .unwrap();
+    assert!(matches!(third[..], [Ok(MessageStatus::Failed)]));
+    let stored = store.message("m-1").unwrap();
+    assert_eq!(stored.status, MessageStatus::Failed);
+    assert_eq!(stored.failure_reason.as_deref(), Some("model_unavailable"));
+    assert_eq!(store.balance(), Credits::from_units(10_000));
+    assert!(store.charged.borrow().is_empty());
+    assert!(
+        retry_due(&store, &ids, catalog, &model, 5, now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The person retries it; the model reads it now.
+    let user_id = store.user.borrow().as_ref().unwrap().id;
+    let retried = retry(
+        &store,
+        &ids,
+        catalog,
+        &model,
+        SUBJECT,
+        user_id,
+        stored.id,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(retried.status, MessageStatus::Logged);
+    assert_eq!(store.charged.borrow().len(), 1);
+    let error = retry(
+        &store,
+        &ids,
+        catalog,
+        &model,
+        SUBJECT,
+        user_id,
+        stored.id,
+        now(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(
+        error,
+        ChatError::NotRetryable(MessageStatus::Logged)
+    ));
+}
+
+#[tokio::test]
+async fn a_refused_call_or_a_short_balance_fails_the_message_and_keeps_it() {
+    let store = FakeChatStore::with_balance(10_000);
+    let ids = ids();
+    let llm = FakeLlm::with(vec![Script::Fail(LlmErrorKind::Denied)]);
+    let error = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        ChatError::ModelRefused {
+            kind: LlmErrorKind::Denied,
+            ..
+        }
+    ));
+    assert_eq!(store.message("m-1").unwrap().status, MessageStatus::Failed);
+    assert_eq!(store.balance(), Credits::from_units(10_000));
+
+    let poor = FakeChatStore::with_balance(2_999);
+    let error = send_to(&poor, &ids, "m-2", "pull ups 8, 8, 6 i think", Some(&llm))
+        .await
+        .unwrap_err();
+    let ChatError::Insufficient { refused, .. } = error else {
+        panic!("expected a 402, got {error:?}");
+    };
+    assert_eq!(refused.price, Credits::from_units(3_000));
+    assert_eq!(refused.balance, Credits::from_units(2_999));
+    let kept = poor.message("m-2").unwrap();
+    assert_eq!(kept.status, MessageStatus::Failed);
+    assert_eq!(kept.failure_reason.as_deref(), Some("insufficient_credits"));
+    assert_eq!(
+        llm.calls.get(),
+        1,
+        "the poor account's message never reached the model"
+    );
 }

@@ -168,6 +168,17 @@ mod tests {
                 .map(|settled| (settled.charged, account.balance())))
         }
 
+        async fn release(&self, user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError> {
+            let holds = self.holds.borrow();
+            if let (Some((_, key)), Some(account)) = (
+                holds.get(&hold_id),
+                self.accounts.borrow_mut().get_mut(&user_id),
+            ) {
+                account.release(key);
+            }
+            Ok(())
+        }
+
         async fn release_expired(&self) -> Result<u64, StoreError> {
             Ok(0)
         }

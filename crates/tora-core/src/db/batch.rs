@@ -18,6 +18,11 @@ impl<T> Typed<T> {
         Self { statement, decode }
     }
 
+    /// The statement alone, for a batch that does not read its result.
+    pub fn into_statement(self) -> Statement {
+        self.statement
+    }
+
     /// Runs this statement alone (one round trip).
     pub async fn run(self, db: &impl Sql) -> Result<T, NeonError> {
         (self.decode)(db.query(self.statement).await?)

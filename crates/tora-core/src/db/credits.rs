@@ -76,6 +76,16 @@ select $4::uuid, id, -charged, credit_units, 'model_call', 'hold:' || $1::text,
 from refunded
 returning delta_units, balance_after_units";
 
+/// One open hold given back whole.
+const RELEASE: &str = "\
+with released as (
+    update credit_reservations set released_at = now()
+    where id = $2::uuid and user_id = $1::uuid and settled_at is null and released_at is null
+    returning units
+)
+update users set credit_units = credit_units + (select coalesce(sum(units), 0) from released)
+where id = $1::uuid and exists (select 1 from released)";
+
 /// Everyone's expired holds, given back; what a scheduled job runs.
 const RELEASE_EXPIRED: &str = "\
 with released as (
@@ -251,6 +261,11 @@ async fn reserve(db: &impl Sql, hold: &CreditHold<'_>) -> Result<Reserved, NeonE
     }
 }
 
+/// Settling a hold as a write among others: its ledger row is not read back.
+pub fn settle_statement(charge: &ModelCharge<'_>) -> Statement {
+    settle(charge).into_statement()
+}
+
 /// Settling a hold as one part of a batch: put it in the transaction of the work the
 /// call paid for, so the charge lands if and only if the work does.
 pub fn settle(charge: &ModelCharge<'_>) -> Typed<Settled> {
@@ -365,6 +380,15 @@ impl<T: Transport, C: Clock> CreditStore for NeonClient<'_, T, C> {
     async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError> {
         let (settled,) = batch::run(self, (settle(charge),), TransactionOptions::default()).await?;
         Ok(settled)
+    }
+
+    async fn release(&self, user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError> {
+        self.query(Statement::new(
+            RELEASE,
+            vec![user_id.into(), hold_id.into()],
+        ))
+        .await?;
+        Ok(())
     }
 
     async fn release_expired(&self) -> Result<u64, StoreError> {

@@ -100,6 +100,14 @@ pub fn provision(new_user: &NewUser<'_>) -> (Typed<()>, Typed<User>) {
     )
 }
 
+/// The user behind a subject, if there is one (no provisioning).
+pub fn select_by_subject(subject: &str) -> Typed<Option<User>> {
+    Typed::new(
+        Statement::new(SELECT_USER_BY_SUBJECT, vec![subject.into()]),
+        |result| result.first().map(|row| User::from_row(&row)).transpose(),
+    )
+}
+
 /// Applies the fields present in `change`; absent fields keep their value.
 const UPDATE_PROFILE: &str = "\
 update users set

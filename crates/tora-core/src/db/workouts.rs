@@ -233,6 +233,18 @@ pub fn select_of_message_statement(subject: &str, client_message_id: &str) -> St
     )
 }
 
+const SELECT_WORKOUT_OF_MESSAGE_ID: &str = select_workouts!(
+    "from workouts w
+where w.user_id = $1::uuid and w.source_message_id = $2::uuid"
+);
+
+pub fn select_by_message_id_statement(user_id: Uuid, message_id: Uuid) -> Statement {
+    Statement::new(
+        SELECT_WORKOUT_OF_MESSAGE_ID,
+        vec![user_id.into(), message_id.into()],
+    )
+}
+
 /// The first workout of a result, if any.
 pub fn workout_from(result: QueryResult) -> Result<Option<StoredWorkout>, NeonError> {
     Ok(workouts_from(result)?.pop())

@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::catalog::Catalog;
 use crate::domain::coaching::Target;
 use crate::domain::text::{MultiLine, SingleLine, TextError};
+use crate::domain::workout::{ExerciseRef, LoggedSet, Workout, WorkoutEntry};
 
 /// What a person wrote in the chat: 1 to 4000 characters, kept as written (a retry
 /// must match it exactly).
@@ -59,8 +61,11 @@ pub enum MessageStatus {
     Pending,
     /// Answered without a workout (questions, greetings).
     Answered,
-    /// Given up on.
+    /// Given up on (`MessageRecord::failure_reason` says why); the person may retry it.
     Failed,
+    /// Read by the model without enough confidence: the workout it would log waits in
+    /// the answer's `proposal` for the person to confirm.
+    Proposed,
 }
 
 impl MessageStatus {
@@ -72,6 +77,7 @@ impl MessageStatus {
             MessageStatus::Pending => "pending",
             MessageStatus::Answered => "answered",
             MessageStatus::Failed => "failed",
+            MessageStatus::Proposed => "proposed",
         }
     }
 
@@ -82,6 +88,7 @@ impl MessageStatus {
             "pending" => MessageStatus::Pending,
             "answered" => MessageStatus::Answered,
             "failed" => MessageStatus::Failed,
+            "proposed" => MessageStatus::Proposed,
             _ => return None,
         })
     }
@@ -94,6 +101,7 @@ impl MessageStatus {
             MessageStatus::Pending => "pending",
             MessageStatus::Answered => "answered",
             MessageStatus::Failed => "failed",
+            MessageStatus::Proposed => "proposed",
         }
     }
 }
@@ -117,9 +125,71 @@ pub struct ChatAnswer {
     pub unlocked: Vec<SkillRef>,
     #[serde(default)]
     pub next_targets: Vec<Target>,
-    /// Credits this answer cost.
-    #[serde(default)]
-    pub credits_spent: i64,
+    /// What the model calls behind this answer cost, in token units
+    /// (`domain::credits`): 0 for the rules' and the parser's answers.
+    #[serde(default, alias = "credits_spent")]
+    pub spent_units: i64,
+    /// The workout a proposed message would log, until it is confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<Proposal>,
+}
+
+/// One exercise of a proposal: a catalog exercise and its sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedEntry {
+    pub exercise: String,
+    pub name: String,
+    pub sets: Vec<LoggedSet>,
+}
+
+/// A workout the model read but is not sure of, kept with the message until the
+/// person confirms it. The model only ever names catalog exercises.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub entries: Vec<ProposedEntry>,
+}
+
+impl Proposal {
+    pub fn of(workout: &Workout, catalog: &Catalog) -> Self {
+        let entries = workout
+            .entries()
+            .iter()
+            .map(|entry| {
+                let (exercise, name) = match &entry.exercise {
+                    ExerciseRef::Catalog(id) => (
+                        id.clone(),
+                        catalog
+                            .exercise(id)
+                            .map_or_else(|| id.clone(), |exercise| exercise.name().to_owned()),
+                    ),
+                    ExerciseRef::Custom { name } => (name.to_string(), name.to_string()),
+                };
+                ProposedEntry {
+                    exercise,
+                    name,
+                    sets: entry.sets.clone(),
+                }
+            })
+            .collect();
+        Self { entries }
+    }
+
+    /// The workout to log on confirmation; `None` if the catalog no longer has one of
+    /// its exercises.
+    pub fn workout(&self, catalog: &Catalog) -> Option<Workout> {
+        let entries = self
+            .entries
+            .iter()
+            .map(|entry| {
+                catalog.exercise(&entry.exercise)?;
+                Some(WorkoutEntry {
+                    exercise: ExerciseRef::Catalog(entry.exercise.clone()),
+                    sets: entry.sets.clone(),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Workout::new(entries).ok()
+    }
 }
 
 impl ChatAnswer {
@@ -143,6 +213,10 @@ pub struct MessageRecord {
     pub answer: Option<ChatAnswer>,
     pub workout_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// How many times the model was asked to read it.
+    pub attempts: u32,
+    /// Why a failed message was given up on.
+    pub failure_reason: Option<String>,
 }
 
 #[cfg(test)]

@@ -147,6 +147,53 @@ pub fn unsure_reply() -> String {
     "I couldn't read that one with confidence, so I've kept it and will look at it more closely. Writing it like \"3x8 pull-ups\" gets it logged right away.".to_owned()
 }
 
+/// The reply to a message the model is still reading after the request's wait.
+pub fn reading_reply() -> String {
+    "I'm reading that one more closely. It will show up in your chat as soon as I'm done."
+        .to_owned()
+}
+
+/// The reply to a message the model could not read this time; it will try again.
+pub fn retry_later_reply() -> String {
+    "I couldn't read that one just now. I've kept it and will try again shortly.".to_owned()
+}
+
+/// The reply to a message given up on.
+pub fn gave_up_reply() -> String {
+    "I couldn't read that one. You can retry it, or write it like \"3x8 pull-ups\" to log it right away.".to_owned()
+}
+
+/// One line per exercise of a proposal: "Pull-ups: 3 sets (8, 8, 6 reps)".
+fn proposal_lines(proposal: &crate::domain::chat::Proposal) -> Vec<String> {
+    proposal
+        .entries
+        .iter()
+        .map(|entry| {
+            let amounts: Vec<String> = entry
+                .sets
+                .iter()
+                .map(|set| match (set.reps, set.seconds) {
+                    (Some(reps), _) => format!("{reps} reps"),
+                    (None, Some(seconds)) => format!("{seconds}s"),
+                    (None, None) => "1 set".to_owned(),
+                })
+                .collect();
+            let count = entry.sets.len();
+            let noun = if count == 1 { "set" } else { "sets" };
+            format!("{}: {count} {noun} ({})", entry.name, amounts.join(", "))
+        })
+        .collect()
+}
+
+/// The reply to a reading the model was not sure of: what would be logged, and how to
+/// commit it.
+pub fn proposal_reply(proposal: &crate::domain::chat::Proposal) -> String {
+    format!(
+        "I think you did: {}. Is that right? Confirm it and I'll log it, or correct it first.",
+        proposal_lines(proposal).join("; ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

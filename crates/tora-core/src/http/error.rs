@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::app::chat::ChatError;
 use crate::auth::AuthError;
 use crate::clients::neon::NeonError;
-use crate::ports::{StoreError, StoreErrorKind};
+use crate::domain::credits::TokensPerCredit;
+use crate::ports::{LlmErrorKind, StoreError, StoreErrorKind};
 
 /// One failing input field: a JSON pointer-like dotted path and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +61,21 @@ pub enum ApiError {
         balance: serde_json::Value,
         price: serde_json::Value,
     },
+    /// The model refused the call for good: the deployment's request, credentials or
+    /// model id is wrong. Retrying does not help.
+    #[error("model refused: {0:?}")]
+    ModelRefused(LlmErrorKind),
+    /// The deployment has no model configured.
+    #[error("no model configured")]
+    ModelNotConfigured,
+    /// A chat message is not in the state the action needs (confirming a message that
+    /// is not a proposal, retrying one that is answered).
+    #[error("message is {status}")]
+    MessageState {
+        status: &'static str,
+        slug: &'static str,
+        detail: &'static str,
+    },
     /// An `/admin` route without the admin secret.
     #[error("admin secret missing or wrong")]
     AdminUnauthorized,
@@ -79,11 +95,29 @@ impl From<NeonError> for ApiError {
     }
 }
 
-impl From<ChatError> for ApiError {
-    fn from(error: ChatError) -> Self {
+impl From<(ChatError, TokensPerCredit)> for ApiError {
+    fn from((error, rate): (ChatError, TokensPerCredit)) -> Self {
         match error {
             ChatError::ClientIdReused => ApiError::ClientMessageIdReused,
             ChatError::Store(error) => ApiError::Database(error),
+            ChatError::Insufficient { refused, .. } => ApiError::insufficient(refused, rate),
+            ChatError::ModelRefused { kind, .. } => ApiError::ModelRefused(kind),
+            ChatError::NotFound => ApiError::NotFound,
+            ChatError::NotProposed(status) => ApiError::MessageState {
+                status: status.as_str(),
+                slug: "not-proposed",
+                detail: "Only a proposed message can be confirmed.",
+            },
+            ChatError::NotRetryable(status) => ApiError::MessageState {
+                status: status.as_str(),
+                slug: "not-retryable",
+                detail: "Only a pending or failed message can be retried.",
+            },
+            ChatError::StaleProposal => ApiError::MessageState {
+                status: "proposed",
+                slug: "stale-proposal",
+                detail: "The proposal names an exercise that no longer exists; send the entries to log instead.",
+            },
         }
     }
 }
@@ -113,6 +147,9 @@ impl ApiError {
             ApiError::AuthUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::ClientMessageIdReused => StatusCode::CONFLICT,
             ApiError::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
+            ApiError::ModelRefused(_) => StatusCode::BAD_GATEWAY,
+            ApiError::ModelNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MessageState { .. } => StatusCode::CONFLICT,
             ApiError::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::AccountNotFound => StatusCode::NOT_FOUND,
             ApiError::Database(error) => match error.kind() {
@@ -141,6 +178,11 @@ impl ApiError {
             ApiError::AuthUnavailable(_) => "auth-unavailable",
             ApiError::ClientMessageIdReused => "client-message-id-reused",
             ApiError::InsufficientCredits { .. } => "insufficient-credits",
+            ApiError::ModelRefused(LlmErrorKind::Denied) => "model-access-denied",
+            ApiError::ModelRefused(LlmErrorKind::NotFound) => "model-not-found",
+            ApiError::ModelRefused(_) => "model-rejected",
+            ApiError::ModelNotConfigured => "model-not-configured",
+            ApiError::MessageState { slug, .. } => slug,
             ApiError::AdminUnauthorized => "unauthenticated",
             ApiError::AccountNotFound => "account-not-found",
             ApiError::Database(error) => match error.kind() {
@@ -166,6 +208,7 @@ impl ApiError {
             StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
             StatusCode::CONFLICT => "Conflict",
             StatusCode::PAYMENT_REQUIRED => "Not enough credits",
+            StatusCode::BAD_GATEWAY => "The model refused the call",
             _ => "Internal error",
         }
     }
@@ -204,6 +247,21 @@ impl ApiError {
             ApiError::InsufficientCredits { balance, price } => format!(
                 "This costs up to {price} credits and the balance is {balance}; top up to continue."
             ),
+            ApiError::ModelRefused(LlmErrorKind::Denied) => {
+                "The coach's model refused our credentials or access; this is on our side and has been logged.".into()
+            }
+            ApiError::ModelRefused(LlmErrorKind::NotFound) => {
+                "The coach's model is not available in this deployment; this is on our side and has been logged.".into()
+            }
+            ApiError::ModelRefused(_) => {
+                "The coach's model refused this request; the message is kept as failed.".into()
+            }
+            ApiError::ModelNotConfigured => {
+                "The coach's model is not configured in this deployment.".into()
+            }
+            ApiError::MessageState { status, detail, .. } => {
+                format!("{detail} This message is {status}.")
+            }
             ApiError::AdminUnauthorized => {
                 "Send the admin secret as a bearer token in the `authorization` header.".into()
             }

@@ -84,6 +84,15 @@ impl Query {
         }
     }
 
+    /// `true` or `false`, or `false` when absent.
+    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.get(name) {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(invalid(name, "must be true or false")),
+        }
+    }
+
     /// An instant: RFC 3339, or a date meaning its midnight in `timezone`; either in
     /// `SUPPORTED_YEARS` (a date by its own year, so any timezone can use all of them).
     pub fn instant(

@@ -17,6 +17,9 @@ pub enum Endpoint {
     DeleteWorkout,
     PostChat,
     ChatHistory,
+    GetMessage,
+    ConfirmMessage,
+    RetryMessage,
     ListSkills,
     GetSkill,
     StatsSummary,
@@ -163,6 +166,38 @@ pub static ROUTES: &[Route] = &[
             ),
         ],
         allow: "GET, HEAD, POST",
+    },
+    Route {
+        pattern: "/v1/chat/{id}",
+        operations: &[op(
+            Method::GET,
+            Endpoint::GetMessage,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/chat/{id}/confirm",
+        operations: &[op(
+            Method::POST,
+            Endpoint::ConfirmMessage,
+            Access::User,
+            BodyRule::Json {
+                limit: WORKOUT_BODY_LIMIT,
+            },
+        )],
+        allow: "POST",
+    },
+    Route {
+        pattern: "/v1/chat/{id}/retry",
+        operations: &[op(
+            Method::POST,
+            Endpoint::RetryMessage,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "POST",
     },
     Route {
         pattern: "/v1/skills",

@@ -1,25 +1,35 @@
 //! `/v1/chat`: log training by writing it, and read the conversation back.
 //!
 //! `POST /v1/chat` `{message, client_message_id}` answers
-//! `{message_id, status, reply, workout, mastered, unlocked, next_targets, credits}`:
-//! 200 with status `logged` (a workout was stored) or `answered` (chat only), 202 with
-//! status `pending` (kept for a closer read). A retry with the same `client_message_id`
-//! gets the same answer and stores nothing twice.
+//! `{message_id, status, reply, workout, proposal, mastered, unlocked, next_targets,
+//! credits, failure_reason}`: 200 with status `logged` (a workout was stored),
+//! `answered` (chat only) or `proposed` (the model's reading waits for
+//! `POST /v1/chat/{id}/confirm`), 202 with status `pending` (still being read; see
+//! `GET /v1/chat/{id}`), 402 when reading it with the model is not covered by the
+//! balance. A retry with the same `client_message_id` gets the same answer and stores
+//! nothing twice. `GET /v1/chat?unfinished=true` lists pending and failed messages;
+//! `POST /v1/chat/{id}/retry` reads one again now.
 
 use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::skills::TargetView;
-use super::workouts::{WorkoutResponse, timestamp};
+use super::workouts::{
+    EntryRequest, WorkoutResponse, timestamp, to_workout, validated, workout_id,
+};
 use super::{catalog, json, page_cursor, resolve};
 use crate::app::accounts;
-use crate::app::chat::{self, ChatMessage, ChatOutcome};
+use crate::app::chat::{self, ChatError, ChatMessage, ChatOutcome, ModelReader};
 use crate::auth::AuthenticatedSubject;
-use crate::domain::chat::{ClientMessageId, MessageStatus, MessageText, SkillRef};
-use crate::domain::credits::TokensPerCredit;
+use crate::domain::chat::{
+    ChatAnswer, ClientMessageId, MessageStatus, MessageText, Proposal, SkillRef,
+};
+use crate::domain::credits::{Credits, TokensPerCredit};
+use crate::domain::workout::StoredWorkout;
 use crate::http::json::decode;
 use crate::http::query::Query;
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
+use crate::jobs::Job;
 use crate::ports::PageCursor;
 
 #[derive(Debug, Deserialize)]
@@ -51,48 +61,95 @@ impl PostChatRequest {
     }
 }
 
-/// `credits`: what the answer cost and the balance as of this response.
+/// `credits`: what the answer cost and the balance as of this response, in credits
+/// as `GET /v1/credits` shows them.
 #[derive(Debug, Serialize)]
 struct CreditsView {
-    spent: i64,
-    /// In credits, as `GET /v1/credits` shows it.
-    balance: serde_json::Value,
+    spent: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    balance: Option<serde_json::Value>,
 }
 
+/// A message's answer as the API shows it, wherever it is shown.
 #[derive(Debug, Serialize)]
-struct ChatResponse<'a> {
+struct AnswerView<'a> {
     message_id: String,
     status: &'static str,
     reply: &'a str,
     /// The logged workout, in the same shape as `GET /v1/workouts/{id}`.
     workout: Option<WorkoutResponse>,
+    /// What a proposed message would log.
+    proposal: Option<&'a Proposal>,
     mastered: &'a [SkillRef],
     unlocked: &'a [SkillRef],
     next_targets: Vec<TargetView>,
     credits: CreditsView,
+    failure_reason: Option<&'a str>,
 }
 
-impl<'a> ChatResponse<'a> {
-    fn new(outcome: &'a ChatOutcome, rate: TokensPerCredit) -> Self {
+impl<'a> AnswerView<'a> {
+    fn new(
+        message_id: uuid::Uuid,
+        status: MessageStatus,
+        answer: &'a ChatAnswer,
+        workout: Option<&StoredWorkout>,
+        failure_reason: Option<&'a str>,
+        balance: Option<Credits>,
+        rate: TokensPerCredit,
+    ) -> Self {
         Self {
-            message_id: outcome.message_id.to_string(),
-            status: outcome.status.as_str(),
-            reply: &outcome.answer.reply,
-            workout: outcome.workout.as_ref().map(WorkoutResponse::from),
-            mastered: &outcome.answer.mastered,
-            unlocked: &outcome.answer.unlocked,
-            next_targets: outcome
-                .answer
-                .next_targets
-                .iter()
-                .map(TargetView::from)
-                .collect(),
+            message_id: message_id.to_string(),
+            status: status.as_str(),
+            reply: &answer.reply,
+            workout: workout.map(WorkoutResponse::from),
+            proposal: answer.proposal.as_ref(),
+            mastered: &answer.mastered,
+            unlocked: &answer.unlocked,
+            next_targets: answer.next_targets.iter().map(TargetView::from).collect(),
             credits: CreditsView {
-                spent: outcome.answer.credits_spent,
-                balance: super::credits::in_credits(outcome.user.credit_balance, rate),
+                spent: super::credits::in_credits(Credits::from_units(answer.spent_units), rate),
+                balance: balance.map(|balance| super::credits::in_credits(balance, rate)),
             },
+            failure_reason,
         }
     }
+
+    fn of_outcome(outcome: &'a ChatOutcome, rate: TokensPerCredit) -> Self {
+        Self::new(
+            outcome.message_id,
+            outcome.status,
+            &outcome.answer,
+            outcome.workout.as_ref(),
+            outcome.failure_reason.as_deref(),
+            Some(outcome.user.credit_balance),
+            rate,
+        )
+    }
+}
+
+/// An outcome as a response: 202 while the message is still pending, and the read
+/// still under way promised to finish after the response.
+fn respond<P: Platform>(
+    context: &RequestContext<'_, P>,
+    outcome: &ChatOutcome,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    if let Some(attempt) = &outcome.finish_later {
+        context.after_response(Job::FinishMessage(attempt.clone()));
+    }
+    let status = if outcome.status == MessageStatus::Pending {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    json(
+        status,
+        &AnswerView::of_outcome(outcome, context.config.credits.tokens_per_credit),
+    )
+}
+
+fn chat_error<P: Platform>(context: &RequestContext<'_, P>) -> impl Fn(ChatError) -> ApiError {
+    let rate = context.config.credits.tokens_per_credit;
+    move |error| ApiError::from((error, rate))
 }
 
 pub(super) async fn post_chat<P: Platform>(
@@ -101,6 +158,13 @@ pub(super) async fn post_chat<P: Platform>(
     body: &[u8],
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let (text, client_message_id) = decode::<PostChatRequest>(body)?.parse()?;
+    let llm = context.llm();
+    let model = llm.as_ref().map(|llm| ModelReader {
+        llm,
+        sleep: context.platform.sleep(),
+        settings: &context.config.chat_model,
+        request_id: context.request_id,
+    });
     let outcome = chat::post_message(
         &context.db,
         context.platform.ids(),
@@ -116,18 +180,122 @@ pub(super) async fn post_chat<P: Platform>(
             client_message_id: &client_message_id,
             text: &text,
         },
+        model.as_ref(),
     )
-    .await?;
-    // Kept for a closer read: accepted, not yet done.
-    let status = if outcome.status == MessageStatus::Pending {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::OK
-    };
+    .await
+    .map_err(chat_error(context))?;
+    respond(context, &outcome)
+}
+
+pub(super) async fn get_message<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let message_id = workout_id(params)?;
+    let user = resolve(context, caller).await?;
+    let (record, workout) = chat::message(&context.db, user.id, message_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut answer = record.answer.clone().unwrap_or_default();
+    if record.status == MessageStatus::Logged && workout.is_none() {
+        answer.reply = crate::domain::coaching::workout_deleted_reply();
+    }
+    #[derive(Serialize)]
+    struct MessageView<'a> {
+        client_message_id: &'a str,
+        message: &'a str,
+        attempts: u32,
+        created_at: String,
+        #[serde(flatten)]
+        answer: AnswerView<'a>,
+    }
     json(
-        status,
-        &ChatResponse::new(&outcome, context.config.credits.tokens_per_credit),
+        StatusCode::OK,
+        &MessageView {
+            client_message_id: &record.client_message_id,
+            message: &record.body,
+            attempts: record.attempts,
+            created_at: timestamp(record.created_at),
+            answer: AnswerView::new(
+                record.id,
+                record.status,
+                &answer,
+                workout.as_ref(),
+                record.failure_reason.as_deref(),
+                None,
+                context.config.credits.tokens_per_credit,
+            ),
+        },
     )
+}
+
+/// `POST /v1/chat/{id}/confirm`: `{}` logs the proposal as it is; `{entries}` (the
+/// shape of `POST /v1/workouts`) logs the person's edit of it instead.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    #[serde(default)]
+    #[garde(length(min = 1, max = 50), dive)]
+    pub entries: Option<Vec<EntryRequest>>,
+}
+
+pub(super) async fn confirm_message<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+    body: &[u8],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let message_id = workout_id(params)?;
+    let catalog = catalog()?;
+    let request = validated(decode::<ConfirmRequest>(body)?)?;
+    let edited = request
+        .entries
+        .as_deref()
+        .map(|entries| to_workout(catalog, entries, "entries"))
+        .transpose()?;
+    let user = resolve(context, caller).await?;
+    let outcome = chat::confirm(
+        &context.db,
+        context.platform.ids(),
+        catalog,
+        &caller.subject,
+        user.id,
+        message_id,
+        edited.as_ref(),
+        context.now(),
+    )
+    .await
+    .map_err(chat_error(context))?;
+    respond(context, &outcome)
+}
+
+pub(super) async fn retry_message<P: Platform>(
+    context: &RequestContext<'_, P>,
+    caller: &AuthenticatedSubject,
+    params: &[&str],
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let message_id = workout_id(params)?;
+    let llm = context.llm().ok_or(ApiError::ModelNotConfigured)?;
+    let user = resolve(context, caller).await?;
+    let outcome = chat::retry(
+        &context.db,
+        context.platform.ids(),
+        catalog()?,
+        &ModelReader {
+            llm: &llm,
+            sleep: context.platform.sleep(),
+            settings: &context.config.chat_model,
+            request_id: context.request_id,
+        },
+        &caller.subject,
+        user.id,
+        message_id,
+        context.now(),
+    )
+    .await
+    .map_err(chat_error(context))?;
+    respond(context, &outcome)
 }
 
 #[derive(Debug, Serialize)]
@@ -139,6 +307,7 @@ struct ChatItem {
     reply: Option<String>,
     workout_id: Option<String>,
     created_at: String,
+    failure_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -154,8 +323,9 @@ pub(super) async fn chat_history<P: Platform>(
     let query = Query::parse(context.query.as_deref());
     let limit = query.bounded("limit", 1, 100, 30)?;
     let after = query.cursor()?;
+    let unfinished = query.flag("unfinished")?;
     let user = resolve(context, caller).await?;
-    let page = chat::history(&context.db, user.id, after, limit).await?;
+    let page = chat::history(&context.db, user.id, after, limit, unfinished).await?;
     let next_cursor = page_cursor(&page, |message| PageCursor {
         at: message.created_at,
         id: message.id,
@@ -171,6 +341,7 @@ pub(super) async fn chat_history<P: Platform>(
             message: message.body,
             status: message.status.as_str(),
             created_at: timestamp(message.created_at),
+            failure_reason: message.failure_reason,
         })
         .collect();
     json(StatusCode::OK, &ChatPage { items, next_cursor })

@@ -38,6 +38,11 @@ pub(super) async fn dispatch<P: Platform>(
         Endpoint::AdminTopUp => credits::admin_top_up(context, body).await,
         Endpoint::PostChat => chat::post_chat(context, require(caller)?, body).await,
         Endpoint::ChatHistory => chat::chat_history(context, require(caller)?).await,
+        Endpoint::GetMessage => chat::get_message(context, require(caller)?, params).await,
+        Endpoint::ConfirmMessage => {
+            chat::confirm_message(context, require(caller)?, params, body).await
+        }
+        Endpoint::RetryMessage => chat::retry_message(context, require(caller)?, params).await,
         Endpoint::ListSkills => skills::list_skills(context, require(caller)?).await,
         Endpoint::GetSkill => skills::get_skill(context, require(caller)?, params).await,
         Endpoint::StatsSummary => stats::summary(context, require(caller)?).await,

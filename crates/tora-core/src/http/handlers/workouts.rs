@@ -223,7 +223,7 @@ fn together<A, B>(
 }
 
 /// Turns request entries into a domain workout, collecting every failing field.
-fn to_workout(
+pub(super) fn to_workout(
     catalog: &Catalog,
     entries: &[EntryRequest],
     field_prefix: &str,
@@ -335,14 +335,14 @@ impl EditWorkoutRequest {
     }
 }
 
-fn validated<T: Validate<Context = ()>>(request: T) -> Result<T, ApiError> {
+pub(super) fn validated<T: Validate<Context = ()>>(request: T) -> Result<T, ApiError> {
     request
         .validate()
         .map_err(|report| ApiError::Validation(field_errors(&report)))?;
     Ok(request)
 }
 
-fn workout_id(params: &[&str]) -> Result<Uuid, ApiError> {
+pub(super) fn workout_id(params: &[&str]) -> Result<Uuid, ApiError> {
     params
         .first()
         .and_then(|raw| Uuid::parse_str(raw).ok())
