@@ -212,12 +212,15 @@ pub struct MessageWorkout<'a> {
 }
 
 /// How an attempt that got no answer ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AttemptEnd<'a> {
     /// Stays pending, due again after `secs`; `reason` says what went wrong this time.
     RetryIn { secs: u32, reason: &'a str },
-    /// Given up on: `failed`, with the reason kept.
-    GiveUp(&'a str),
+    /// Given up on: `failed`, with the reason kept and `answer` to show.
+    GiveUp {
+        reason: &'a str,
+        answer: &'a ChatAnswer,
+    },
 }
 
 /// Where chat messages live. Each method is one round trip.

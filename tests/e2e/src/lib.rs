@@ -27,6 +27,8 @@ pub struct Stack {
     /// The bearer secret of `/admin/*`.
     pub admin_secret: String,
     pub cors_origin: String,
+    /// The Bedrock double (`/__faults`, `/__calls`).
+    pub bedrock_url: String,
     client: Client,
 }
 
@@ -49,6 +51,7 @@ impl Stack {
             tokens_per_credit: var("TORA_TOKENS_PER_CREDIT").parse().unwrap(),
             admin_secret: var("TORA_ADMIN_SECRET"),
             cors_origin: var("TORA_CORS_ORIGIN"),
+            bedrock_url: var("TORA_BEDROCK_URL"),
             client: Client::new(),
         }
     }
@@ -102,6 +105,40 @@ impl Stack {
         path: &str,
     ) -> (u16, reqwest::header::HeaderMap, Value) {
         read(self.authed(Method::GET, path, user).send().await.unwrap()).await
+    }
+
+    /// Queues faults in the Bedrock double (`{"next": [...], "scope": ...}`).
+    pub async fn bedrock_faults(&self, faults: &Value) {
+        let response = self
+            .client
+            .post(format!("{}/__faults", self.bedrock_url))
+            .json(faults)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "queueing {faults}");
+    }
+
+    /// Queues faults in the local Neon endpoint (`[{"kind", "scope", "param"}]`).
+    pub async fn neon_faults(&self, faults: &Value) {
+        let response = self
+            .client
+            .post(format!("{}/__faults", self.neon_url))
+            .json(&serde_json::json!({ "next": faults }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "queueing {faults}");
+    }
+
+    /// Fires the Cron Trigger once (wrangler's scheduled route).
+    pub async fn run_cron(&self) {
+        let response = self
+            .request(Method::GET, "/__scheduled?cron=*/5+*+*+*+*")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
     }
 
     /// `POST /v1/workouts`, which must succeed; returns the stored workout.

@@ -151,9 +151,10 @@ async fn chit_chat_is_answered_and_stored_as_chat_only() {
 }
 
 #[tokio::test]
-async fn unreadable_training_is_kept_pending_with_202() {
+async fn training_the_parser_cannot_read_goes_to_the_model_and_is_paid_for() {
     let stack = Stack::from_env();
     let user = stack.new_user();
+    // Nothing here is in the catalog: the model says it is no workout it can log.
     let (status, body) = chat(
         &stack,
         &user,
@@ -161,8 +162,9 @@ async fn unreadable_training_is_kept_pending_with_202() {
         "u-1",
     )
     .await;
-    assert_eq!(status, 202, "{body}");
-    assert_eq!(body["status"], "pending");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "answered");
+    assert!(body["credits"]["spent"].as_f64().unwrap() > 0.0, "{body}");
     assert_eq!(count(&stack, &user, "workouts").await, 0);
     let rows = stack
         .sql(
@@ -170,8 +172,8 @@ async fn unreadable_training_is_kept_pending_with_202() {
             &[&user.subject],
         )
         .await;
-    assert_eq!(rows, vec![vec![json!("pending")]]);
-    // A retry is answered the same way.
+    assert_eq!(rows, vec![vec![json!("answered")]]);
+    // A retry is answered the same way, and not read (or paid for) again.
     let (status, again) = chat(
         &stack,
         &user,
@@ -179,8 +181,17 @@ async fn unreadable_training_is_kept_pending_with_202() {
         "u-1",
     )
     .await;
-    assert_eq!(status, 202);
-    assert_eq!(again, body);
+    assert_eq!(status, 200);
+    assert_eq!(again["reply"], body["reply"]);
+    assert_eq!(again["credits"]["spent"], body["credits"]["spent"]);
+    let ledger = stack
+        .sql(
+            "select count(*) from credit_ledger l join users u on u.id = l.user_id
+             where u.auth_subject = $1 and l.reason = 'model_call'",
+            &[&user.subject],
+        )
+        .await;
+    assert_eq!(ledger, vec![vec![json!("1")]]);
 }
 
 #[tokio::test]

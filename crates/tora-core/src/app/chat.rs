@@ -428,7 +428,10 @@ where
                 .end_attempt(
                     message_id,
                     attempt.number,
-                    AttemptEnd::GiveUp("insufficient_credits"),
+                    AttemptEnd::GiveUp {
+                        reason: "insufficient_credits",
+                        answer: &ChatAnswer::words(coaching::gave_up_reply()),
+                    },
                 )
                 .await?;
             return Err(ChatError::Insufficient {
@@ -466,8 +469,12 @@ where
             let kind = error.kind();
             let reason = failure_reason(kind);
             let give_up = refused(kind) || attempt.number >= model.settings.max_attempts;
+            let gave_up = ChatAnswer::words(coaching::gave_up_reply());
             let end = if give_up {
-                AttemptEnd::GiveUp(reason)
+                AttemptEnd::GiveUp {
+                    reason,
+                    answer: &gave_up,
+                }
             } else {
                 AttemptEnd::RetryIn {
                     secs: retry_delay_secs(model.settings, attempt.number),
@@ -478,20 +485,15 @@ where
             if refused(kind) {
                 return Err(ChatError::ModelRefused { message_id, kind });
             }
-            let (status, reply) = if give_up {
-                (MessageStatus::Failed, coaching::gave_up_reply())
-            } else {
-                (MessageStatus::Pending, coaching::retry_later_reply())
-            };
-            return Ok(ChatOutcome {
-                message_id,
-                status,
-                answer: ChatAnswer::words(reply),
-                workout: None,
-                user: opened.user,
-                failure_reason: Some(reason.to_owned()),
-                finish_later: None,
-            });
+            // As a replay will show it: still pending with its answer so far, or
+            // given up on.
+            let mut outcome = replay(opened.message, None, opened.user);
+            outcome.failure_reason = Some(reason.to_owned());
+            if give_up {
+                outcome.status = MessageStatus::Failed;
+                outcome.answer = gave_up;
+            }
+            return Ok(outcome);
         }
     };
     let charged = Charged {
@@ -506,7 +508,8 @@ where
         spent: Settlement::of(held.units, completion.usage).charged,
         attempt: Some(attempt.number),
     };
-    match completion.value {
+    let hold_id = held.id;
+    let answered = match completion.value {
         Extraction::Workout {
             workout,
             confidence,
@@ -540,7 +543,26 @@ where
             };
             answer_charged(store, opened, MessageStatus::Answered, answer, &charged).await
         }
+    };
+    if let Err(ChatError::Store(_)) = &answered {
+        // The answer may not have landed. Then the message must not stay leased for
+        // minutes with its hold open: it is due again after the usual wait, and the
+        // hold goes back. Both are no-ops if the answer did land (the message is no
+        // longer pending at this attempt; the hold is settled). Best effort: the store
+        // is failing right now, and the lease and hold expire on their own.
+        let _ = store
+            .end_attempt(
+                message_id,
+                attempt.number,
+                AttemptEnd::RetryIn {
+                    secs: retry_delay_secs(model.settings, attempt.number),
+                    reason: "store_unavailable",
+                },
+            )
+            .await;
+        let _ = store.release(user_id, hold_id).await;
     }
+    answered
 }
 
 /// Stores an attempt's answer with its charges; if another attempt got there first,

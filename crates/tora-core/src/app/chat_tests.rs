@@ -256,7 +256,7 @@ impl ChatStore for FakeChatStore {
     ) -> Result<(), StoreError> {
         self.trip();
         let reason = match end {
-            AttemptEnd::RetryIn { reason, .. } | AttemptEnd::GiveUp(reason) => reason,
+            AttemptEnd::RetryIn { reason, .. } | AttemptEnd::GiveUp { reason, .. } => reason,
         };
         self.ended
             .borrow_mut()
@@ -267,8 +267,9 @@ impl ChatStore for FakeChatStore {
                 && message.attempts == attempt
             {
                 message.failure_reason = Some(reason.to_owned());
-                if matches!(end, AttemptEnd::GiveUp(_)) {
+                if let AttemptEnd::GiveUp { answer, .. } = end {
                     message.status = MessageStatus::Failed;
+                    message.answer = Some(answer.clone());
                 }
             }
         }

@@ -140,6 +140,7 @@ fn complete_statement(
 const END_ATTEMPT: &str = "\
 update chat_messages
 set status = case when $4::bool then 'failed' else status end,
+    result = case when $4::bool then $6::jsonb else result end,
     failure_reason = $3::text,
     next_attempt_at = case when $4::bool then null else now() + make_interval(secs => $5::int4) end
 where id = $1::uuid and status = 'pending' and attempts = $2::int4";
@@ -414,9 +415,9 @@ impl<T: Transport, C: Clock> ChatStore for NeonClient<'_, T, C> {
         attempt: u32,
         end: AttemptEnd<'_>,
     ) -> Result<(), StoreError> {
-        let (reason, give_up, retry_in) = match end {
-            AttemptEnd::RetryIn { secs, reason } => (reason, false, i64::from(secs)),
-            AttemptEnd::GiveUp(reason) => (reason, true, 0),
+        let (reason, give_up, retry_in, answer) = match end {
+            AttemptEnd::RetryIn { secs, reason } => (reason, false, i64::from(secs), None),
+            AttemptEnd::GiveUp { reason, answer } => (reason, true, 0, Some(answer)),
         };
         self.query(Statement::new(
             END_ATTEMPT,
@@ -426,6 +427,7 @@ impl<T: Transport, C: Clock> ChatStore for NeonClient<'_, T, C> {
                 reason.into(),
                 give_up.into(),
                 retry_in.into(),
+                answer_param(answer)?,
             ],
         ))
         .await?;

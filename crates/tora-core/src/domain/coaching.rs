@@ -153,11 +153,6 @@ pub fn reading_reply() -> String {
         .to_owned()
 }
 
-/// The reply to a message the model could not read this time; it will try again.
-pub fn retry_later_reply() -> String {
-    "I couldn't read that one just now. I've kept it and will try again shortly.".to_owned()
-}
-
 /// The reply to a message given up on.
 pub fn gave_up_reply() -> String {
     "I couldn't read that one. You can retry it, or write it like \"3x8 pull-ups\" to log it right away.".to_owned()

@@ -288,10 +288,14 @@ fn contract_extraction(text: &str, properties: Option<&Map<String, Value>>) -> M
     let (outcome, confidence) = match outcome {
         ParseOutcome::Workout(_) => (serde_json::to_value(&outcome), 0.92),
         ParseOutcome::NotWorkout => (serde_json::to_value(&outcome), 0.95),
+        // A hedged message ("i think", "maybe") is read with less confidence, as a
+        // model would; one with nothing to read is not a workout, said without
+        // conviction (the contract has no third kind).
         ParseOutcome::Unsure { .. } => {
             match Catalog::embedded().ok().map(|c| loose_reading(text, c)) {
+                Some(Some(reading)) if hedged(text) => (Ok(reading), 0.45),
                 Some(Some(reading)) => (Ok(reading), 0.7),
-                _ => (serde_json::to_value(&outcome), 0.35),
+                _ => (Ok(json!({"kind": "not_workout", "entries": []})), 0.35),
             }
         }
     };
@@ -304,6 +308,21 @@ fn contract_extraction(text: &str, properties: Option<&Map<String, Value>>) -> M
         input.insert("confidence".to_owned(), json!(confidence));
     }
     input
+}
+
+/// Whether the writer sounds unsure of their own numbers.
+fn hedged(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "i think",
+        "maybe",
+        "not sure",
+        "roughly",
+        "or so",
+        "something like",
+    ]
+    .iter()
+    .any(|hedge| lower.contains(hedge))
 }
 
 /// A looser reading than the parser's: negations are not workouts; otherwise every
@@ -669,7 +688,16 @@ mod tests {
         assert_eq!(negated["entries"], json!([]));
 
         let unreadable = extraction(&contract_schema(), "did 3x8 of the zorbly thing");
-        assert_eq!(unreadable["kind"], "unsure");
+        assert_eq!(unreadable["kind"], "not_workout");
         assert_eq!(unreadable["entries"], json!([]));
+        assert!(unreadable["confidence"].as_f64().unwrap() < 0.5);
+
+        let sure = extraction(&contract_schema(), "pull ups 8, 8, 6 then dips");
+        let hedged = extraction(&contract_schema(), "pull ups 8, 8, 6 i think");
+        assert_eq!(hedged["entries"][0]["exercise"], "pull_up");
+        assert!(
+            hedged["confidence"].as_f64().unwrap() < sure["confidence"].as_f64().unwrap(),
+            "{hedged} vs {sure}"
+        );
     }
 }

@@ -19,6 +19,14 @@
 //! - On PGlite, requests run one at a time (see `session_limit`); on a real Postgres up
 //!   to four run at once.
 //!
+//! For tests, `POST /__faults` `{"next": [{"kind": k, "scope": "sql text", "param": "v"}]}`
+//! queues faults, each used once by the next `/sql` request one of whose statements
+//! contains its `scope` and, when `param` is given, one of whose params is exactly
+//! `param` (a user's id, say, so tests running at once do not take each other's): `unavailable` answers 500 without running anything (the database is
+//! unreachable), `lost_response` runs the request (a batch commits) and then answers
+//! 500 as if the connection broke before the answer arrived. `DELETE /__faults`
+//! empties the queue. Like the rest, it listens on loopback only.
+//!
 //! Code map: `request` (headers, connection string, body), `encode` (params), `wire` (the
 //! Postgres session), `pool`, `sql` (single statement and batch), `decode` (result JSON),
 //! `errors` (error JSON and status), `json` (string escaping).
@@ -72,6 +80,7 @@ pub async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()>
     );
     let state = Arc::new(State {
         pool: Pool::new(config, max_open),
+        faults: std::sync::Mutex::default(),
     });
     loop {
         let (stream, _peer) = match listener.accept().await {
@@ -133,6 +142,88 @@ fn is_pglite(version: &wire::QueryOutput) -> bool {
 
 struct State {
     pool: Pool,
+    faults: std::sync::Mutex<Vec<Fault>>,
+}
+
+/// A failure injected into one future request.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Fault {
+    kind: FaultKind,
+    /// Text one of the request's statements must contain.
+    scope: String,
+    /// A value one of the request's params must be.
+    #[serde(default)]
+    param: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FaultKind {
+    Unavailable,
+    LostResponse,
+}
+
+impl State {
+    /// Takes the first queued fault whose scope one of `payload`'s statements contains.
+    fn take_fault(&self, payload: &Payload) -> Option<FaultKind> {
+        let queries: Vec<&request::QueryData> = match payload {
+            Payload::Single(query) => vec![query],
+            Payload::Batch(batch) => batch.queries.iter().collect(),
+        };
+        let mut faults = self.faults.lock().ok()?;
+        let index = faults.iter().position(|fault| {
+            queries
+                .iter()
+                .any(|query| query.query.contains(&fault.scope))
+                && fault.param.as_ref().is_none_or(|param| {
+                    queries
+                        .iter()
+                        .flat_map(|query| &query.params)
+                        .any(|value| value.as_deref() == Some(param.as_str()))
+                })
+        })?;
+        Some(faults.remove(index).kind)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FaultRequest {
+    next: Vec<Fault>,
+}
+
+async fn faults_response<B>(state: Arc<State>, request: Request<B>) -> Response<Full<Bytes>>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let Ok(mut faults) = state.faults.lock().map(|faults| faults.clone()) else {
+        return plain_response(StatusCode::INTERNAL_SERVER_ERROR, "\"poisoned\"".into());
+    };
+    if request.method() == Method::DELETE {
+        faults.clear();
+    } else {
+        let body = match read_body(request.into_body()).await {
+            Ok(body) => body,
+            Err(error) => return plain_response(error.status(), error.to_json()),
+        };
+        match serde_json::from_slice::<FaultRequest>(&body) {
+            Ok(queued) => faults.extend(queued.next),
+            Err(error) => {
+                return plain_response(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"message": error.to_string()}).to_string(),
+                );
+            }
+        }
+    }
+    let queued = faults.len();
+    if let Ok(mut shared) = state.faults.lock() {
+        *shared = faults;
+    }
+    plain_response(
+        StatusCode::OK,
+        serde_json::json!({"queued": queued}).to_string(),
+    )
 }
 
 /// Extra text for the request's log line; never SQL, params or values.
@@ -159,6 +250,7 @@ where
     let mut response = match (&method, path.as_str()) {
         (&Method::POST, "/sql") => sql_response(state, request).await,
         (&Method::OPTIONS, "/sql") => preflight_response(),
+        (&Method::POST | &Method::DELETE, "/__faults") => faults_response(state, request).await,
         _ => plain_response(StatusCode::BAD_REQUEST, "\"query is not supported\"".into()),
     };
 
@@ -258,6 +350,12 @@ where
         Payload::Batch(_) => batch_headers(&options),
         Payload::Single(_) => Vec::new(),
     };
+    let fault = state.take_fault(&payload);
+    if fault == Some(FaultKind::Unavailable) {
+        return Err(NeonError::Internal(
+            "injected fault: the database is unreachable".into(),
+        ));
+    }
     // The statements run in their own task, so a client that hangs up mid-batch cannot
     // cancel them halfway: the transaction still ends (COMMIT or ROLLBACK) and the session
     // goes back to the pool. An open transaction would block the embedded database.
@@ -274,6 +372,11 @@ where
     let body = task
         .await
         .map_err(|error| NeonError::Internal(format!("the query task failed: {error}")))??;
+    if fault == Some(FaultKind::LostResponse) {
+        return Err(NeonError::Internal(
+            "injected fault: the connection broke after the request ran".into(),
+        ));
+    }
     Ok((body, echoed))
 }
 
@@ -335,7 +438,37 @@ mod tests {
         .unwrap();
         Arc::new(State {
             pool: Pool::new(config, 1),
+            faults: std::sync::Mutex::default(),
         })
+    }
+
+    #[tokio::test]
+    async fn a_queued_fault_is_taken_once_by_the_request_it_names() {
+        let state = state_without_database();
+        let queue = Request::post("/__faults")
+            .body(Full::new(Bytes::from(
+                r#"{"next": [{"kind": "unavailable", "scope": "insert into t", "param": "u-1"}]}"#,
+            )))
+            .unwrap();
+        let response = handle(Arc::clone(&state), queue).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let payload = |query: &str, param: &str| {
+            Payload::parse(format!(r#"{{"query": "{query}", "params": ["{param}"]}}"#).as_bytes())
+                .unwrap()
+        };
+        assert_eq!(
+            state.take_fault(&payload("insert into t values ($1)", "u-2")),
+            None
+        );
+        assert_eq!(state.take_fault(&payload("select $1", "u-1")), None);
+        assert_eq!(
+            state.take_fault(&payload("insert into t values ($1)", "u-1")),
+            Some(FaultKind::Unavailable)
+        );
+        assert_eq!(
+            state.take_fault(&payload("insert into t values ($1)", "u-1")),
+            None
+        );
     }
 
     fn sql_request(headers: &[(&str, &str)], body: impl Into<Bytes>) -> Request<Full<Bytes>> {
