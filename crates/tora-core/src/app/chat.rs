@@ -345,6 +345,8 @@ struct Charged<'a> {
     spent: Credits,
     /// The attempt whose answer this is.
     attempt: Option<u32>,
+    /// The proposal a confirmed message logs, kept in its answer.
+    proposal: Option<Proposal>,
 }
 
 impl Charged<'_> {
@@ -353,6 +355,7 @@ impl Charged<'_> {
             charges: Vec::new(),
             spent: Credits::ZERO,
             attempt: None,
+            proposal: None,
         }
     }
 }
@@ -507,6 +510,7 @@ where
         }],
         spent: Settlement::of(held.units, completion.usage).charged,
         attempt: Some(attempt.number),
+        proposal: None,
     };
     let hold_id = held.id;
     let answered = match completion.value {
@@ -728,9 +732,17 @@ pub async fn confirm(
         .reopen_message(subject, &record.client_message_id)
         .await?
         .ok_or(ChatError::NotFound)?;
+    let was_proposed = opened
+        .message
+        .answer
+        .as_ref()
+        .is_some_and(|answer| answer.proposal.is_some());
     match opened.message.status {
         MessageStatus::Proposed => {}
-        MessageStatus::Logged => return Ok(replay(opened.message, opened.workout, opened.user)),
+        // Confirmed before (the answer keeps the proposal): show it as logged.
+        MessageStatus::Logged if was_proposed => {
+            return Ok(replay(opened.message, opened.workout, opened.user));
+        }
         other => return Err(ChatError::NotProposed(other)),
     }
     let proposed = opened.message.answer.clone().unwrap_or_default();
@@ -742,9 +754,11 @@ pub async fn confirm(
             .and_then(|proposal| proposal.workout(catalog))
             .ok_or(ChatError::StaleProposal)?,
     };
-    // The read was paid for when it was proposed; the answer keeps showing its cost.
+    // The read was paid for when it was proposed; the answer keeps showing its cost
+    // and what was proposed.
     let charged = Charged {
         spent: Credits::from_units(proposed.spent_units),
+        proposal: proposed.proposal,
         ..Charged::nothing()
     };
     log_workout(store, ids, catalog, subject, now, opened, &workout, charged).await
@@ -820,6 +834,7 @@ async fn log_workout(
     let evaluation = skills::log_session(catalog, &opened.skills, &workout.session());
     let mut answer = workout_answer(catalog, workout, &evaluation, &opened.recent);
     answer.spent_units = charged.spent.units();
+    answer.proposal = charged.proposal;
     let logged = store
         .log_message_workout(
             &MessageWorkout {

@@ -129,7 +129,8 @@ pub struct ChatAnswer {
     /// (`domain::credits`): 0 for the rules' and the parser's answers.
     #[serde(default, alias = "credits_spent")]
     pub spent_units: i64,
-    /// The workout a proposed message would log, until it is confirmed.
+    /// The workout a proposed message would log; kept once it is confirmed, beside
+    /// the workout that was logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal: Option<Proposal>,
 }

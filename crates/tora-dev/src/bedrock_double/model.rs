@@ -401,7 +401,17 @@ fn loose_sets(text: &str) -> Vec<Value> {
                     .get(index + 1)
                     .is_some_and(|next| next.starts_with("sec") || next == "s");
             let field = if seconds { "seconds" } else { "reps" };
-            return vec![json!({ field: value })];
+            // "8, 8, 6": a run of lone numbers is one set each.
+            let mut sets = vec![json!({ field: value })];
+            if !seconds {
+                sets.extend(
+                    tokens[index + 1..]
+                        .iter()
+                        .map_while(|next| number(next))
+                        .map(|reps| json!({ "reps": reps })),
+                );
+            }
+            return sets;
         }
     }
     Vec::new()
@@ -695,6 +705,10 @@ mod tests {
         let sure = extraction(&contract_schema(), "pull ups 8, 8, 6 then dips");
         let hedged = extraction(&contract_schema(), "pull ups 8, 8, 6 i think");
         assert_eq!(hedged["entries"][0]["exercise"], "pull_up");
+        assert_eq!(
+            hedged["entries"][0]["sets"],
+            json!([{"reps": 8}, {"reps": 8}, {"reps": 6}])
+        );
         assert!(
             hedged["confidence"].as_f64().unwrap() < sure["confidence"].as_f64().unwrap(),
             "{hedged} vs {sure}"
