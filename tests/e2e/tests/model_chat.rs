@@ -538,3 +538,60 @@ async fn a_database_outage_while_answering_leaves_the_message_for_the_cron() {
     assert_eq!(model_calls(&ledger(&stack, &user).await).len(), 1);
     assert_debits_match_answers(&stack, &user).await;
 }
+
+#[tokio::test]
+async fn an_ai_coach_style_has_the_model_phrase_replies_and_each_shows_its_cost() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let (status, headers, problem) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            "/v1/me",
+            &json!({"coach_style": "poetic"}),
+        )
+        .await;
+    assert_problem(status, &headers, &problem, 422, "validation-failed");
+    assert_eq!(problem["errors"][0]["field"], "coach_style");
+
+    // Templated by default: free.
+    let (_, _, me) = stack.get_json(&user, "/v1/me").await;
+    assert_eq!(me["coach_style"], "templated");
+    let (status, plain) = chat(&stack, &user, "3x8 pull-ups", "a-1").await;
+    assert_eq!(status, 200, "{plain}");
+    assert!(
+        plain["reply"]
+            .as_str()
+            .unwrap()
+            .starts_with("Logged 3 sets")
+    );
+    assert_eq!(plain["credits"]["spent"], 0);
+
+    let (status, _, me) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            "/v1/me",
+            &json!({"coach_style": "ai"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["coach_style"], "ai");
+    let (status, phrased) = chat(&stack, &user, "3x10 dips", "a-2").await;
+    assert_eq!(status, 200, "{phrased}");
+    assert_eq!(phrased["status"], "logged");
+    let reply = phrased["reply"].as_str().unwrap();
+    assert!(
+        !reply.starts_with("Logged 3 sets"),
+        "phrased by the model: {reply}"
+    );
+    let spent = phrased["credits"]["spent"].as_f64().unwrap();
+    assert!(spent > 0.0, "{phrased}");
+    // The decision is still the rules': the same targets as the templated path gives.
+    assert!(!phrased["next_targets"].as_array().unwrap().is_empty());
+    let ledger = ledger(&stack, &user).await;
+    let calls = model_calls(&ledger);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["purpose"], "phrase a coaching reply");
+    assert_debits_match_answers(&stack, &user).await;
+}

@@ -37,6 +37,7 @@ use crate::domain::coaching::{self, Decision};
 use crate::domain::credits::{Credits, Insufficient, Settlement};
 use crate::domain::extraction::Extraction;
 use crate::domain::parser::{self, ParseOutcome, ParsedWorkout};
+use crate::domain::profile::CoachStyle;
 use crate::domain::skills::{self, Evaluation};
 use crate::domain::workout::{ExerciseRef, LoggedSet, StoredWorkout, Workout, WorkoutEntry};
 use crate::ports::{
@@ -302,6 +303,7 @@ where
                 opened,
                 &workout,
                 Charged::nothing(),
+                model,
             )
             .await
         }
@@ -527,6 +529,7 @@ where
                 opened,
                 &workout,
                 charged,
+                Some(model),
             )
             .await
         }
@@ -714,8 +717,8 @@ where
 /// Logs a proposed message's workout: the proposal as it is, or as the person edited
 /// it. Confirming a message already logged shows it as logged.
 #[allow(clippy::too_many_arguments)]
-pub async fn confirm(
-    store: &impl ChatStore,
+pub async fn confirm<S, L, Z>(
+    store: &S,
     ids: &impl Ids,
     catalog: &Catalog,
     subject: &str,
@@ -723,7 +726,13 @@ pub async fn confirm(
     message_id: Uuid,
     edited: Option<&Workout>,
     now: DateTime<Utc>,
-) -> Result<ChatOutcome, ChatError> {
+    model: Option<&ModelReader<'_, L, Z>>,
+) -> Result<ChatOutcome, ChatError>
+where
+    S: ChatStore + CreditStore,
+    L: Llm,
+    Z: Sleep,
+{
     let (record, _) = store
         .message_by_id(user_id, message_id)
         .await?
@@ -761,7 +770,10 @@ pub async fn confirm(
         proposal: proposed.proposal,
         ..Charged::nothing()
     };
-    log_workout(store, ids, catalog, subject, now, opened, &workout, charged).await
+    log_workout(
+        store, ids, catalog, subject, now, opened, &workout, charged, model,
+    )
+    .await
 }
 
 /// The coach's answer to a logged workout, decided by the rules.
@@ -770,7 +782,7 @@ fn workout_answer(
     workout: &Workout,
     evaluation: &Evaluation,
     recent: &[(f64, f64)],
-) -> ChatAnswer {
+) -> (ChatAnswer, Decision) {
     let name_of = |id: &str| {
         catalog
             .exercise(id)
@@ -811,30 +823,107 @@ fn workout_answer(
         next_target: targets.first().cloned(),
         volume_note: coaching::volume_note(workout.volume(), recent),
     };
-    ChatAnswer {
+    let answer = ChatAnswer {
         reply: coaching::workout_reply(&decision),
         mastered,
         unlocked,
         next_targets: targets,
         ..ChatAnswer::default()
+    };
+    (answer, decision)
+}
+
+/// The model's phrasing of the rules' decision, for a person who asked for it, with
+/// its charge to settle beside the workout. Any failure (a short balance, a model
+/// error) keeps the templated reply, at no cost.
+async fn phrase_with_model<'m, S, L, Z>(
+    store: &S,
+    ids: &impl Ids,
+    model: &ModelReader<'m, L, Z>,
+    opened: &OpenedMessage,
+    decision: &Decision,
+    call: &str,
+) -> Result<Option<(String, ModelCharge<'m>, Credits)>, StoreError>
+where
+    S: ChatStore + CreditStore,
+    L: Llm,
+    Z: Sleep,
+{
+    let system = coaching::phrasing_prompt(decision);
+    let budget = model.llm.reply_budget(&system, &opened.message.body);
+    let key = format!("{}:reply:{call}", opened.message.id);
+    let held = match credits::reserve(
+        store,
+        ids,
+        &PlannedCall {
+            user_id: opened.user.id,
+            idempotency_key: &key,
+            prompt_tokens: budget.prompt_tokens,
+            max_tokens: budget.max_tokens,
+            purpose: "phrase a coaching reply",
+        },
+    )
+    .await
+    {
+        Ok(held) if held.open => held,
+        Ok(_) | Err(CreditError::Insufficient(_)) => return Ok(None),
+        Err(CreditError::Store(error)) => return Err(error),
+    };
+    match model.llm.reply(&system, &opened.message.body).await {
+        Ok(completion) if !completion.value.trim().is_empty() => Ok(Some((
+            completion.value.trim().to_owned(),
+            ModelCharge {
+                user_id: opened.user.id,
+                hold_id: held.id,
+                entry_id: ids.new_uuid(),
+                model: model.llm.chat_model(),
+                usage: completion.usage,
+                request_id: model.request_id,
+            },
+            Settlement::of(held.units, completion.usage).charged,
+        ))),
+        _ => {
+            store.release(opened.user.id, held.id).await?;
+            Ok(None)
+        }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn log_workout(
-    store: &impl ChatStore,
+async fn log_workout<S, L, Z>(
+    store: &S,
     ids: &impl Ids,
     catalog: &Catalog,
     subject: &str,
     now: DateTime<Utc>,
     opened: OpenedMessage,
     workout: &Workout,
-    charged: Charged<'_>,
-) -> Result<ChatOutcome, ChatError> {
+    mut charged: Charged<'_>,
+    model: Option<&ModelReader<'_, L, Z>>,
+) -> Result<ChatOutcome, ChatError>
+where
+    S: ChatStore + CreditStore,
+    L: Llm,
+    Z: Sleep,
+{
     let evaluation = skills::log_session(catalog, &opened.skills, &workout.session());
-    let mut answer = workout_answer(catalog, workout, &evaluation, &opened.recent);
+    let (mut answer, decision) = workout_answer(catalog, workout, &evaluation, &opened.recent);
+    if let Some(model) = model
+        && opened.user.coach_style == CoachStyle::Ai
+    {
+        let call = charged
+            .attempt
+            .map_or_else(|| "0".to_owned(), |number| number.to_string());
+        if let Some((reply, charge, cost)) =
+            phrase_with_model(store, ids, model, &opened, &decision, &call).await?
+        {
+            answer.reply = reply;
+            charged.spent = Credits::from_units(charged.spent.units() + cost.units());
+            charged.charges.push(charge);
+        }
+    }
     answer.spent_units = charged.spent.units();
-    answer.proposal = charged.proposal;
+    answer.proposal = charged.proposal.take();
     let logged = store
         .log_message_workout(
             &MessageWorkout {
@@ -865,8 +954,12 @@ async fn log_workout(
                 finish_later: None,
             })
         }
-        // A concurrent attempt of the same message logged it first: answer as it did.
+        // A concurrent attempt of the same message logged it first: answer as it did,
+        // and give back what this one held.
         None => {
+            for charge in &charged.charges {
+                store.release(charge.user_id, charge.hold_id).await?;
+            }
             let (record, workout) = store
                 .find_message(subject, &opened.message.client_message_id)
                 .await?

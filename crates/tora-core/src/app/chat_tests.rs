@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::*;
 use crate::domain::credits::{Account, HoldState, Usage};
 use crate::domain::extraction::Confidence;
-use crate::domain::profile::{Timezone, Units};
+use crate::domain::profile::{CoachStyle, Timezone, Units};
 use crate::domain::skills::SkillRecord;
 use crate::domain::workout::StoredSet;
 use crate::ports::{
@@ -56,6 +56,8 @@ struct FakeChatStore {
     account: RefCell<Account>,
     holds: RefCell<BTreeMap<Uuid, String>>,
     charged: RefCell<Vec<Credits>>,
+    /// The style a new user gets.
+    coach_style: Cell<CoachStyle>,
     /// What `end_attempt` was told, per message.
     ended: RefCell<Vec<(Uuid, u32, String)>>,
 }
@@ -186,6 +188,7 @@ impl ChatStore for FakeChatStore {
                 display_name: None,
                 units: Units::Kg,
                 timezone: "UTC".parse::<Timezone>().unwrap(),
+                coach_style: self.coach_style.get(),
                 credit_balance: self.balance(),
                 created_at: now(),
                 updated_at: now(),
@@ -470,6 +473,10 @@ enum Script {
 struct FakeLlm {
     script: RefCell<Vec<Script>>,
     calls: Cell<u32>,
+    /// What `reply` answers; `None` fails it.
+    phrasing: Option<&'static str>,
+    /// The system prompts `reply` was given.
+    prompts: RefCell<Vec<String>>,
 }
 
 impl FakeLlm {
@@ -477,6 +484,8 @@ impl FakeLlm {
         Self {
             script: RefCell::new(script),
             calls: Cell::new(0),
+            phrasing: None,
+            prompts: RefCell::default(),
         }
     }
 }
@@ -547,8 +556,18 @@ impl Llm for FakeLlm {
             Script::Hang => std::future::pending().await,
         }
     }
-    async fn reply(&self, _system: &str, _message: &str) -> Result<Completion<String>, LlmError> {
-        Err(LlmError::new(LlmErrorKind::Unavailable, "not scripted"))
+    async fn reply(&self, system: &str, _message: &str) -> Result<Completion<String>, LlmError> {
+        self.prompts.borrow_mut().push(system.to_owned());
+        match self.phrasing {
+            Some(text) => Ok(Completion {
+                value: text.to_owned(),
+                usage: Usage {
+                    input_tokens: 300,
+                    output_tokens: 50,
+                },
+            }),
+            None => Err(LlmError::new(LlmErrorKind::Unavailable, "not scripted")),
+        }
     }
     async fn embed(&self, _text: &str) -> Result<Completion<Vec<f32>>, LlmError> {
         Err(LlmError::new(LlmErrorKind::Unavailable, "not scripted"))
@@ -837,6 +856,7 @@ async fn an_unsure_reading_is_proposed_and_logged_only_when_confirmed() {
         proposed.message_id,
         Some(&edited),
         now(),
+        None::<&ModelReader<FakeLlm, NoWait>>,
     )
     .await
     .unwrap();
@@ -859,6 +879,7 @@ async fn an_unsure_reading_is_proposed_and_logged_only_when_confirmed() {
         proposed.message_id,
         None,
         now(),
+        None::<&ModelReader<FakeLlm, NoWait>>,
     )
     .await
     .unwrap();
@@ -1020,4 +1041,59 @@ async fn a_refused_call_or_a_short_balance_fails_the_message_and_keeps_it() {
         1,
         "the poor account's message never reached the model"
     );
+}
+
+#[tokio::test]
+async fn an_ai_coach_phrases_the_rules_decision_and_the_reply_shows_its_cost() {
+    let store = FakeChatStore::with_balance(10_000);
+    store.coach_style.set(CoachStyle::Ai);
+    let ids = ids();
+    let llm = FakeLlm {
+        phrasing: Some("Strong work on those pull-ups! Chest-to-bar pull-ups are next."),
+        ..FakeLlm::with(Vec::new())
+    };
+    let outcome = send_to(&store, &ids, "m-1", "3x8 pull-ups", Some(&llm))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, MessageStatus::Logged);
+    assert_eq!(
+        outcome.answer.reply,
+        "Strong work on those pull-ups! Chest-to-bar pull-ups are next."
+    );
+    assert_eq!(outcome.answer.spent_units, 350);
+    assert_eq!(store.balance(), Credits::from_units(10_000 - 350));
+    assert_eq!(llm.calls.get(), 0, "the parser read it: no extraction");
+    // The model was given the rules' decision, not asked to decide.
+    let prompt = llm.prompts.borrow()[0].clone();
+    assert!(prompt.contains("Logged 3 sets of Pull-up."), "{prompt}");
+    assert!(
+        prompt.contains("Next target: Chest-to-bar pull-up 3x5."),
+        "{prompt}"
+    );
+
+    // When the model fails, the templated reply goes out and costs nothing.
+    let failing = FakeLlm::with(Vec::new());
+    let outcome = send_to(&store, &ids, "m-2", "3x10 dips", Some(&failing))
+        .await
+        .unwrap();
+    assert!(
+        outcome.answer.reply.starts_with("Logged 3 sets of"),
+        "{}",
+        outcome.answer.reply
+    );
+    assert_eq!(outcome.answer.spent_units, 0);
+    assert_eq!(store.balance(), Credits::from_units(10_000 - 350));
+
+    // Templated users are never phrased by the model.
+    let plain = FakeChatStore::with_balance(10_000);
+    let outcome = send_to(&plain, &ids, "m-1", "3x8 pull-ups", Some(&llm))
+        .await
+        .unwrap();
+    assert!(
+        outcome
+            .answer
+            .reply
+            .starts_with("Logged 3 sets of Pull-up.")
+    );
+    assert_eq!(plain.balance(), Credits::from_units(10_000));
 }

@@ -10,7 +10,7 @@ use super::skills::states_by_subject;
 use crate::clients::neon::{NeonClient, NeonError, Param, Row, Statement, TransactionOptions};
 pub use crate::domain::account::{NewUser, SubjectHash, User};
 use crate::domain::credits::Credits;
-use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
+use crate::domain::profile::{CoachStyle, DisplayName, ProfileChange, Timezone, Units};
 use crate::domain::skills::SkillRecord;
 use crate::ports::{AccountStore, Clock, StoreError, Transport};
 
@@ -18,6 +18,7 @@ impl User {
     pub(crate) fn from_row(row: &Row) -> Result<Self, NeonError> {
         let units: String = row.get("units")?;
         let timezone: String = row.get("timezone")?;
+        let coach_style: String = row.get("coach_style")?;
         Ok(Self {
             id: row.get("id")?,
             auth_subject: row.get("auth_subject")?,
@@ -30,6 +31,9 @@ impl User {
             timezone: timezone
                 .parse()
                 .map_err(|_| NeonError::decode("users.timezone holds an unknown zone"))?,
+            coach_style: coach_style
+                .parse()
+                .map_err(|_| NeonError::decode("users.coach_style holds an unknown style"))?,
             credit_balance: Credits::from_units(row.get("credit_units")?),
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
@@ -63,7 +67,8 @@ from inserted
 where credit_units > 0";
 
 const SELECT_USER_BY_SUBJECT: &str = "\
-select id, auth_subject, email, display_name, units, timezone, credit_units, created_at, updated_at
+select id, auth_subject, email, display_name, units, timezone, coach_style, credit_units,
+       created_at, updated_at
 from users
 where auth_subject = $1::text";
 
@@ -114,9 +119,11 @@ update users set
     display_name = case when $2::bool then $3::text else display_name end,
     units = coalesce($4::text, units),
     timezone = coalesce($5::text, timezone),
+    coach_style = coalesce($6::text, coach_style),
     updated_at = now()
 where id = $1::uuid
-returning id, auth_subject, email, display_name, units, timezone, credit_units, created_at, updated_at";
+returning id, auth_subject, email, display_name, units, timezone, coach_style, credit_units,
+          created_at, updated_at";
 
 async fn update_profile(
     db: &impl Sql,
@@ -133,6 +140,7 @@ async fn update_profile(
                 display_name.map(DisplayName::as_str).into(),
                 change.units.map(Units::as_str).into(),
                 change.timezone.map(Timezone::name).into(),
+                change.coach_style.map(CoachStyle::as_str).into(),
             ],
         ))
         .await?;

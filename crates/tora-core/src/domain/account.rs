@@ -7,7 +7,7 @@ use uuid::Uuid;
 use hmac::{KeyInit, Mac};
 
 use crate::domain::credits::Credits;
-use crate::domain::profile::{Timezone, Units};
+use crate::domain::profile::{CoachStyle, Timezone, Units};
 use crate::domain::text::SingleLine;
 
 /// The email address the identity provider vouches for: optional profile data, one
@@ -24,6 +24,7 @@ pub struct User {
     pub display_name: Option<String>,
     pub units: Units,
     pub timezone: Timezone,
+    pub coach_style: CoachStyle,
     /// In token units (`domain::credits`).
     pub credit_balance: Credits,
     pub created_at: DateTime<Utc>,

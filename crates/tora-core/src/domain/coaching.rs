@@ -147,6 +147,18 @@ pub fn unsure_reply() -> String {
     "I couldn't read that one with confidence, so I've kept it and will look at it more closely. Writing it like \"3x8 pull-ups\" gets it logged right away.".to_owned()
 }
 
+/// The system prompt for a reply phrased by the model: the rules' decision as facts,
+/// and the rule that nothing else may be claimed. The facts are the templated reply's,
+/// so the model can change the words but not what was decided.
+pub fn phrasing_prompt(decision: &Decision) -> String {
+    format!(
+        "You are Tora, a warm, concise calisthenics coach. The athlete's message follows. \
+         Reply in 2 or 3 short sentences of plain text, in the athlete's language, saying \
+         exactly these facts and nothing else (no new numbers, skills or advice): {}",
+        workout_reply(decision)
+    )
+}
+
 /// The reply to a message the model is still reading after the request's wait.
 pub fn reading_reply() -> String {
     "I'm reading that one more closely. It will show up in your chat as soon as I'm done."

@@ -13,6 +13,38 @@ pub enum ProfileError {
     UnknownUnits,
     #[error("must be an IANA timezone name such as \"Europe/Berlin\"")]
     UnknownTimezone,
+    #[error("must be \"templated\" or \"ai\"")]
+    UnknownCoachStyle,
+}
+
+/// How the coach's replies to logged workouts are phrased: by fixed templates (free),
+/// or by the model from the rules' decision (metered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CoachStyle {
+    #[default]
+    Templated,
+    Ai,
+}
+
+impl CoachStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoachStyle::Templated => "templated",
+            CoachStyle::Ai => "ai",
+        }
+    }
+}
+
+impl FromStr for CoachStyle {
+    type Err = ProfileError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "templated" => Ok(CoachStyle::Templated),
+            "ai" => Ok(CoachStyle::Ai),
+            _ => Err(ProfileError::UnknownCoachStyle),
+        }
+    }
 }
 
 /// How a person is called: one printable line of 1 to 60 characters, trimmed (the
@@ -91,11 +123,15 @@ pub struct ProfileChange {
     pub display_name: Option<Option<DisplayName>>,
     pub units: Option<Units>,
     pub timezone: Option<Timezone>,
+    pub coach_style: Option<CoachStyle>,
 }
 
 impl ProfileChange {
     pub fn is_empty(&self) -> bool {
-        self.display_name.is_none() && self.units.is_none() && self.timezone.is_none()
+        self.display_name.is_none()
+            && self.units.is_none()
+            && self.timezone.is_none()
+            && self.coach_style.is_none()
     }
 }
 

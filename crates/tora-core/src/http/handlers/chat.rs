@@ -28,7 +28,7 @@ use crate::domain::credits::{Credits, TokensPerCredit};
 use crate::domain::workout::StoredWorkout;
 use crate::http::json::decode;
 use crate::http::query::Query;
-use crate::http::{ApiError, FieldError, Platform, RequestContext};
+use crate::http::{ApiError, FieldError, Platform, PlatformLlm, RequestContext};
 use crate::jobs::Job;
 use crate::ports::PageCursor;
 
@@ -159,12 +159,7 @@ pub(super) async fn post_chat<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let (text, client_message_id) = decode::<PostChatRequest>(body)?.parse()?;
     let llm = context.llm();
-    let model = llm.as_ref().map(|llm| ModelReader {
-        llm,
-        sleep: context.platform.sleep(),
-        settings: &context.config.chat_model,
-        request_id: context.request_id,
-    });
+    let model = model_reader(context, llm.as_ref());
     let outcome = chat::post_message(
         &context.db,
         context.platform.ids(),
@@ -255,6 +250,7 @@ pub(super) async fn confirm_message<P: Platform>(
         .map(|entries| to_workout(catalog, entries, "entries"))
         .transpose()?;
     let user = resolve(context, caller).await?;
+    let llm = context.llm();
     let outcome = chat::confirm(
         &context.db,
         context.platform.ids(),
@@ -264,6 +260,7 @@ pub(super) async fn confirm_message<P: Platform>(
         message_id,
         edited.as_ref(),
         context.now(),
+        model_reader(context, llm.as_ref()).as_ref(),
     )
     .await
     .map_err(chat_error(context))?;
@@ -296,6 +293,19 @@ pub(super) async fn retry_message<P: Platform>(
     .await
     .map_err(chat_error(context))?;
     respond(context, &outcome)
+}
+
+/// The request's model with what a chat read needs beside it.
+fn model_reader<'a, P: Platform>(
+    context: &'a RequestContext<'_, P>,
+    llm: Option<&'a PlatformLlm<'a, P>>,
+) -> Option<ModelReader<'a, PlatformLlm<'a, P>, P::Sleep>> {
+    llm.map(|llm| ModelReader {
+        llm,
+        sleep: context.platform.sleep(),
+        settings: &context.config.chat_model,
+        request_id: context.request_id,
+    })
 }
 
 #[derive(Debug, Serialize)]

@@ -738,6 +738,7 @@ mod tests {
             display_name: Some("Ana, \"the\" athlete".into()),
             units: Units::Kg,
             timezone: "Europe/Berlin".parse::<Timezone>().unwrap(),
+            coach_style: crate::domain::profile::CoachStyle::Templated,
             credit_balance: crate::domain::credits::Credits::from_units(42),
             created_at: at("2026-11-01T10:00:00Z"),
             updated_at: at("2026-11-01T10:00:00Z"),

@@ -7,7 +7,7 @@ use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
 use crate::db::users::User;
 use crate::domain::credits::TokensPerCredit;
-use crate::domain::profile::{DisplayName, ProfileChange, Timezone, Units};
+use crate::domain::profile::{CoachStyle, DisplayName, ProfileChange, Timezone, Units};
 use crate::http::json::{decode, field_errors};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
 
@@ -19,6 +19,8 @@ pub struct MeResponse {
     pub display_name: Option<String>,
     pub units: &'static str,
     pub timezone: &'static str,
+    /// `templated`, or `ai` for replies phrased by the model (metered).
+    pub coach_style: &'static str,
     pub credits: CreditsView,
     pub created_at: String,
 }
@@ -39,6 +41,7 @@ impl MeResponse {
             display_name: user.display_name.clone(),
             units: user.units.as_str(),
             timezone: user.timezone.name(),
+            coach_style: user.coach_style.as_str(),
             credits: CreditsView {
                 balance: super::credits::in_credits(user.credit_balance, rate),
                 units: user.credit_balance.units(),
@@ -64,6 +67,9 @@ pub struct UpdateMeRequest {
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(min = 1, max = 64)))]
     pub timezone: Option<String>,
+    #[serde(default, deserialize_with = "string_not_null")]
+    #[garde(inner(length(max = 16)))]
+    pub coach_style: Option<String>,
 }
 
 /// Distinguishes `"display_name": null` (clear it) from an absent field (keep it).
@@ -106,11 +112,17 @@ impl UpdateMeRequest {
                 .map_err(|error| errors.push(FieldError::new("timezone", error.to_string())))
                 .ok()
         });
+        let coach_style = self.coach_style.and_then(|raw| {
+            raw.parse::<CoachStyle>()
+                .map_err(|error| errors.push(FieldError::new("coach_style", error.to_string())))
+                .ok()
+        });
         if errors.is_empty() {
             Ok(ProfileChange {
                 display_name,
                 units,
                 timezone,
+                coach_style,
             })
         } else {
             Err(ApiError::Validation(errors))
