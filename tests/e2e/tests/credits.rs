@@ -1,6 +1,6 @@
 //! Credits against the real database: concurrent holds through the store the worker
-//! runs (no route calls a model yet), and the ledger, top-ups and the starter grant
-//! over HTTP.
+//! runs, and the ledger, top-ups and the starter grant over HTTP. What chat charges
+//! for model calls is tested in `model_chat.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use reqwest::Method;

@@ -35,6 +35,7 @@ fn user_row(units: &str, display_name: Value) -> Value {
         display_name,
         units,
         "UTC",
+        "templated",
         "300000",
         "2026-11-25 10:00:00.123+00",
         "2026-11-25 10:00:00.123+00"
@@ -51,13 +52,14 @@ fn result(columns: &[&str], rows: Vec<Value>) -> Value {
     })
 }
 
-const USER_COLUMNS: [&str; 9] = [
+const USER_COLUMNS: [&str; 10] = [
     "id",
     "auth_subject",
     "email",
     "display_name",
     "units",
     "timezone",
+    "coach_style",
     "credit_units",
     "created_at",
     "updated_at",
@@ -836,7 +838,7 @@ async fn a_valid_patch_is_one_update_with_cast_parameters() {
     );
     assert_eq!(
         update["params"],
-        json!([USER_ID, "true", "Ana", "lb", null])
+        json!([USER_ID, "true", "Ana", "lb", null, null])
     );
     assert_eq!(handled.log.db_round_trips, 2);
 }
