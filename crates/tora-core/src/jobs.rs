@@ -2,9 +2,11 @@
 //! request does:
 //! - what the Cron Trigger runs (`#[event(scheduled)]`): giving back credit holds whose
 //!   call never settled (a crash between hold and settle);
-//! - `Job`s a response promised to finish after it was sent (`waitUntil`).
+//! - `Job`s a response promised to finish after it was sent (`waitUntil`): answering a
+//!   pending message, remembering a logged workout.
 
 use crate::app::credits;
+use crate::app::memories::{self, Remembered};
 use crate::clients::bedrock::BedrockLlm;
 use crate::clients::neon::NeonClient;
 use crate::config::Config;
@@ -45,12 +47,19 @@ pub enum Job {
         user_id: uuid::Uuid,
         message_id: uuid::Uuid,
     },
+    /// Embed a summary of a logged (or edited) workout and keep it as a memory,
+    /// charged to its owner; skipped when their balance does not cover it.
+    RememberWorkout {
+        user_id: uuid::Uuid,
+        workout_id: uuid::Uuid,
+    },
 }
 
 impl Job {
     fn name(&self) -> &'static str {
         match self {
             Job::FinishMessage { .. } => "finish_message",
+            Job::RememberWorkout { .. } => "remember_workout",
         }
     }
 }
@@ -80,6 +89,29 @@ pub async fn run_job<T: Transport, C: Clock, S: Sleep, I: Ids>(
                 let _llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);
                 let _ = (user_id, message_id, now(io.clock));
                 Err("finishing pending messages is not wired yet".to_owned())
+            }
+            None => Ok("no model configured".to_owned()),
+        },
+        Job::RememberWorkout {
+            user_id,
+            workout_id,
+        } => match config.llm.as_ref() {
+            Some(llm) => {
+                let llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);
+                memories::remember(&db, &llm, io.ids, request_id, *user_id, *workout_id)
+                    .await
+                    .map(|remembered| match remembered {
+                        Remembered::Stored { charged } => {
+                            format!("remembered for {} units", charged.units())
+                        }
+                        Remembered::Unchanged => "already remembered".to_owned(),
+                        Remembered::WorkoutGone => "workout gone".to_owned(),
+                        Remembered::Unaffordable => {
+                            "skipped: the balance does not cover the embedding".to_owned()
+                        }
+                        Remembered::AlreadyPaid => "already paid for".to_owned(),
+                    })
+                    .map_err(|error| error.to_string())
             }
             None => Ok("no model configured".to_owned()),
         },

@@ -118,6 +118,12 @@ pub(super) async fn post_chat<P: Platform>(
         },
     )
     .await?;
+    if let (Some(workout), MessageStatus::Logged) = (&outcome.workout, outcome.status) {
+        context.after_response(crate::jobs::Job::RememberWorkout {
+            user_id: outcome.user.id,
+            workout_id: workout.id,
+        });
+    }
     // Kept for a closer read: accepted, not yet done.
     let status = if outcome.status == MessageStatus::Pending {
         StatusCode::ACCEPTED
