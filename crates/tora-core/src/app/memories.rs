@@ -266,3 +266,7 @@ pub async fn forget(
 ) -> Result<bool, StoreError> {
     store.forget(user_id, memory_id).await
 }
+
+#[cfg(test)]
+#[path = "memories_tests.rs"]
+mod tests;

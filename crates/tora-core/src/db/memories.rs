@@ -67,7 +67,7 @@ macro_rules! recall_sql {
     limit $4::int4
 )
 select n.id, n.workout_id, w.performed_at, n.summary, n.model, n.created_at,
-       coalesce((select string_agg(distinct s.exercise_id, ',')
+       coalesce((select string_agg(distinct s.exercise_id, ',' order by s.exercise_id)
                  from workout_sets s
                  where s.workout_id = w.id and s.user_id = $1::uuid), '') as exercise_ids
 from nearest n
