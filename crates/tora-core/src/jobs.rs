@@ -2,10 +2,12 @@
 //! request does:
 //! - what the Cron Trigger runs (`#[event(scheduled)]`): giving back credit holds whose
 //!   call never settled (a crash between hold and settle);
-//! - `Job`s a response promised to finish after it was sent (`waitUntil`).
+//! - `Job`s a response promised to finish after it was sent (`waitUntil`): answering a
+//!   pending message, remembering a logged workout.
 
 use crate::app::chat::{self, ModelReader};
 use crate::app::credits;
+use crate::app::memories::{self, Remembered};
 use crate::clients::bedrock::BedrockLlm;
 use crate::clients::neon::NeonClient;
 use crate::config::Config;
@@ -49,8 +51,11 @@ pub async fn run_scheduled<T: Transport, C: Clock, S: Sleep, I: Ids>(
                 // (their text may hold the model's words).
                 let mut counts = serde_json::Map::new();
                 for result in &results {
+                    if let Ok(outcome) = result {
+                        remember_logged(&db, &llm, io.ids, "scheduled", outcome).await;
+                    }
                     let key = match result {
-                        Ok(status) => status.as_str(),
+                        Ok(outcome) => outcome.status.as_str(),
                         Err(_) => "error",
                     };
                     let count = counts
@@ -79,12 +84,19 @@ pub async fn run_scheduled<T: Transport, C: Clock, S: Sleep, I: Ids>(
 pub enum Job {
     /// Finish an attempt at reading a `pending` message with the model.
     FinishMessage(Attempt),
+    /// Embed a summary of a logged (or edited) workout and keep it as a memory,
+    /// charged to its owner; skipped when their balance does not cover it.
+    RememberWorkout {
+        user_id: uuid::Uuid,
+        workout_id: uuid::Uuid,
+    },
 }
 
 impl Job {
     fn name(&self) -> &'static str {
         match self {
             Job::FinishMessage(_) => "finish_message",
+            Job::RememberWorkout { .. } => "remember_workout",
         }
     }
 }
@@ -115,13 +127,49 @@ pub async fn run_job<T: Transport, C: Clock, S: Sleep, I: Ids>(
                     settings: &config.chat_model,
                     request_id,
                 };
-                chat::finish_attempt(&db, io.ids, catalog, &model, attempt, now(io.clock), false)
-                    .await
-                    .map(|outcome| outcome.status.as_str().to_owned())
-                    .map_err(|error| error.to_string())
+                match chat::finish_attempt(
+                    &db,
+                    io.ids,
+                    catalog,
+                    &model,
+                    attempt,
+                    now(io.clock),
+                    false,
+                )
+                .await
+                {
+                    Ok(outcome) => {
+                        remember_logged(&db, &llm, io.ids, request_id, &outcome).await;
+                        Ok(outcome.status.as_str().to_owned())
+                    }
+                    Err(error) => Err(error.to_string()),
+                }
             }
             (None, _) => Ok("no model configured".to_owned()),
             (_, Err(error)) => Err(format!("catalog: {error}")),
+        },
+        Job::RememberWorkout {
+            user_id,
+            workout_id,
+        } => match config.llm.as_ref() {
+            Some(llm) => {
+                let llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);
+                memories::remember(&db, &llm, io.ids, request_id, *user_id, *workout_id)
+                    .await
+                    .map(|remembered| match remembered {
+                        Remembered::Stored { charged } => {
+                            format!("remembered for {} units", charged.units())
+                        }
+                        Remembered::Unchanged => "already remembered".to_owned(),
+                        Remembered::WorkoutGone => "workout gone".to_owned(),
+                        Remembered::Unaffordable => {
+                            "skipped: the balance does not cover the embedding".to_owned()
+                        }
+                        Remembered::AlreadyPaid => "already paid for".to_owned(),
+                    })
+                    .map_err(|error| error.to_string())
+            }
+            None => Ok("no model configured".to_owned()),
         },
     };
     let mut line = serde_json::json!({
@@ -139,6 +187,22 @@ pub async fn run_job<T: Transport, C: Clock, S: Sleep, I: Ids>(
         }
     }
     line.to_string()
+}
+
+/// A workout a finished message logged becomes a memory, as one logged in a request
+/// does (best effort: a memory that fails is not worth failing the message for).
+async fn remember_logged<T: Transport, C: Clock>(
+    db: &NeonClient<'_, T, C>,
+    llm: &impl crate::ports::Llm,
+    ids: &impl Ids,
+    request_id: &str,
+    outcome: &chat::ChatOutcome,
+) {
+    if let (Some(workout), crate::domain::chat::MessageStatus::Logged) =
+        (&outcome.workout, outcome.status)
+    {
+        let _ = memories::remember(db, llm, ids, request_id, outcome.user.id, workout.id).await;
+    }
 }
 
 fn now(clock: &impl Clock) -> chrono::DateTime<chrono::Utc> {

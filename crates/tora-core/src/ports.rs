@@ -18,6 +18,7 @@ use crate::domain::chat::{ChatAnswer, MessageRecord, MessageStatus};
 pub use crate::domain::credits::Usage;
 use crate::domain::credits::{Credits, Insufficient};
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::memory::{Embedding, Memory, Recalled};
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::{HistoricalSet, SkillRecord};
 use crate::domain::stats::{ExerciseInfo, ExerciseSession, PersonalRecord, WorkoutVolume};
@@ -434,6 +435,7 @@ pub struct ExportStart {
     pub workouts: Vec<StoredWorkout>,
     pub messages: Vec<ExportedMessage>,
     pub ledger: Vec<LedgerEntry>,
+    pub memories: Vec<Memory>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
@@ -447,6 +449,7 @@ pub trait ExportStore {
         workouts: u32,
         messages: u32,
         ledger: u32,
+        memories: u32,
     ) -> Result<ExportStart, StoreError>;
 
     async fn workouts_after(
@@ -470,6 +473,75 @@ pub trait ExportStore {
         after: PageCursor,
         limit: u32,
     ) -> Result<Vec<LedgerEntry>, StoreError>;
+
+    /// Memories after a position (`created_at`, id), oldest first.
+    async fn memories_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<Memory>, StoreError>;
+}
+
+/// What remembering a workout reads first (one round trip).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemorySource {
+    pub workout: StoredWorkout,
+    pub timezone: crate::domain::profile::Timezone,
+    /// The summary already remembered for this workout, if any.
+    pub remembered: Option<String>,
+}
+
+/// A memory to store (or to replace the workout's earlier one with).
+#[derive(Debug, Clone)]
+pub struct NewMemory<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub workout_id: Uuid,
+    pub summary: &'a str,
+    pub model: &'a str,
+    pub embedding: &'a Embedding,
+}
+
+/// Where memories live. Every read and write is scoped to one user: no method can
+/// reach another person's memories.
+pub trait MemoryStore {
+    /// The user's workout, their timezone and the summary remembered for it; `None`
+    /// when the workout (or the user) is gone.
+    async fn memory_source(
+        &self,
+        user_id: Uuid,
+        workout_id: Uuid,
+    ) -> Result<Option<MemorySource>, StoreError>;
+
+    /// In one transaction: the memory (unless its workout is gone by now) and the
+    /// settled charge of the embedding that made it.
+    async fn remember(
+        &self,
+        memory: &NewMemory<'_>,
+        charge: &ModelCharge<'_>,
+    ) -> Result<Settled, StoreError>;
+
+    /// Up to `limit` of the user's memories nearest to `query`, nearest first, among
+    /// those embedded by `model` at the query's size.
+    async fn recall(
+        &self,
+        user_id: Uuid,
+        query: &Embedding,
+        model: &str,
+        limit: u32,
+    ) -> Result<Vec<Recalled>, StoreError>;
+
+    /// Up to `limit` memories, newest first, after `after`.
+    async fn memories(
+        &self,
+        user_id: Uuid,
+        after: Option<PageCursor>,
+        limit: u32,
+    ) -> Result<Vec<Memory>, StoreError>;
+
+    /// Deletes one of the user's memories; `false` when they have none with this id.
+    async fn forget(&self, user_id: Uuid, memory_id: Uuid) -> Result<bool, StoreError>;
 }
 
 /// A hold to take before a model call: its worst case, under the call's idempotency key.

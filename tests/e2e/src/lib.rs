@@ -150,6 +150,26 @@ impl Stack {
         answer["workout"].clone()
     }
 
+    /// The caller's memories (`GET /v1/memories` items, newest first) once there are
+    /// at least `count`: they are made after the response that logged the workout, so
+    /// this polls for a while before it fails.
+    pub async fn memories(&self, user: &TestUser, count: usize) -> Vec<Value> {
+        let mut items = Vec::new();
+        for _ in 0..150 {
+            let (status, _, body) = self.get_json(user, "/v1/memories?limit=100").await;
+            assert_eq!(status, 200, "{body}");
+            items = body["items"].as_array().cloned().unwrap_or_default();
+            if items.len() >= count {
+                return items;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "expected {count} memories, found {}: {items:?}",
+            items.len()
+        );
+    }
+
     /// Runs one statement against the database behind the API and returns its rows
     /// (array mode). It goes through the local Neon endpoint rather than a second
     /// Postgres connection: the embedded database serves one session at a time, and

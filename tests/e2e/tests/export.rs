@@ -14,8 +14,8 @@ async fn log(stack: &Stack, user: &TestUser, body: Value) -> Value {
     stack.log_workout(user, &body).await
 }
 
-/// A user with a profile, two workouts (one with a custom exercise) and an answered
-/// chat message; returns the workouts, oldest first.
+/// A user with a profile, two workouts (one with a custom exercise) and their
+/// memories, and an answered chat message; returns the workouts, oldest first.
 async fn user_with_data(stack: &Stack, user: &TestUser) -> (Value, Value) {
     let (status, _, body) = read(
         stack
@@ -44,6 +44,9 @@ async fn user_with_data(stack: &Stack, user: &TestUser) -> (Value, Value) {
                "entries": [{"exercise": "l_sit", "sets": [{"seconds": 12.5}]}]}),
     )
     .await;
+    // Both are remembered after their responses; wait, so the export is the same
+    // whenever it runs.
+    stack.memories(user, 2).await;
     stack
         .sql(
             "insert into chat_messages (id, user_id, client_message_id, role, body, status, result)
@@ -150,6 +153,7 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
             "workout",
             "chat_message",
             "credit_entry",
+            "memory",
             "skill_state",
             "custom_exercise",
             "profile"
@@ -227,7 +231,10 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
         serde_json::from_str::<Value>(&message[8]).unwrap()["reply"],
         "Logged, \"nice\" work"
     );
-    let profile = &sections[5][1];
+    let memories = sections[3];
+    assert_eq!(memories.len(), 3, "a header and two memories, oldest first");
+    assert_eq!(memories[0][6], "summary");
+    let profile = &sections[6][1];
     assert_eq!(profile[3], "Ana");
     assert_eq!(profile[5], "Europe/Berlin");
 }
@@ -250,6 +257,7 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
     for section in [
         "workouts",
         "chat_messages",
+        "memories",
         "skill_states",
         "custom_exercises",
     ] {
@@ -267,8 +275,8 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         .await
         .unwrap();
     let rows = tora_test_support::csv::parse(&text).unwrap();
-    // Six headers, five gaps, the starter grant and the profile row.
-    assert_eq!(rows.len(), 13, "{text}");
+    // Seven headers, six gaps, the starter grant and the profile row.
+    assert_eq!(rows.len(), 15, "{text}");
     assert!(
         rows.iter()
             .any(|row| row[0] == "credit_entry" && row[3] == "starter_grant")

@@ -68,10 +68,12 @@ async fn ledger(stack: &Stack, user: &TestUser) -> Vec<Value> {
     body["ledger"]["items"].as_array().unwrap().clone()
 }
 
+/// The chat's model calls in a ledger (a logged workout's memory is paid for too, after
+/// the response; that is `memories.rs`'s business).
 fn model_calls(ledger: &[Value]) -> Vec<&Value> {
     ledger
         .iter()
-        .filter(|entry| entry["reason"] == "model_call")
+        .filter(|entry| entry["reason"] == "model_call" && entry["purpose"] != "memory")
         .collect()
 }
 
@@ -114,7 +116,7 @@ async fn assert_debits_match(stack: &Stack, user: &TestUser) {
         .sql(
             "select count(*), coalesce(-sum(l.delta_units), 0) from credit_ledger l
              join users u on u.id = l.user_id
-             where u.auth_subject = $1 and l.reason = 'model_call'",
+             where u.auth_subject = $1 and l.reason = 'model_call' and l.purpose <> 'memory'",
             &[&user.subject],
         )
         .await;
@@ -134,7 +136,8 @@ async fn assert_debits_match(stack: &Stack, user: &TestUser) {
     let open = stack
         .sql(
             "select count(*) from credit_reservations r join users u on u.id = r.user_id
-             where u.auth_subject = $1 and r.settled_at is null and r.released_at is null",
+             where u.auth_subject = $1 and r.settled_at is null and r.released_at is null
+               and r.purpose <> 'memory'",
             &[&user.subject],
         )
         .await;
@@ -325,7 +328,7 @@ async fn throttling_is_retried_within_the_request() {
     let user = stack.new_user();
     stack
         .bedrock_faults(
-            &json!({"next": [{"kind": "throttle"}, {"kind": "server_error"}], "scope": "osprey"}),
+            &json!({"next": [{"kind": "throttle"}, {"kind": "server_error"}], "scope": "osprey", "operation": "converse"}),
         )
         .await;
     let (status, body) = chat(&stack, &user, "did pullups 8 8 6 osprey", "t-1").await;
@@ -340,7 +343,7 @@ async fn malformed_model_output_is_never_stored_and_the_cron_retries_until_it_re
     let stack = Stack::from_env();
     let user = stack.new_user();
     stack
-        .bedrock_faults(&json!({"next": [{"kind": "text_instead_of_tool"}, {"kind": "schema_breaking_tool_call"}], "scope": "plover"}))
+        .bedrock_faults(&json!({"next": [{"kind": "text_instead_of_tool"}, {"kind": "schema_breaking_tool_call"}], "scope": "plover", "operation": "converse"}))
         .await;
     let (status, body) = chat(&stack, &user, "did pullups 8 8 6 plover", "f-1").await;
     assert_eq!(status, 202, "{body}");
@@ -377,7 +380,9 @@ async fn a_message_the_model_keeps_failing_is_failed_with_its_reason_and_can_be_
     let user = stack.new_user();
     let bad = json!({"kind": "text_instead_of_tool"});
     stack
-        .bedrock_faults(&json!({"next": [bad, bad, bad], "scope": "grebe"}))
+        .bedrock_faults(
+            &json!({"next": [bad, bad, bad], "scope": "grebe", "operation": "converse"}),
+        )
         .await;
     let (status, body) = chat(&stack, &user, "did pullups 8 8 6 grebe", "g-1").await;
     assert_eq!(status, 202, "{body}");
@@ -421,7 +426,7 @@ async fn a_slow_model_answers_pending_and_the_read_finishes_after_the_response()
     let stack = Stack::from_env();
     let user = stack.new_user();
     stack
-        .bedrock_faults(&json!({"next": [{"kind": "slow", "delay_ms": 8000}], "scope": "egret"}))
+        .bedrock_faults(&json!({"next": [{"kind": "slow", "delay_ms": 8000}], "scope": "egret", "operation": "converse"}))
         .await;
     let started = Instant::now();
     let (status, body) = chat(&stack, &user, "did pullups 8 8 6 egret", "s-1").await;

@@ -654,7 +654,7 @@ pub async fn retry_due<S, L, Z>(
     model: &ModelReader<'_, L, Z>,
     limit: u32,
     now: DateTime<Utc>,
-) -> Result<Vec<Result<MessageStatus, ChatError>>, StoreError>
+) -> Result<Vec<Result<ChatOutcome, ChatError>>, StoreError>
 where
     S: ChatStore + CreditStore,
     L: Llm,
@@ -663,11 +663,7 @@ where
     let due = store.claim_due(limit, ATTEMPT_LEASE_SECS).await?;
     let mut results = Vec::with_capacity(due.len());
     for attempt in &due {
-        results.push(
-            finish_attempt(store, ids, catalog, model, attempt, now, false)
-                .await
-                .map(|outcome| outcome.status),
-        );
+        results.push(finish_attempt(store, ids, catalog, model, attempt, now, false).await);
     }
     Ok(results)
 }

@@ -952,14 +952,20 @@ async fn failed_attempts_cost_nothing_back_off_and_give_up_after_the_last() {
         request_id: "cron",
     };
     let catalog = Catalog::embedded().unwrap();
+    let statuses = |results: Vec<Result<ChatOutcome, ChatError>>| {
+        results
+            .into_iter()
+            .map(|result| result.unwrap().status)
+            .collect::<Vec<_>>()
+    };
     let second = retry_due(&store, &ids, catalog, &model, 5, now())
         .await
         .unwrap();
-    assert!(matches!(second[..], [Ok(MessageStatus::Pending)]));
+    assert_eq!(statuses(second), [MessageStatus::Pending]);
     let third = retry_due(&store, &ids, catalog, &model, 5, now())
         .await
         .unwrap();
-    assert!(matches!(third[..], [Ok(MessageStatus::Failed)]));
+    assert_eq!(statuses(third), [MessageStatus::Failed]);
     let stored = store.message("m-1").unwrap();
     assert_eq!(stored.status, MessageStatus::Failed);
     assert_eq!(stored.failure_reason.as_deref(), Some("model_unavailable"));

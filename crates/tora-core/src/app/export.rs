@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::memory::Memory;
 use crate::domain::workout::StoredWorkout;
 use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError};
 
@@ -15,12 +16,15 @@ pub const WORKOUTS_PER_PAGE: u32 = 50;
 pub const MESSAGES_PER_PAGE: u32 = 200;
 /// Credit ledger rows per page (a few hundred bytes each).
 pub const LEDGER_PER_PAGE: u32 = 500;
+/// Memories per page (a summary of at most 600 characters each; vectors stay out).
+pub const MEMORIES_PER_PAGE: u32 = 500;
 
 /// What the first round trip of an export reads.
 pub struct ExportStart {
     pub workouts: Page<StoredWorkout>,
     pub messages: Page<ExportedMessage>,
     pub ledger: Page<LedgerEntry>,
+    pub memories: Page<Memory>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
@@ -32,12 +36,14 @@ pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStar
             WORKOUTS_PER_PAGE + 1,
             MESSAGES_PER_PAGE + 1,
             LEDGER_PER_PAGE + 1,
+            MEMORIES_PER_PAGE + 1,
         )
         .await?;
     Ok(ExportStart {
         workouts: Page::of(start.workouts, WORKOUTS_PER_PAGE),
         messages: Page::of(start.messages, MESSAGES_PER_PAGE),
         ledger: Page::of(start.ledger, LEDGER_PER_PAGE),
+        memories: Page::of(start.memories, MEMORIES_PER_PAGE),
         skill_states: start.skill_states,
         custom_exercises: start.custom_exercises,
     })
@@ -77,4 +83,16 @@ pub async fn ledger_after(
         .ledger_after(user_id, after, LEDGER_PER_PAGE + 1)
         .await?;
     Ok(Page::of(fetched, LEDGER_PER_PAGE))
+}
+
+/// The page of memories after `after`.
+pub async fn memories_after(
+    store: &impl ExportStore,
+    user_id: Uuid,
+    after: PageCursor,
+) -> Result<Page<Memory>, StoreError> {
+    let fetched = store
+        .memories_after(user_id, after, MEMORIES_PER_PAGE + 1)
+        .await?;
+    Ok(Page::of(fetched, MEMORIES_PER_PAGE))
 }

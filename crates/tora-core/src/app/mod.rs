@@ -4,5 +4,6 @@ pub mod accounts;
 pub mod chat;
 pub mod credits;
 pub mod export;
+pub mod memories;
 pub mod stats;
 pub mod workouts;

@@ -1,6 +1,6 @@
 //! Everything a person stored, for their export, oldest first and in pages: workouts
-//! (in the shape the API shows them), chat messages and credit ledger rows page by
-//! their position; skill
+//! (in the shape the API shows them), chat messages, credit ledger rows and memories
+//! page by their position; skill
 //! rows and custom exercises are few and come whole.
 
 use uuid::Uuid;
@@ -8,9 +8,11 @@ use uuid::Uuid;
 use super::batch::{self, Typed};
 use super::chat::status_and_answer;
 use super::credits::ledger_oldest_first;
+use super::memories::memories_oldest_first;
 use super::workouts::workouts_from;
 use crate::clients::neon::{NeonClient, NeonError, Row, Statement, TransactionOptions};
 pub use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::memory::Memory;
 use crate::domain::workout::StoredWorkout;
 use crate::ports::{
     Clock, ExportStart, ExportStore, LedgerEntry, PageCursor, StoreError, Transport,
@@ -143,13 +145,15 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         workouts: u32,
         messages: u32,
         ledger: u32,
+        memories: u32,
     ) -> Result<ExportStart, StoreError> {
-        let (workouts, messages, ledger, skill_states, custom_exercises) = batch::run(
+        let (workouts, messages, ledger, memories, skill_states, custom_exercises) = batch::run(
             self,
             (
                 workouts_after(user_id, None, workouts),
                 messages_after(user_id, None, messages),
                 ledger_oldest_first(user_id, None, ledger),
+                memories_oldest_first(user_id, None, memories),
                 skill_states(user_id),
                 custom_exercises(user_id),
             ),
@@ -160,6 +164,7 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
             workouts,
             messages,
             ledger,
+            memories,
             skill_states,
             custom_exercises,
         })
@@ -194,6 +199,17 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         limit: u32,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
         Ok(ledger_oldest_first(user_id, Some(after), limit)
+            .run(self)
+            .await?)
+    }
+
+    async fn memories_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<Memory>, StoreError> {
+        Ok(memories_oldest_first(user_id, Some(after), limit)
             .run(self)
             .await?)
     }

@@ -7,6 +7,7 @@ pub mod coaching;
 pub mod credits;
 pub mod export;
 pub mod extraction;
+pub mod memory;
 pub mod parser;
 pub mod profile;
 pub mod skills;

@@ -10,7 +10,7 @@ use crate::app::chat::ChatError;
 use crate::auth::AuthError;
 use crate::clients::neon::NeonError;
 use crate::domain::credits::TokensPerCredit;
-use crate::ports::{LlmErrorKind, StoreError, StoreErrorKind};
+use crate::ports::{LlmError, LlmErrorKind, StoreError, StoreErrorKind};
 
 /// One failing input field: a JSON pointer-like dotted path and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,6 +82,12 @@ pub enum ApiError {
     /// The account an operator named does not exist.
     #[error("no such account")]
     AccountNotFound,
+    /// A route that needs the language model, on a deployment without one.
+    #[error("no model configured")]
+    ModelUnavailable,
+    /// The model call failed (after its retries); the cause is logged, never sent.
+    #[error("{0}")]
+    Model(LlmError),
     #[error("database: {0}")]
     Database(#[from] StoreError),
     /// A bug or a broken deployment; the cause is logged, never sent.
@@ -152,6 +158,13 @@ impl ApiError {
             ApiError::MessageState { .. } => StatusCode::CONFLICT,
             ApiError::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::AccountNotFound => StatusCode::NOT_FOUND,
+            ApiError::ModelUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Model(error) => match error.kind() {
+                LlmErrorKind::Throttled | LlmErrorKind::Timeout | LlmErrorKind::Unavailable => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                _ => StatusCode::BAD_GATEWAY,
+            },
             ApiError::Database(error) => match error.kind() {
                 StoreErrorKind::Unavailable | StoreErrorKind::Timeout => {
                     StatusCode::SERVICE_UNAVAILABLE
@@ -185,6 +198,13 @@ impl ApiError {
             ApiError::MessageState { slug, .. } => slug,
             ApiError::AdminUnauthorized => "unauthenticated",
             ApiError::AccountNotFound => "account-not-found",
+            ApiError::ModelUnavailable => "model-unavailable",
+            ApiError::Model(error) => match error.kind() {
+                LlmErrorKind::Throttled | LlmErrorKind::Timeout | LlmErrorKind::Unavailable => {
+                    "model-unavailable"
+                }
+                _ => "model-failed",
+            },
             ApiError::Database(error) => match error.kind() {
                 StoreErrorKind::Unavailable | StoreErrorKind::Timeout => "database-unavailable",
                 StoreErrorKind::RetryableConflict => "conflict-retry",
@@ -208,7 +228,7 @@ impl ApiError {
             StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
             StatusCode::CONFLICT => "Conflict",
             StatusCode::PAYMENT_REQUIRED => "Not enough credits",
-            StatusCode::BAD_GATEWAY => "The model refused the call",
+            StatusCode::BAD_GATEWAY => "The model failed",
             _ => "Internal error",
         }
     }
@@ -266,6 +286,15 @@ impl ApiError {
                 "Send the admin secret as a bearer token in the `authorization` header.".into()
             }
             ApiError::AccountNotFound => "There is no account with this subject or id.".into(),
+            ApiError::ModelUnavailable => {
+                "The coach's language model is not available on this deployment.".into()
+            }
+            ApiError::Model(_) if self.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                "The coach's language model is busy or unreachable; try again shortly.".into()
+            }
+            ApiError::Model(_) => {
+                "The coach's language model gave no usable answer; it has been logged.".into()
+            }
             ApiError::Database(error) if error.kind() == StoreErrorKind::RetryableConflict => {
                 "The request collided with another one; retry it.".into()
             }
@@ -320,7 +349,10 @@ impl ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
-            ApiError::AuthUnavailable(_) | ApiError::Database(_)
+            ApiError::AuthUnavailable(_)
+            | ApiError::Database(_)
+            | ApiError::Model(_)
+            | ApiError::ModelUnavailable
                 if status == StatusCode::SERVICE_UNAVAILABLE =>
             {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
@@ -391,6 +423,26 @@ mod tests {
         assert_eq!(body["type"], "urn:tora:problem:insufficient-credits");
         assert_eq!(body["balance"], 0.5);
         assert_eq!(body["price"], 1);
+    }
+
+    #[test]
+    fn model_failures_are_503_when_worth_retrying_and_502_otherwise() {
+        let busy = ApiError::Model(LlmError::new(
+            LlmErrorKind::Throttled,
+            "ThrottlingException",
+        ))
+        .into_response("r", "/v1/coach/ask");
+        assert_eq!(busy.status(), 503);
+        assert_eq!(busy.headers()["retry-after"], "5");
+        assert_eq!(body(&busy)["type"], "urn:tora:problem:model-unavailable");
+        let broken = ApiError::Model(LlmError::new(LlmErrorKind::Malformed, "no text"))
+            .into_response("r", "/v1/coach/ask");
+        assert_eq!(broken.status(), 502);
+        assert_eq!(body(&broken)["type"], "urn:tora:problem:model-failed");
+        assert!(!String::from_utf8_lossy(broken.body()).contains("no text"));
+        let none = ApiError::ModelUnavailable.into_response("r", "/v1/coach/ask");
+        assert_eq!(none.status(), 503);
+        assert_eq!(body(&none)["type"], "urn:tora:problem:model-unavailable");
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum Endpoint {
     ExportMe,
     GetCredits,
     AdminTopUp,
+    ListMemories,
+    DeleteMemory,
+    CoachAsk,
 }
 
 /// Who may call an operation.
@@ -80,6 +83,8 @@ const PROFILE_BODY_LIMIT: usize = 4 * 1024;
 const CHAT_BODY_LIMIT: usize = 32 * 1024;
 /// A top-up: an account, an amount, a note and a key.
 const TOP_UP_BODY_LIMIT: usize = 4 * 1024;
+/// A question of up to 1000 characters, JSON-escaped.
+const ASK_BODY_LIMIT: usize = 8 * 1024;
 /// A structured workout: up to 50 entries of up to 100 sets, plus notes.
 const WORKOUT_BODY_LIMIT: usize = 64 * 1024;
 
@@ -284,6 +289,38 @@ pub static ROUTES: &[Route] = &[
             ),
         ],
         allow: "GET, HEAD, PATCH, DELETE",
+    },
+    Route {
+        pattern: "/v1/memories",
+        operations: &[op(
+            Method::GET,
+            Endpoint::ListMemories,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/memories/{id}",
+        operations: &[op(
+            Method::DELETE,
+            Endpoint::DeleteMemory,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "DELETE",
+    },
+    Route {
+        pattern: "/v1/coach/ask",
+        operations: &[op(
+            Method::POST,
+            Endpoint::CoachAsk,
+            Access::User,
+            BodyRule::Json {
+                limit: ASK_BODY_LIMIT,
+            },
+        )],
+        allow: "POST",
     },
 ];
 

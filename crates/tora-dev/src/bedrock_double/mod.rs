@@ -9,7 +9,9 @@
 //!   parser's reading of the last user message plus `confidence` (a looser reading
 //!   where the parser is unsure: those are the messages the product sends to a model),
 //!   for any other tool
-//!   plausible values of its required fields. Otherwise a short text (`end_turn`).
+//!   plausible values of its required fields. Otherwise a short text (`end_turn`),
+//!   which names the first session a system prompt lists (`- <YYYY-MM-DD>: ...`), as
+//!   the coach's grounded answers are asked to.
 //! - `POST /model/amazon.titan-embed-text-v2%3A0/invoke` — Titan Text Embeddings V2:
 //!   deterministic hashed-trigram vectors (similar texts are near), L2-normalised unless
 //!   `normalize: false`.

@@ -117,7 +117,7 @@ pub fn converse(
             "tool_use"
         }
         (Some(_), Deviation::TextInsteadOfTool) | (None, _) => {
-            content.push(json!({"text": reply(&last_user)}));
+            content.push(json!({"text": grounded(request, reply(&last_user))}));
             "end_turn"
         }
     };
@@ -247,6 +247,40 @@ fn reply(last_user: &str) -> String {
         "Good question. Keep your form strict, progress one variable at a time, and rest 2-3 minutes between hard sets.".to_owned()
     } else {
         "Nice work. Log your sets as you go and I'll keep track of your progress.".to_owned()
+    }
+}
+
+/// A reply that draws on the first session a system prompt lists (a line `- <date>:
+/// ...`, as the coach's answers are given them), naming it as a model would; other
+/// replies are left as they are.
+fn grounded(request: &Value, reply: String) -> String {
+    let system: String = request
+        .get("system")
+        .and_then(Value::as_array)
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter_map(|block| block.get("text").and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let session = system.lines().find_map(|line| {
+        let rest = line.strip_prefix("- ")?;
+        let (date, summary) = rest.split_once(": ")?;
+        let is_date = date.len() == 10
+            && date.char_indices().all(|(index, c)| {
+                if index == 4 || index == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        is_date.then(|| (date.to_owned(), summary.to_owned()))
+    });
+    match session {
+        Some((date, summary)) => format!("Going by your session on {date} ({summary}): {reply}"),
+        None => reply,
     }
 }
 
@@ -678,6 +712,31 @@ mod tests {
     fn contract_schema() -> Value {
         json!({"type": "object", "required": ["kind", "entries", "confidence"], "properties": {
             "kind": {"type": "string"}, "entries": {"type": "array"}, "confidence": {"type": "number"}}})
+    }
+
+    #[test]
+    fn a_reply_names_the_first_session_its_system_prompt_lists() {
+        let request = json!({
+            "system": [{"text": "You are a coach.\n\nSessions:\n- 2026-12-01: Pull-up 3×8\n- 2026-11-30: Parallel bar dip 3×10\n"}],
+            "messages": [{"role": "user", "content": [{"text": "How are my pull-ups?"}]}],
+        });
+        let answer = converse(&request, Deviation::None, 5, "req").unwrap();
+        let text = answer.body["output"]["message"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            text.starts_with("Going by your session on 2026-12-01 (Pull-up 3×8): Good question."),
+            "{text}"
+        );
+        let plain = json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}]});
+        let answer = converse(&plain, Deviation::None, 5, "req").unwrap();
+        assert!(
+            answer.body["output"]["message"]["content"][0]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Nice work.")
+        );
     }
 
     #[test]

@@ -136,6 +136,13 @@ fn respond<P: Platform>(
     if let Some(attempt) = &outcome.finish_later {
         context.after_response(Job::FinishMessage(attempt.clone()));
     }
+    // A logged workout becomes a memory (a replay's job finds it remembered already).
+    if let (Some(workout), MessageStatus::Logged) = (&outcome.workout, outcome.status) {
+        context.after_response(Job::RememberWorkout {
+            user_id: outcome.user.id,
+            workout_id: workout.id,
+        });
+    }
     let status = if outcome.status == MessageStatus::Pending {
         StatusCode::ACCEPTED
     } else {

@@ -12,6 +12,7 @@
 //!                     "result": {"reply", "mastered", "unlocked", "next_targets",
 //!                                "credits_spent"} | null, "created_at"}],
 //!  "credit_ledger": [...as GET /v1/credits ledger items, oldest first],
+//!  "memories": [...as GET /v1/memories items, oldest first],
 //!  "skill_states": [{"skill", "name", "state", "mastery", "practised", "best_progress",
 //!                    "mastered_at", "updated_at"}],
 //!  "custom_exercises": [{"id", "name", "category", "created_at"}]}
@@ -36,10 +37,12 @@
 //! 3. `credit_entry`: `entry_id, created_at, reason, delta_units, balance_after_units,
 //!    model, input_tokens, output_tokens, request_id, purpose`, oldest first (amounts in
 //!    token units, exact).
-//! 4. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
+//! 4. `memory`: `memory_id, workout_id, performed_at, created_at, model, summary`, oldest
+//!    first.
+//! 5. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
 //!    updated_at`.
-//! 5. `custom_exercise`: `exercise, name, category, created_at`.
-//! 6. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
+//! 6. `custom_exercise`: `exercise, name, category, created_at`.
+//! 7. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
 //!    exported_at`.
 
 use std::borrow::Cow;
@@ -50,6 +53,7 @@ use serde::Serialize;
 
 use super::credits::{LedgerItem, reason_name};
 use super::me::MeResponse;
+use super::memories::MemoryView;
 use super::resolve;
 use super::workouts::{WorkoutResponse, timestamp};
 use crate::app::export::{self, ExportStart};
@@ -58,6 +62,7 @@ use crate::domain::account::User;
 use crate::domain::chat::ChatAnswer;
 use crate::domain::credits::TokensPerCredit;
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
+use crate::domain::memory::Memory;
 use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, Reply, RequestContext};
@@ -124,6 +129,7 @@ enum Section {
     Workouts,
     Messages,
     Ledger,
+    Memories,
     Rest,
     Done,
 }
@@ -140,6 +146,7 @@ pub struct ExportStream {
     workouts: Page<StoredWorkout>,
     messages: Page<ExportedMessage>,
     ledger: Page<LedgerEntry>,
+    memories: Page<Memory>,
     skill_states: Vec<ExportedSkillState>,
     custom_exercises: Vec<CustomExercise>,
     /// JSON: whether the array being written has an item yet (commas go between).
@@ -163,6 +170,7 @@ impl ExportStream {
             workouts: start.workouts,
             messages: start.messages,
             ledger: start.ledger,
+            memories: start.memories,
             skill_states: start.skill_states,
             custom_exercises: start.custom_exercises,
             wrote_item: false,
@@ -233,6 +241,24 @@ impl ExportStream {
                     }
                     None => {
                         out.end_ledger();
+                        self.wrote_item = false;
+                        self.section = Section::Memories;
+                    }
+                }
+            }
+            Section::Memories => {
+                let page = std::mem::take(&mut self.memories);
+                let next =
+                    self.write_page(&mut out, page, Self::write_memory, |memory| PageCursor {
+                        at: memory.created_at,
+                        id: memory.id,
+                    });
+                match next {
+                    Some(after) => {
+                        self.memories = export::memories_after(store, self.user.id, after).await?;
+                    }
+                    None => {
+                        out.end_memories();
                         self.section = Section::Rest;
                     }
                 }
@@ -359,6 +385,27 @@ impl ExportStream {
                 opt(entry.output_tokens.map(|tokens| tokens.to_string())),
                 text_cell(entry.request_id.as_deref().unwrap_or_default()),
                 text_cell(entry.purpose.as_deref().unwrap_or_default()),
+            ]),
+        }
+    }
+
+    fn write_memory(&mut self, out: &mut Output, memory: &Memory) {
+        match self.format {
+            Format::Json => {
+                if self.wrote_item {
+                    out.text.push(',');
+                }
+                self.wrote_item = true;
+                out.json(&MemoryView::from(memory));
+            }
+            Format::Csv => out.csv_row([
+                "memory".to_owned(),
+                memory.id.to_string(),
+                memory.workout_id.to_string(),
+                timestamp(memory.performed_at),
+                timestamp(memory.created_at),
+                text_cell(&memory.model),
+                text_cell(&memory.summary),
             ]),
         }
     }
@@ -523,6 +570,24 @@ impl Output {
     }
 
     fn end_ledger(&mut self) {
+        match self.format {
+            Format::Json => self.text.push_str("],\"memories\":["),
+            Format::Csv => {
+                self.gap();
+                self.csv_row([
+                    "record_type",
+                    "memory_id",
+                    "workout_id",
+                    "performed_at",
+                    "created_at",
+                    "model",
+                    "summary",
+                ]);
+            }
+        }
+    }
+
+    fn end_memories(&mut self) {
         match self.format {
             Format::Json => self.text.push(']'),
             Format::Csv => self.gap(),
@@ -822,6 +887,7 @@ mod tests {
             workouts: u32,
             messages: u32,
             _ledger: u32,
+            _memories: u32,
         ) -> Result<crate::ports::ExportStart, StoreError> {
             self.round_trips.set(self.round_trips.get() + 1);
             Ok(crate::ports::ExportStart {
@@ -838,6 +904,14 @@ mod tests {
                     output_tokens: Some(567),
                     request_id: Some("req-1".into()),
                     created_at: at("2026-11-24T22:32:00Z"),
+                }],
+                memories: vec![Memory {
+                    id: Uuid::from_u128(88),
+                    workout_id: Uuid::from_u128(1_000),
+                    performed_at: at("2026-01-01T22:30:00Z"),
+                    summary: "2026-01-01: Pull-up 8/7, L-sit 12.5s".into(),
+                    model: "embed-x".into(),
+                    created_at: at("2026-11-24T22:33:00Z"),
                 }],
                 skill_states: vec![ExportedSkillState {
                     skill_id: "pull_up".into(),
@@ -892,6 +966,16 @@ mod tests {
             self.round_trips.set(self.round_trips.get() + 1);
             Ok(vec![])
         }
+
+        async fn memories_after(
+            &self,
+            _user_id: Uuid,
+            _cursor: PageCursor,
+            _limit: u32,
+        ) -> Result<Vec<Memory>, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(vec![])
+        }
     }
 
     /// The whole body, and the size of its largest chunk.
@@ -935,7 +1019,7 @@ mod tests {
         // The strict reader also checks the quoting and the CRLF line endings.
         let rows = tora_test_support::csv::parse(&text).unwrap();
         let sections: Vec<&[Vec<String>]> = rows.split(|row| row == &[""]).collect();
-        assert_eq!(sections.len(), 6, "{rows:?}");
+        assert_eq!(sections.len(), 7, "{rows:?}");
         for section in &sections {
             let width = section[0].len();
             assert_eq!(section[0][0], "record_type");
@@ -971,12 +1055,16 @@ mod tests {
         assert_eq!(ledger[1][3], "model_call");
         assert_eq!(ledger[1][4], "-1801", "exact, in token units");
         assert_eq!(&ledger[1][6..10], ["model-x", "1234", "567", "req-1"]);
-        assert_eq!(sections[3][1][1], "pull_up");
-        assert_eq!(sections[3][1][4], "", "no mastery for an unmastered skill");
-        assert_eq!(sections[3][1][6], "0.5");
-        assert_eq!(sections[4].len(), 1, "an empty section keeps its header");
-        assert_eq!(sections[5][1][3], "Ana, \"the\" athlete");
-        assert_eq!(sections[5][1][6], "42");
+        let memories = sections[3];
+        assert_eq!(memories[1][0], "memory");
+        assert_eq!(memories[1][2], Uuid::from_u128(1_000).to_string());
+        assert_eq!(memories[1][6], "2026-01-01: Pull-up 8/7, L-sit 12.5s");
+        assert_eq!(sections[4][1][1], "pull_up");
+        assert_eq!(sections[4][1][4], "", "no mastery for an unmastered skill");
+        assert_eq!(sections[4][1][6], "0.5");
+        assert_eq!(sections[5].len(), 1, "an empty section keeps its header");
+        assert_eq!(sections[6][1][3], "Ana, \"the\" athlete");
+        assert_eq!(sections[6][1][6], "42");
     }
 
     #[tokio::test]
@@ -996,6 +1084,14 @@ mod tests {
         assert_eq!(document["custom_exercises"], json!([]));
         assert_eq!(document["credit_ledger"][0]["delta_units"], -1801);
         assert_eq!(document["credit_ledger"][0]["input_tokens"], 1234);
+        assert_eq!(
+            document["memories"][0]["summary"],
+            "2026-01-01: Pull-up 8/7, L-sit 12.5s"
+        );
+        assert_eq!(
+            document["memories"][0]["workout_id"],
+            Uuid::from_u128(1_000).to_string()
+        );
     }
 
     fn big_store() -> FakeExportStore {

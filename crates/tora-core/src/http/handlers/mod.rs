@@ -6,6 +6,7 @@ pub(super) mod credits;
 pub(crate) mod export;
 mod health;
 mod me;
+mod memories;
 mod skills;
 mod stats;
 pub(crate) mod workouts;
@@ -61,6 +62,9 @@ pub(super) async fn dispatch<P: Platform>(
         Endpoint::GetMe => me::get_me(context, require(caller)?).await,
         Endpoint::UpdateMe => me::update_me(context, require(caller)?, body).await,
         Endpoint::DeleteMe => me::delete_me(context, require(caller)?).await,
+        Endpoint::ListMemories => memories::list_memories(context, require(caller)?).await,
+        Endpoint::DeleteMemory => memories::delete_memory(context, require(caller)?, params).await,
+        Endpoint::CoachAsk => memories::ask(context, require(caller)?, body).await,
     };
     response.map(Reply::from)
 }

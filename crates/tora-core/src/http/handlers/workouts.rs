@@ -21,6 +21,7 @@ use crate::domain::workout::{
 use crate::http::json::{decode, field_errors};
 use crate::http::query::{Query, invalid, within_supported_years};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
+use crate::jobs::Job;
 use crate::ports::PageCursor;
 
 #[derive(Debug, Serialize)]
@@ -380,6 +381,10 @@ pub(super) async fn log_workout<P: Platform>(
         },
     )
     .await?;
+    context.after_response(Job::RememberWorkout {
+        user_id: user.id,
+        workout_id: logged.workout.id,
+    });
     let mut response = json(
         StatusCode::CREATED,
         &LoggedResponse {
@@ -477,6 +482,13 @@ pub(super) async fn edit_workout<P: Platform>(
     )
     .await?
     .ok_or(ApiError::NotFound)?;
+    // The memory follows the edit (the job does nothing when its summary is unchanged).
+    if changed.workout.is_some() {
+        context.after_response(Job::RememberWorkout {
+            user_id: user.id,
+            workout_id: id,
+        });
+    }
     json(
         StatusCode::OK,
         &EditedResponse {
