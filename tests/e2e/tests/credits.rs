@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tora_core::domain::credits::{Credits, Usage};
 use tora_core::ports::{CreditHold, CreditStore, ModelCharge, Reserved};
 use tora_e2e::store::Db;
-use tora_e2e::{Stack, TestUser, assert_problem, read};
+use tora_e2e::{Stack, TestUser, assert_problem, join_all, read};
 use uuid::Uuid;
 
 /// Provisions the user over HTTP and sets their balance to `units` exactly.
@@ -60,33 +60,6 @@ async fn reserve_all(db: &Db, holds: &[CreditHold<'_>]) -> Vec<Reserved> {
         answers.push(answer.unwrap());
     }
     answers
-}
-
-/// Polls every future in turn until all are done, so their requests overlap.
-async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut pending: Vec<_> = futures.into_iter().map(Box::pin).map(Some).collect();
-    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|context| {
-        let mut all = true;
-        for (slot, output) in pending.iter_mut().zip(done.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(context) {
-                    std::task::Poll::Ready(value) => {
-                        *output = Some(value);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => all = false,
-                }
-            }
-        }
-        if all {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    done.into_iter().map(Option::unwrap).collect()
 }
 
 #[tokio::test]

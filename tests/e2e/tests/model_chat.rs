@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tora_e2e::{Stack, TestUser, assert_problem, read};
+use tora_e2e::{Stack, TestUser, assert_problem, join_all, read};
 
 async fn chat(stack: &Stack, user: &TestUser, message: &str, client_id: &str) -> (u16, Value) {
     let body = json!({"message": message, "client_message_id": client_id});
@@ -599,4 +599,83 @@ async fn an_ai_coach_style_has_the_model_phrase_replies_and_each_shows_its_cost(
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["purpose"], "phrase a coaching reply");
     assert_debits_match_answers(&stack, &user).await;
+}
+
+#[tokio::test]
+async fn n_concurrent_model_reads_against_a_balance_covering_k_give_exactly_k_debits() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    user_id(&stack, &user).await;
+    let set_units = |units: i64| {
+        let stack = &stack;
+        let subject = user.subject.clone();
+        async move {
+            stack
+                .sql(
+                    "update users set credit_units = $1::int8 where auth_subject = $2",
+                    &[&units.to_string(), &subject],
+                )
+                .await;
+        }
+    };
+    // Every message has the same length, so the same worst case: learn it from a 402.
+    set_units(0).await;
+    let (status, problem) = chat(&stack, &user, "did pullups 8 8 6 tern-0", "k-0").await;
+    assert_eq!(status, 402, "{problem}");
+    let price =
+        (problem["price"].as_f64().unwrap() * stack.tokens_per_credit as f64).round() as i64;
+    assert!(price > 2_048, "the prompt plus maxTokens: {price}");
+
+    // Enough for 3 holds, not 4. Each read is slow, so every hold is taken before any
+    // settles and gives back what it did not use.
+    let (n, k) = (6, 3);
+    set_units(k * price + price / 2).await;
+    let slow: Vec<Value> = (0..n)
+        .map(|_| json!({"kind": "slow", "delay_ms": 2500}))
+        .collect();
+    stack
+        .bedrock_faults(&json!({"next": slow, "scope": "tern-", "operation": "converse"}))
+        .await;
+    let sends = (1..=n).map(|index| {
+        let stack = &stack;
+        let user = &user;
+        async move {
+            chat(
+                stack,
+                user,
+                &format!("did pullups 8 8 6 tern-{index}"),
+                &format!("k-{index}"),
+            )
+            .await
+        }
+    });
+    let answers = join_all(sends).await;
+    let logged = answers.iter().filter(|(status, _)| *status == 200).count();
+    let refused = answers.iter().filter(|(status, _)| *status == 402).count();
+    assert_eq!(
+        (logged, refused),
+        (k as usize, (n - k) as usize),
+        "{answers:?}"
+    );
+    for (status, body) in &answers {
+        if *status == 200 {
+            assert_eq!(body["status"], "logged", "{body}");
+        } else {
+            assert_eq!(
+                body["type"], "urn:tora:problem:insufficient-credits",
+                "{body}"
+            );
+        }
+    }
+    assert_eq!(model_calls(&ledger(&stack, &user).await).len(), k as usize);
+    let units = stack
+        .sql(
+            "select credit_units from users where auth_subject = $1",
+            &[&user.subject],
+        )
+        .await;
+    assert!(as_i64(&units[0][0]) >= 0, "never negative");
+    assert_debits_match(&stack, &user).await;
+    // The refused requests never reached the model: their slow faults stay queued,
+    // scoped to this test's marker.
 }
