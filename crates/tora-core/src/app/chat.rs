@@ -24,6 +24,7 @@ use crate::domain::coaching::{self, Decision};
 use crate::domain::parser::{self, ParseOutcome, ParsedWorkout};
 use crate::domain::skills::{self, Evaluation};
 use crate::domain::workout::{ExerciseRef, LoggedSet, StoredWorkout, Workout, WorkoutEntry};
+use crate::ports::WorkoutStore;
 use crate::ports::{ChatStore, Ids, MessageWorkout, NewMessage, OpenedMessage, StoreError};
 
 /// A message as the API took it: both parts already passed their rules.
@@ -105,7 +106,11 @@ fn unsure() -> Reading {
 
 /// The answer stored for `record`, as it stands now: a logged workout that has since
 /// been deleted is said to be gone rather than replayed as logged.
-fn replay(record: MessageRecord, workout: Option<StoredWorkout>, user: User) -> ChatOutcome {
+pub(super) fn replay(
+    record: MessageRecord,
+    workout: Option<StoredWorkout>,
+    user: User,
+) -> ChatOutcome {
     let mut answer = record.answer.unwrap_or_default();
     if record.status == MessageStatus::Logged && workout.is_none() {
         answer = ChatAnswer {
@@ -124,13 +129,20 @@ fn replay(record: MessageRecord, workout: Option<StoredWorkout>, user: User) -> 
 
 /// Handles one message.
 pub async fn post_message(
-    store: &impl ChatStore,
+    store: &(impl ChatStore + WorkoutStore),
     ids: &impl Ids,
     catalog: &Catalog,
     new_user: &NewUser<'_>,
     now: DateTime<Utc>,
     message: &ChatMessage<'_>,
 ) -> Result<ChatOutcome, ChatError> {
+    // Corrections of the latest workout ("it was 8 not 6") take their own path.
+    if let Some(correction) = super::corrections::read(message.text.as_str(), catalog) {
+        return super::corrections::post_correction(
+            store, ids, catalog, new_user, message, correction,
+        )
+        .await;
+    }
     let message_id = ids.new_uuid();
     let reading = read(message.text, catalog);
     // Answers that need no second round trip are stored with the message itself.

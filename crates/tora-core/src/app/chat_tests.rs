@@ -411,3 +411,6 @@ async fn history_pages_say_whether_more_follow() {
     let page = history(&store, Uuid::nil(), None, 3).await.unwrap();
     assert!(!page.more);
 }
+
+#[path = "chat_corrections_tests.rs"]
+mod corrections;

@@ -2,7 +2,10 @@
 
 pub mod accounts;
 pub mod chat;
+pub mod corrections;
 pub mod credits;
 pub mod export;
+#[cfg(test)]
+pub(crate) mod memory_workouts;
 pub mod stats;
 pub mod workouts;
