@@ -14,7 +14,9 @@
 //! "X not Y" finding no set at Y is not reported as a mistake; both answer that the
 //! correction was interrupted. Set counts are safe to make again (the same count
 //! twice changes nothing). Concurrent attempts of one message are settled the same
-//! way: the one that stored the message makes the correction.
+//! way: the one that stored the message makes the correction, and the others
+//! replay its answer when it is there before theirs (otherwise the last answer
+//! written is the one replayed later; the data is right either way).
 //!
 //! Round trips: storing the message, the latest workout, the three of an edit or
 //! delete (the workout, the skill history, the write), and the answer.
@@ -173,6 +175,18 @@ pub async fn post_correction(
         let outcome = apply_correction(store, ids, catalog, opened.user.id, &correction).await?;
         answer(catalog, outcome, interrupted)
     };
+    if interrupted {
+        // A concurrent first attempt may have answered meanwhile: its answer says
+        // what was done, where ours could only say it may have been.
+        if let Some((record, workout)) = store
+            .find_message(new_user.auth_subject, message.client_message_id.as_str())
+            .await?
+            && record.status != MessageStatus::Received
+            && record.answer.is_some()
+        {
+            return Ok(chat::replay(record, workout, opened.user));
+        }
+    }
     store
         .answer_message(opened.message.id, MessageStatus::Answered, &answer)
         .await?;
