@@ -42,7 +42,7 @@ use crate::domain::skills::{self, Evaluation};
 use crate::domain::workout::{ExerciseRef, LoggedSet, StoredWorkout, Workout, WorkoutEntry};
 use crate::ports::{
     Attempt, AttemptEnd, ChatStore, CreditStore, Ids, Llm, LlmErrorKind, MessageAnswer,
-    MessageWorkout, ModelCharge, NewMessage, OpenedMessage, Sleep, StoreError,
+    MessageWorkout, ModelCharge, NewMessage, OpenedMessage, Sleep, StoreError, WorkoutStore,
 };
 
 /// A message as the API took it: both parts already passed their rules.
@@ -201,7 +201,11 @@ fn read(text: &str, catalog: &Catalog) -> Reading {
 
 /// The answer stored for `record`, as it stands now: a logged workout that has since
 /// been deleted is said to be gone rather than replayed as logged.
-fn replay(record: MessageRecord, workout: Option<StoredWorkout>, user: User) -> ChatOutcome {
+pub(super) fn replay(
+    record: MessageRecord,
+    workout: Option<StoredWorkout>,
+    user: User,
+) -> ChatOutcome {
     let mut answer = record.answer.unwrap_or_default();
     if record.status == MessageStatus::Logged && workout.is_none() {
         answer = ChatAnswer {
@@ -231,10 +235,17 @@ pub async fn post_message<S, L, Z>(
     model: Option<&ModelReader<'_, L, Z>>,
 ) -> Result<ChatOutcome, ChatError>
 where
-    S: ChatStore + CreditStore,
+    S: ChatStore + CreditStore + WorkoutStore,
     L: Llm,
     Z: Sleep,
 {
+    // Corrections of the latest workout ("it was 8 not 6") take their own path.
+    if let Some(correction) = super::corrections::read(message.text.as_str(), catalog) {
+        return super::corrections::post_correction(
+            store, ids, catalog, new_user, message, correction,
+        )
+        .await;
+    }
     let message_id = ids.new_uuid();
     let reading = read(message.text, catalog);
     let unsure_answer = ChatAnswer::words(if model.is_some() {

@@ -1103,3 +1103,5 @@ async fn an_ai_coach_phrases_the_rules_decision_and_the_reply_shows_its_cost() {
     );
     assert_eq!(plain.balance(), Credits::from_units(10_000));
 }
+#[path = "chat_corrections_tests.rs"]
+mod corrections;

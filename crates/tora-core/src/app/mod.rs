@@ -2,8 +2,11 @@
 
 pub mod accounts;
 pub mod chat;
+pub mod corrections;
 pub mod credits;
 pub mod export;
 pub mod memories;
+#[cfg(test)]
+pub(crate) mod memory_workouts;
 pub mod stats;
 pub mod workouts;

@@ -4,7 +4,8 @@
 //! every skill that moved: masteries inferred below a proven one are counted, not
 //! listed, and a long list of newly open skills is cut short.
 
-use crate::domain::workout::Volume;
+use crate::domain::corrections::{ChangeSummary, CorrectionError, SET_COUNTS, Unit};
+use crate::domain::workout::{ExerciseRef, Volume};
 
 #[cfg(test)]
 mod scenarios;
@@ -79,15 +80,10 @@ fn list(names: &[String]) -> String {
     }
 }
 
-/// The templated reply for a logged workout.
-pub fn workout_reply(decision: &Decision) -> String {
+/// What a change did to the skill tree: proven masteries named (inferred ones
+/// counted), newly open skills listed or cut short.
+fn skill_news(decision: &Decision) -> Vec<String> {
     let mut parts = Vec::new();
-    let logged: Vec<String> = decision
-        .logged
-        .iter()
-        .map(|(name, sets)| format!("{sets} set{} of {name}", if *sets == 1 { "" } else { "s" }))
-        .collect();
-    parts.push(format!("Logged {}.", list(&logged)));
     if !decision.mastered.is_empty() {
         let below = match (decision.inferred.len(), decision.mastered.len()) {
             (0, _) => String::new(),
@@ -109,6 +105,19 @@ pub fn workout_reply(decision: &Decision) -> String {
         )),
         many => parts.push(format!("Now open: {}.", list(many))),
     }
+    parts
+}
+
+/// The templated reply for a logged workout.
+pub fn workout_reply(decision: &Decision) -> String {
+    let mut parts = Vec::new();
+    let logged: Vec<String> = decision
+        .logged
+        .iter()
+        .map(|(name, sets)| format!("{sets} set{} of {name}", if *sets == 1 { "" } else { "s" }))
+        .collect();
+    parts.push(format!("Logged {}.", list(&logged)));
+    parts.extend(skill_news(decision));
     if let Some(target) = &decision.next_target {
         let progress = (target.progress * 100.0).round() as u32;
         if progress > 0 {
@@ -199,6 +208,116 @@ pub fn proposal_reply(proposal: &crate::domain::chat::Proposal) -> String {
         "I think you did: {}. Is that right? Confirm it and I'll log it, or correct it first.",
         proposal_lines(proposal).join("; ")
     )
+}
+
+// Replies to corrections in chat ("it was 8 not 6", "delete the last one").
+
+fn sets_of(sets: usize, name: &str) -> String {
+    format!("{sets} set{} of {name}", if sets == 1 { "" } else { "s" })
+}
+
+fn unit_word(unit: Unit, value: u32) -> &'static str {
+    match (unit, value) {
+        (Unit::Reps, 1) => "rep",
+        (Unit::Reps, _) => "reps",
+        (Unit::Seconds, 1) => "second",
+        (Unit::Seconds, _) => "seconds",
+    }
+}
+
+/// What an edit changed, in words: "Pull-up: 6 → 8 reps in 3 sets",
+/// "Pull-up: 4 → 3 sets".
+pub fn change_description(
+    change: &ChangeSummary,
+    name_of: impl Fn(&ExerciseRef) -> String,
+) -> String {
+    match change {
+        ChangeSummary::Amounts {
+            exercises,
+            unit,
+            was,
+            now,
+            sets,
+        } => {
+            let names: Vec<String> = exercises.iter().map(&name_of).collect();
+            format!(
+                "{}: {was} → {now} {} in {sets} set{}",
+                list(&names),
+                unit_word(*unit, *now),
+                if *sets == 1 { "" } else { "s" }
+            )
+        }
+        ChangeSummary::SetCount { exercise, was, now } => {
+            format!("{}: {was} → {now} sets", name_of(exercise))
+        }
+    }
+}
+
+/// The reply to an edit made: what changed, then what it did to the skill tree
+/// (`decision.logged` is not used).
+pub fn corrected_reply(change: &str, decision: &Decision) -> String {
+    let mut parts = vec![format!("Fixed your last workout: {change}.")];
+    parts.extend(skill_news(decision));
+    parts.join(" ")
+}
+
+/// The reply to a delete made; `logged` is what the workout held.
+pub fn correction_deleted_reply(logged: &[(String, usize)]) -> String {
+    let logged: Vec<String> = logged
+        .iter()
+        .map(|(name, sets)| sets_of(*sets, name))
+        .collect();
+    format!(
+        "Deleted your last workout ({}). Your skills are re-checked without it.",
+        list(&logged)
+    )
+}
+
+/// The reply to a correction before any workout was logged.
+pub fn nothing_to_correct_reply() -> String {
+    "There's no workout to correct yet. Tell me what you trained, like \"3x8 pull-ups\", and I'll log it.".to_owned()
+}
+
+/// The reply to an edit that could not be made as asked; nothing was changed.
+pub fn correction_refused_reply(
+    error: &CorrectionError,
+    name_of: impl Fn(&ExerciseRef) -> String,
+) -> String {
+    match error {
+        CorrectionError::NoSetHad { value, unit } => {
+            let amount = match unit {
+                Some(unit) => format!("{value} {}", unit_word(*unit, *value)),
+                None => value.to_string(),
+            };
+            format!(
+                "No set in your last workout had {amount}, so I left it as it was. Tell me the number it shows and the one it should be, like \"it was 8 not 6\"."
+            )
+        }
+        CorrectionError::SetCountOutOfRange { .. } => format!(
+            "A correction can make it {} to {} sets, so I left your last workout as it was.",
+            SET_COUNTS.start(),
+            SET_COUNTS.end()
+        ),
+        CorrectionError::AlreadySetCount { exercise, sets } => format!(
+            "Your last workout already has {}, so nothing changed.",
+            sets_of(*sets, &name_of(exercise))
+        ),
+        CorrectionError::Invalid(error) => format!(
+            "That would break a rule of sets ({error}), so I left your last workout as it was."
+        ),
+    }
+}
+
+/// The reply when the latest workout could not be edited from chat (it went away
+/// meanwhile, or holds a name today's rules refuse); nothing was changed.
+pub fn correction_failed_reply() -> String {
+    "I couldn't change your last workout from here, so it is as it was. You can edit it in your workouts.".to_owned()
+}
+
+/// The reply to a retry of a correction whose first attempt stopped before
+/// answering: it may have been made already, so it is not made again.
+pub fn correction_interrupted_reply() -> String {
+    "That correction was interrupted before I could answer, so I haven't repeated it. Check your last workout: if it isn't right yet, tell me again.".to_owned()
 }
 
 #[cfg(test)]
@@ -304,5 +423,56 @@ mod tests {
             ..Decision::default()
         });
         assert!(reply.ends_with("Now open: A, B, C and 3 more."), "{reply}");
+    }
+
+    #[test]
+    fn corrections_say_what_changed() {
+        let name_of = |exercise: &ExerciseRef| match exercise {
+            ExerciseRef::Catalog(id) => id.replace('_', "-"),
+            ExerciseRef::Custom { name } => name.to_string(),
+        };
+        let pull_up = ExerciseRef::Catalog("pull_up".into());
+        let amounts = ChangeSummary::Amounts {
+            exercises: vec![pull_up.clone()],
+            unit: Unit::Reps,
+            was: 6,
+            now: 8,
+            sets: 3,
+        };
+        assert_eq!(
+            change_description(&amounts, name_of),
+            "pull-up: 6 → 8 reps in 3 sets"
+        );
+        let count = ChangeSummary::SetCount {
+            exercise: pull_up.clone(),
+            was: 4,
+            now: 3,
+        };
+        assert_eq!(change_description(&count, name_of), "pull-up: 4 → 3 sets");
+        assert_eq!(
+            corrected_reply(
+                "Pull-up: 6 → 8 reps in 3 sets",
+                &Decision {
+                    mastered: names(&["Pull-up"]),
+                    ..Decision::default()
+                }
+            ),
+            "Fixed your last workout: Pull-up: 6 → 8 reps in 3 sets. You mastered Pull-up!"
+        );
+        assert_eq!(
+            correction_deleted_reply(&[("Pull-up".into(), 3)]),
+            "Deleted your last workout (3 sets of Pull-up). Your skills are re-checked without it."
+        );
+        let refused = correction_refused_reply(
+            &CorrectionError::NoSetHad {
+                value: 6,
+                unit: Some(Unit::Reps),
+            },
+            name_of,
+        );
+        assert!(
+            refused.starts_with("No set in your last workout had 6 reps"),
+            "{refused}"
+        );
     }
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod catalog;
 pub mod chat;
 pub mod coaching;
+pub mod corrections;
 pub mod credits;
 pub mod export;
 pub mod extraction;

@@ -136,8 +136,9 @@ fn respond<P: Platform>(
     if let Some(attempt) = &outcome.finish_later {
         context.after_response(Job::FinishMessage(attempt.clone()));
     }
-    // A logged workout becomes a memory (a replay's job finds it remembered already).
-    if let (Some(workout), MessageStatus::Logged) = (&outcome.workout, outcome.status) {
+    // A logged or corrected workout becomes a memory, or renews its memory (a
+    // replay's job finds it remembered already and does nothing).
+    if let Some(workout) = &outcome.workout {
         context.after_response(Job::RememberWorkout {
             user_id: outcome.user.id,
             workout_id: workout.id,
