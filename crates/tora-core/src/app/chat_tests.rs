@@ -9,15 +9,14 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::*;
-use crate::domain::credits::{Account, HoldState, Usage};
+use crate::app::fakes::{FakeCredits, delegate_credit_store};
+use crate::app::fakes::{SequentialIds, ids};
+use crate::domain::credits::Usage;
 use crate::domain::extraction::Confidence;
 use crate::domain::profile::{CoachStyle, Timezone, Units};
 use crate::domain::skills::SkillRecord;
 use crate::domain::workout::StoredSet;
-use crate::ports::{
-    Completion, CreditHold, HeldCredits, LedgerEntry, LlmError, PageCursor, Reserved, Settled,
-    StoreErrorKind, TokenBudget, TopUp, ToppedUp,
-};
+use crate::ports::{Completion, LlmError, PageCursor, StoreErrorKind, TokenBudget};
 
 const SUBJECT: &str = "athlete-1";
 
@@ -25,19 +24,6 @@ fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-12-01T18:00:00Z")
         .unwrap()
         .with_timezone(&Utc)
-}
-
-struct SequentialIds(Cell<u128>);
-
-impl Ids for SequentialIds {
-    fn new_uuid(&self) -> Uuid {
-        self.0.set(self.0.get() + 1);
-        Uuid::from_u128(self.0.get())
-    }
-}
-
-fn ids() -> SequentialIds {
-    SequentialIds(Cell::new(1_000))
 }
 
 #[derive(Default)]
@@ -51,11 +37,8 @@ struct FakeChatStore {
     /// Before the next workout write, a concurrent attempt of the same message logs it.
     lose_next_race: Cell<bool>,
     round_trips: Cell<u32>,
-    /// Credits, on the domain's state machine: the account, hold ids by key, and
-    /// every charge settled.
-    account: RefCell<Account>,
-    holds: RefCell<BTreeMap<Uuid, String>>,
-    charged: RefCell<Vec<Credits>>,
+    /// The one user's credits.
+    credits: FakeCredits,
     /// The style a new user gets.
     coach_style: Cell<CoachStyle>,
     /// What `end_attempt` was told, per message.
@@ -131,27 +114,31 @@ impl FakeChatStore {
     }
 
     fn with_balance(units: i64) -> Self {
-        let store = Self::default();
-        store
-            .account
-            .borrow_mut()
-            .credit("grant", Credits::from_units(units));
-        store
+        Self {
+            credits: FakeCredits::opening(units),
+            ..Self::default()
+        }
+    }
+
+    fn user_id(&self) -> Uuid {
+        self.user
+            .borrow()
+            .as_ref()
+            .map_or(Uuid::nil(), |user| user.id)
     }
 
     fn balance(&self) -> Credits {
-        self.account.borrow().balance()
+        self.credits.balance(self.user_id())
     }
 
-    /// Settles holds as the real store does: at most what was held, once.
+    fn held(&self) -> Credits {
+        self.credits.held(self.user_id())
+    }
+
+    /// Settles in the answer's transaction, as the real store does.
     fn settle_all(&self, charges: &[ModelCharge<'_>]) {
         for charge in charges {
-            let Some(key) = self.holds.borrow().get(&charge.hold_id).cloned() else {
-                continue;
-            };
-            if let Some(settled) = self.account.borrow_mut().settle(&key, charge.usage) {
-                self.charged.borrow_mut().push(settled.charged);
-            }
+            self.credits.settle_now(charge);
         }
     }
 
@@ -178,7 +165,7 @@ impl ChatStore for FakeChatStore {
         message: &NewMessage<'_>,
     ) -> Result<OpenedMessage, StoreError> {
         self.trip();
-        let stored_user = self
+        let mut stored_user = self
             .user
             .borrow_mut()
             .get_or_insert_with(|| User {
@@ -189,11 +176,12 @@ impl ChatStore for FakeChatStore {
                 units: Units::Kg,
                 timezone: "UTC".parse::<Timezone>().unwrap(),
                 coach_style: self.coach_style.get(),
-                credit_balance: self.balance(),
+                credit_balance: Credits::ZERO,
                 created_at: now(),
                 updated_at: now(),
             })
             .clone();
+        stored_user.credit_balance = self.credits.balance(stored_user.id);
         if self.message(message.client_message_id).is_none() {
             self.messages.borrow_mut().push(MessageRecord {
                 id: message.id,
@@ -400,66 +388,7 @@ impl ChatStore for FakeChatStore {
     }
 }
 
-impl CreditStore for FakeChatStore {
-    async fn reserve(&self, hold: &CreditHold<'_>) -> Result<Reserved, StoreError> {
-        self.trip();
-        let id = self
-            .holds
-            .borrow()
-            .iter()
-            .find(|(_, key)| *key == hold.idempotency_key)
-            .map_or(hold.id, |(id, _)| *id);
-        Ok(
-            match self
-                .account
-                .borrow_mut()
-                .reserve(hold.idempotency_key, hold.price)
-            {
-                Ok(held) => {
-                    self.holds
-                        .borrow_mut()
-                        .insert(id, hold.idempotency_key.to_owned());
-                    Reserved::Held(HeldCredits {
-                        id,
-                        units: held.units,
-                        open: held.state == HoldState::Open,
-                    })
-                }
-                Err(refused) => Reserved::Insufficient(refused),
-            },
-        )
-    }
-
-    async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError> {
-        self.settle_all(std::slice::from_ref(charge));
-        Ok(None)
-    }
-
-    async fn release(&self, _user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError> {
-        self.trip();
-        if let Some(key) = self.holds.borrow().get(&hold_id) {
-            self.account.borrow_mut().release(key);
-        }
-        Ok(())
-    }
-
-    async fn release_expired(&self) -> Result<u64, StoreError> {
-        Ok(0)
-    }
-
-    async fn ledger(
-        &self,
-        _user_id: Uuid,
-        _after: Option<PageCursor>,
-        _limit: u32,
-    ) -> Result<(Credits, Vec<LedgerEntry>), StoreError> {
-        Ok((self.balance(), Vec::new()))
-    }
-
-    async fn top_up(&self, _top_up: &TopUp<'_>) -> Result<Option<ToppedUp>, StoreError> {
-        Ok(None)
-    }
-}
+delegate_credit_store!(FakeChatStore, credits);
 
 /// What the fake model does on its next calls, in order; after the script, it reads
 /// every message as the parser's `3x8 pull-ups` with full confidence.
@@ -804,10 +733,13 @@ async fn a_message_the_parser_cannot_read_is_logged_by_the_model_and_paid_exactl
     assert_eq!(outcome.workout.as_ref().unwrap().sets.len(), 3);
     // Held 3,000 (prompt + max tokens), charged what was used, the rest given back.
     assert_eq!(outcome.answer.spent_units, 1_500);
-    assert_eq!(*store.charged.borrow(), [Credits::from_units(1_500)]);
+    assert_eq!(
+        *store.credits.charged.borrow(),
+        [Credits::from_units(1_500)]
+    );
     assert_eq!(store.balance(), Credits::from_units(8_500));
     assert_eq!(outcome.user.credit_balance, Credits::from_units(8_500));
-    assert_eq!(store.account.borrow().held(), Credits::ZERO);
+    assert_eq!(store.held(), Credits::ZERO);
 
     // A retry replays: no second call, no second charge.
     let retry = send_to(&store, &ids, "m-1", "pull ups 8, 8, 6 i think", Some(&llm))
@@ -815,7 +747,7 @@ async fn a_message_the_parser_cannot_read_is_logged_by_the_model_and_paid_exactl
         .unwrap();
     assert_eq!(retry.answer, outcome.answer);
     assert_eq!(llm.calls.get(), 1);
-    assert_eq!(store.charged.borrow().len(), 1);
+    assert_eq!(store.credits.charged.borrow().len(), 1);
 }
 
 #[tokio::test]
@@ -838,7 +770,7 @@ async fn an_unsure_reading_is_proposed_and_logged_only_when_confirmed() {
             .contains("Pull-up: 3 sets (8 reps, 8 reps, 8 reps)")
     );
     assert_eq!(
-        store.charged.borrow().len(),
+        store.credits.charged.borrow().len(),
         1,
         "the read is paid when proposed"
     );
@@ -864,7 +796,7 @@ async fn an_unsure_reading_is_proposed_and_logged_only_when_confirmed() {
     assert_eq!(confirmed.workout.as_ref().unwrap().sets.len(), 2);
     assert_eq!(confirmed.answer.spent_units, proposed.answer.spent_units);
     assert_eq!(
-        store.charged.borrow().len(),
+        store.credits.charged.borrow().len(),
         1,
         "confirming costs nothing more"
     );
@@ -898,7 +830,7 @@ async fn a_slow_model_leaves_the_message_pending_and_the_attempt_is_finished_lat
     assert_eq!(pending.status, MessageStatus::Pending);
     let attempt = pending.finish_later.clone().expect("handed over");
     assert_eq!(attempt.number, 1);
-    assert_eq!(store.account.borrow().held(), Credits::from_units(3_000));
+    assert_eq!(store.held(), Credits::from_units(3_000));
 
     // After the response: the same attempt, its hold reused, no second hold.
     let model = ModelReader {
@@ -912,8 +844,8 @@ async fn a_slow_model_leaves_the_message_pending_and_the_attempt_is_finished_lat
         .await
         .unwrap();
     assert_eq!(finished.status, MessageStatus::Logged);
-    assert_eq!(store.holds.borrow().len(), 1);
-    assert_eq!(store.account.borrow().held(), Credits::ZERO);
+    assert_eq!(store.credits.holds.borrow().len(), 1);
+    assert_eq!(store.held(), Credits::ZERO);
     assert_eq!(store.balance(), Credits::from_units(8_500));
 
     // Running it again (the cron got there too) changes nothing.
@@ -922,7 +854,7 @@ async fn a_slow_model_leaves_the_message_pending_and_the_attempt_is_finished_lat
         .unwrap();
     assert_eq!(again.status, MessageStatus::Logged);
     assert_eq!(store.workouts.borrow().len(), 1);
-    assert_eq!(store.charged.borrow().len(), 1);
+    assert_eq!(store.credits.charged.borrow().len(), 1);
 }
 
 #[tokio::test]
@@ -970,7 +902,7 @@ async fn failed_attempts_cost_nothing_back_off_and_give_up_after_the_last() {
     assert_eq!(stored.status, MessageStatus::Failed);
     assert_eq!(stored.failure_reason.as_deref(), Some("model_unavailable"));
     assert_eq!(store.balance(), Credits::from_units(10_000));
-    assert!(store.charged.borrow().is_empty());
+    assert!(store.credits.charged.borrow().is_empty());
     assert!(
         retry_due(&store, &ids, catalog, &model, 5, now())
             .await
@@ -993,7 +925,7 @@ async fn failed_attempts_cost_nothing_back_off_and_give_up_after_the_last() {
     .await
     .unwrap();
     assert_eq!(retried.status, MessageStatus::Logged);
-    assert_eq!(store.charged.borrow().len(), 1);
+    assert_eq!(store.credits.charged.borrow().len(), 1);
     let error = retry(
         &store,
         &ids,

@@ -1,13 +1,13 @@
 //! Corrections against an in-memory `WorkoutStore`: the latest workout of the right
 //! person is edited or deleted, its skills re-decided, and nothing else changes.
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::*;
+use crate::app::fakes::{SequentialIds, ids};
 use crate::app::memory_workouts::MemoryWorkouts;
 use crate::app::workouts::LogWorkout;
 use crate::domain::skills::SkillState;
@@ -15,19 +15,6 @@ use crate::domain::workout::{LoggedSet, SetFields, Workout, WorkoutEntry};
 
 const ANA: Uuid = Uuid::from_u128(1);
 const BEN: Uuid = Uuid::from_u128(2);
-
-struct SequentialIds(Cell<u128>);
-
-impl Ids for SequentialIds {
-    fn new_uuid(&self) -> Uuid {
-        self.0.set(self.0.get() + 1);
-        Uuid::from_u128(self.0.get())
-    }
-}
-
-fn ids() -> SequentialIds {
-    SequentialIds(Cell::new(1_000))
-}
 
 fn catalog() -> &'static Catalog {
     Catalog::embedded().unwrap()

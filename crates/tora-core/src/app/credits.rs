@@ -103,121 +103,15 @@ pub async fn top_up(
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
-    use std::collections::BTreeMap;
 
     use super::*;
-    use crate::domain::credits::{Account, HoldState, Usage};
-    use crate::ports::{Account as Target, LedgerReason};
+    use crate::domain::credits::Usage;
+    use crate::ports::Account as Target;
 
-    /// An in-memory credit store on the domain's state machine, one account per user.
-    #[derive(Default)]
-    struct FakeCreditStore {
-        accounts: RefCell<BTreeMap<Uuid, Account>>,
-        holds: RefCell<BTreeMap<Uuid, (Uuid, String)>>,
-    }
+    type FakeCreditStore = crate::app::fakes::FakeCredits;
 
-    impl FakeCreditStore {
-        fn with_balance(user_id: Uuid, units: i64) -> Self {
-            let store = Self::default();
-            let mut account = Account::default();
-            account.credit("starter_grant", Credits::from_units(units));
-            store.accounts.borrow_mut().insert(user_id, account);
-            store
-        }
-
-        fn balance(&self, user_id: Uuid) -> Credits {
-            self.accounts.borrow()[&user_id].balance()
-        }
-    }
-
-    impl CreditStore for FakeCreditStore {
-        async fn reserve(&self, hold: &CreditHold<'_>) -> Result<Reserved, StoreError> {
-            let mut accounts = self.accounts.borrow_mut();
-            let account = accounts
-                .get_mut(&hold.user_id)
-                .ok_or_else(|| StoreError::corrupt("no user"))?;
-            let mut holds = self.holds.borrow_mut();
-            let id = holds
-                .iter()
-                .find(|(_, (user, key))| *user == hold.user_id && key == hold.idempotency_key)
-                .map_or(hold.id, |(id, _)| *id);
-            Ok(match account.reserve(hold.idempotency_key, hold.price) {
-                Ok(held) => {
-                    holds.insert(id, (hold.user_id, hold.idempotency_key.to_owned()));
-                    Reserved::Held(HeldCredits {
-                        id,
-                        units: held.units,
-                        open: held.state == HoldState::Open,
-                    })
-                }
-                Err(refused) => Reserved::Insufficient(refused),
-            })
-        }
-
-        async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError> {
-            let holds = self.holds.borrow();
-            let Some((user_id, key)) = holds.get(&charge.hold_id) else {
-                return Ok(None);
-            };
-            let mut accounts = self.accounts.borrow_mut();
-            let account = accounts
-                .get_mut(user_id)
-                .ok_or_else(|| StoreError::corrupt("no user"))?;
-            Ok(account
-                .settle(key, charge.usage)
-                .map(|settled| (settled.charged, account.balance())))
-        }
-
-        async fn release(&self, user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError> {
-            let holds = self.holds.borrow();
-            if let (Some((_, key)), Some(account)) = (
-                holds.get(&hold_id),
-                self.accounts.borrow_mut().get_mut(&user_id),
-            ) {
-                account.release(key);
-            }
-            Ok(())
-        }
-
-        async fn release_expired(&self) -> Result<u64, StoreError> {
-            Ok(0)
-        }
-
-        async fn ledger(
-            &self,
-            _user_id: Uuid,
-            _after: Option<PageCursor>,
-            _limit: u32,
-        ) -> Result<(Credits, Vec<LedgerEntry>), StoreError> {
-            Ok((Credits::ZERO, Vec::new()))
-        }
-
-        async fn top_up(&self, top_up: &TopUp<'_>) -> Result<Option<ToppedUp>, StoreError> {
-            let Target::Id(user_id) = top_up.account else {
-                return Ok(None);
-            };
-            let mut accounts = self.accounts.borrow_mut();
-            let Some(account) = accounts.get_mut(&user_id) else {
-                return Ok(None);
-            };
-            account.credit(top_up.idempotency_key, top_up.amount);
-            Ok(Some(ToppedUp {
-                user_id,
-                entry: LedgerEntry {
-                    id: top_up.entry_id,
-                    delta: top_up.amount,
-                    balance_after: account.balance(),
-                    reason: LedgerReason::AdminTopUp,
-                    purpose: top_up.note.map(str::to_owned),
-                    model: None,
-                    input_tokens: None,
-                    output_tokens: None,
-                    request_id: Some(top_up.request_id.to_owned()),
-                    created_at: chrono::DateTime::UNIX_EPOCH,
-                },
-                balance: account.balance(),
-            }))
-        }
+    fn with_balance(user_id: Uuid, units: i64) -> FakeCreditStore {
+        FakeCreditStore::with_balances(&[(user_id, units)])
     }
 
     struct Counter(RefCell<u128>);
@@ -243,7 +137,7 @@ mod tests {
     #[tokio::test]
     async fn a_call_is_charged_its_tokens_and_the_rest_of_the_hold_goes_back() {
         let user = Uuid::from_u128(7);
-        let store = FakeCreditStore::with_balance(user, 3_000);
+        let store = with_balance(user, 3_000);
         let ids = Counter(RefCell::new(100));
         let held = reserve(&store, &ids, &call(user, "m1")).await.unwrap();
         assert_eq!(held.units, Credits::from_units(1_500));
@@ -274,7 +168,7 @@ mod tests {
     #[tokio::test]
     async fn overspending_is_refused_with_the_balance_and_price_and_leaves_the_balance_unchanged() {
         let user = Uuid::from_u128(7);
-        let store = FakeCreditStore::with_balance(user, 1_499);
+        let store = with_balance(user, 1_499);
         let ids = Counter(RefCell::new(100));
         let error = reserve(&store, &ids, &call(user, "m1")).await.unwrap_err();
         match error {
@@ -290,7 +184,7 @@ mod tests {
     #[tokio::test]
     async fn a_retried_reserve_reuses_its_hold_and_takes_nothing_more() {
         let user = Uuid::from_u128(7);
-        let store = FakeCreditStore::with_balance(user, 3_000);
+        let store = with_balance(user, 3_000);
         let ids = Counter(RefCell::new(100));
         let first = reserve(&store, &ids, &call(user, "m1")).await.unwrap();
         let again = reserve(&store, &ids, &call(user, "m1")).await.unwrap();
@@ -301,7 +195,7 @@ mod tests {
     #[tokio::test]
     async fn a_top_up_with_a_used_key_adds_nothing_more() {
         let user = Uuid::from_u128(7);
-        let store = FakeCreditStore::with_balance(user, 0);
+        let store = with_balance(user, 0);
         let top_up_once = TopUp {
             account: Target::Id(user),
             entry_id: Uuid::from_u128(1),

@@ -2,20 +2,17 @@
 //! owner and credits on the domain's state machine, and a model that records what it
 //! was asked.
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
 
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::domain::credits::{Account, HoldState};
+use crate::app::fakes::ids;
+use crate::app::fakes::{FakeCredits, delegate_credit_store};
 use crate::domain::memory::Recalled;
 use crate::domain::profile::Timezone;
 use crate::domain::workout::{LoggedSet, SetFields, StoredSet, StoredWorkout};
-use crate::ports::{
-    CreditHold, HeldCredits, LedgerEntry, MemorySource, Reserved, Settled, TokenBudget, TopUp,
-    ToppedUp,
-};
+use crate::ports::{MemorySource, Settled, TokenBudget};
 
 const OWNER: Uuid = Uuid::from_u128(1);
 const STRANGER: Uuid = Uuid::from_u128(2);
@@ -25,19 +22,6 @@ fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-struct SequentialIds(Cell<u128>);
-
-impl Ids for SequentialIds {
-    fn new_uuid(&self) -> Uuid {
-        self.0.set(self.0.get() + 1);
-        Uuid::from_u128(self.0.get())
-    }
-}
-
-fn ids() -> SequentialIds {
-    SequentialIds(Cell::new(1_000))
 }
 
 fn workout() -> StoredWorkout {
@@ -68,41 +52,30 @@ fn workout() -> StoredWorkout {
 /// Memories by owner, one workout of the owner's, and everyone's credits.
 #[derive(Default)]
 struct FakeStore {
-    accounts: RefCell<BTreeMap<Uuid, Account>>,
-    holds: RefCell<BTreeMap<Uuid, (Uuid, String)>>,
+    credits: FakeCredits,
     workout: Option<StoredWorkout>,
     memories: RefCell<Vec<(Uuid, Memory)>>,
 }
 
 impl FakeStore {
     fn with_balances(balances: &[(Uuid, i64)]) -> Self {
-        let store = Self {
+        Self {
+            credits: FakeCredits::with_balances(balances),
             workout: Some(workout()),
             ..Self::default()
-        };
-        for (user, units) in balances {
-            let mut account = Account::default();
-            account.credit("grant", Credits::from_units(*units));
-            store.accounts.borrow_mut().insert(*user, account);
         }
-        store
     }
 
     fn balance(&self, user: Uuid) -> Credits {
-        self.accounts.borrow()[&user].balance()
+        self.credits.balance(user)
     }
 
     fn charges(&self, user: Uuid) -> Vec<Credits> {
-        self.accounts.borrow()[&user]
-            .ledger()
-            .iter()
-            .filter(|(key, _)| key != "grant")
-            .map(|(_, delta)| *delta)
-            .collect()
+        self.credits.charges(user)
     }
 
     fn held(&self, user: Uuid) -> Credits {
-        self.accounts.borrow()[&user].held()
+        self.credits.held(user)
     }
 
     fn remember_as(&self, owner: Uuid, summary: &str) {
@@ -121,69 +94,7 @@ impl FakeStore {
     }
 }
 
-impl CreditStore for FakeStore {
-    async fn reserve(&self, hold: &CreditHold<'_>) -> Result<Reserved, StoreError> {
-        let mut accounts = self.accounts.borrow_mut();
-        let account = accounts.get_mut(&hold.user_id).unwrap();
-        let mut holds = self.holds.borrow_mut();
-        let id = holds
-            .iter()
-            .find(|(_, (user, key))| *user == hold.user_id && key == hold.idempotency_key)
-            .map_or(hold.id, |(id, _)| *id);
-        Ok(match account.reserve(hold.idempotency_key, hold.price) {
-            Ok(held) => {
-                holds.insert(id, (hold.user_id, hold.idempotency_key.to_owned()));
-                Reserved::Held(HeldCredits {
-                    id,
-                    units: held.units,
-                    open: held.state == HoldState::Open,
-                })
-            }
-            Err(refused) => Reserved::Insufficient(refused),
-        })
-    }
-
-    async fn settle(&self, charge: &ModelCharge<'_>) -> Result<Settled, StoreError> {
-        let holds = self.holds.borrow();
-        let Some((user, key)) = holds.get(&charge.hold_id) else {
-            return Ok(None);
-        };
-        assert_eq!(*user, charge.user_id, "a hold is settled for its owner");
-        let mut accounts = self.accounts.borrow_mut();
-        let account = accounts.get_mut(user).unwrap();
-        Ok(account
-            .settle(key, charge.usage)
-            .map(|settled| (settled.charged, account.balance())))
-    }
-
-    async fn release(&self, user_id: Uuid, hold_id: Uuid) -> Result<(), StoreError> {
-        if let Some((_, key)) = self.holds.borrow().get(&hold_id) {
-            self.accounts
-                .borrow_mut()
-                .get_mut(&user_id)
-                .unwrap()
-                .release(key);
-        }
-        Ok(())
-    }
-
-    async fn release_expired(&self) -> Result<u64, StoreError> {
-        Ok(0)
-    }
-
-    async fn ledger(
-        &self,
-        _user_id: Uuid,
-        _after: Option<PageCursor>,
-        _limit: u32,
-    ) -> Result<(Credits, Vec<LedgerEntry>), StoreError> {
-        Ok((Credits::ZERO, Vec::new()))
-    }
-
-    async fn top_up(&self, _top_up: &TopUp<'_>) -> Result<Option<ToppedUp>, StoreError> {
-        Ok(None)
-    }
-}
+delegate_credit_store!(FakeStore, credits);
 
 impl MemoryStore for FakeStore {
     async fn memory_source(

@@ -5,6 +5,8 @@ pub mod chat;
 pub mod corrections;
 pub mod credits;
 pub mod export;
+#[cfg(test)]
+pub(crate) mod fakes;
 pub mod memories;
 #[cfg(test)]
 pub(crate) mod memory_workouts;

@@ -373,6 +373,72 @@ mod tests {
     }
 
     #[test]
+    fn chat_failures_are_clear_problems_and_never_500() {
+        use crate::app::chat::ChatError;
+        use crate::domain::chat::MessageStatus;
+        let rate = TokensPerCredit::DEFAULT;
+        let message_id = uuid::Uuid::nil();
+        let cases = [
+            (
+                ChatError::ModelRefused {
+                    message_id,
+                    kind: LlmErrorKind::Rejected,
+                },
+                502,
+                "model-rejected",
+            ),
+            (
+                ChatError::ModelRefused {
+                    message_id,
+                    kind: LlmErrorKind::Denied,
+                },
+                502,
+                "model-access-denied",
+            ),
+            (
+                ChatError::ModelRefused {
+                    message_id,
+                    kind: LlmErrorKind::NotFound,
+                },
+                502,
+                "model-not-found",
+            ),
+            (
+                ChatError::NotProposed(MessageStatus::Answered),
+                409,
+                "not-proposed",
+            ),
+            (
+                ChatError::NotRetryable(MessageStatus::Logged),
+                409,
+                "not-retryable",
+            ),
+            (ChatError::StaleProposal, 409, "stale-proposal"),
+            (ChatError::NotFound, 404, "not-found"),
+            (ChatError::ClientIdReused, 409, "client-message-id-reused"),
+        ];
+        for (error, status, slug) in cases {
+            let response = ApiError::from((error, rate)).into_response("req-1", "/v1/chat");
+            assert_eq!(response.status(), status, "{slug}");
+            assert_eq!(body(&response)["type"], format!("urn:tora:problem:{slug}"));
+        }
+        let refused = ChatError::Insufficient {
+            message_id,
+            refused: crate::domain::credits::Insufficient {
+                balance: crate::domain::credits::Credits::from_units(1_500),
+                price: crate::domain::credits::Credits::from_units(6_000),
+            },
+        };
+        let response = ApiError::from((refused, rate)).into_response("req-1", "/v1/chat");
+        assert_eq!(response.status(), 402);
+        let problem = body(&response);
+        assert_eq!(
+            (problem["balance"].clone(), problem["price"].clone()),
+            (0.5.into(), 2.into())
+        );
+    }
+
+    #[test]
     fn validation_errors_list_every_field() {
         let response = ApiError::Validation(vec![
             FieldError::new("units", "must be \"kg\" or \"lb\""),
