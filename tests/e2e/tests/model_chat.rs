@@ -21,6 +21,15 @@ async fn chat(stack: &Stack, user: &TestUser, message: &str, client_id: &str) ->
     (status, answer)
 }
 
+/// `POST /v1/chat/{id}/retry` (its path given whole): status, headers and body.
+async fn retry_message(
+    stack: &Stack,
+    user: &TestUser,
+    path: &str,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    read(stack.authed(Method::POST, path, user).send().await.unwrap()).await
+}
+
 async fn user_id(stack: &Stack, user: &TestUser) -> String {
     let (status, _, me) = stack.get_json(user, "/v1/me").await;
     assert_eq!(status, 200, "{me}");
@@ -398,24 +407,10 @@ async fn a_message_the_model_keeps_failing_is_failed_with_its_reason_and_can_be_
     );
 
     let retry = format!("/v1/chat/{}/retry", body["message_id"].as_str().unwrap());
-    let (status, _, retried) = read(
-        stack
-            .authed(Method::POST, &retry, &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, retried) = retry_message(&stack, &user, &retry).await;
     assert_eq!(status, 200, "{retried}");
     assert_eq!(retried["status"], "logged");
-    let (status, headers, problem) = read(
-        stack
-            .authed(Method::POST, &retry, &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, problem) = retry_message(&stack, &user, &retry).await;
     assert_problem(status, &headers, &problem, 409, "not-retryable");
     assert_eq!(count(&stack, &user, "workouts").await, 1);
     assert_debits_match_answers(&stack, &user).await;
@@ -484,14 +479,7 @@ async fn a_balance_short_of_the_worst_case_is_402_and_the_message_waits_for_a_to
     let (status, _, topped) = read(response).await;
     assert_eq!(status, 200, "{topped}");
     let retry = format!("/v1/chat/{}/retry", item["id"].as_str().unwrap());
-    let (status, _, retried) = read(
-        stack
-            .authed(Method::POST, &retry, &user)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, retried) = retry_message(&stack, &user, &retry).await;
     assert_eq!(status, 200, "{retried}");
     assert_eq!(retried["status"], "logged");
     assert_debits_match(&stack, &user).await;
