@@ -544,3 +544,25 @@ pub fn decode_embedding(
         },
     })
 }
+
+#[cfg(test)]
+mod prompt_size {
+    use super::*;
+
+    /// The README states the extraction prompt's size; this keeps it true. Tokens are
+    /// counted as the hold counts them (bytes over three, an upper bound) and as Nova
+    /// averages for English and JSON (about four bytes a token).
+    #[test]
+    fn the_extraction_prompt_stays_small() {
+        let catalog = Catalog::embedded().unwrap();
+        let body = extraction_request_body("", catalog);
+        let bytes = serde_json::to_vec(&body).unwrap().len();
+        let held = prompt_tokens(&body);
+        assert_eq!(held as usize, bytes.div_ceil(3));
+        let typical = bytes / 4;
+        assert!(
+            (500..=900).contains(&typical),
+            "about {typical} tokens ({bytes} bytes): update the README"
+        );
+    }
+}
