@@ -8,6 +8,7 @@ pub mod corrections;
 pub mod credits;
 pub mod export;
 pub mod extraction;
+pub mod meals;
 pub mod memory;
 pub mod parser;
 pub mod profile;
