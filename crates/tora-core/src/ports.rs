@@ -741,6 +741,37 @@ pub struct TokenBudget {
     pub max_tokens: u32,
 }
 
+/// An image format the model reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Jpeg,
+    Png,
+    Webp,
+    Gif,
+}
+
+impl ImageFormat {
+    /// Converse's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "jpeg",
+            ImageFormat::Png => "png",
+            ImageFormat::Webp => "webp",
+            ImageFormat::Gif => "gif",
+        }
+    }
+}
+
+/// A meal as the person gave it: in words, or as a photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MealSource<'a> {
+    Description(&'a str),
+    Photo {
+        format: ImageFormat,
+        bytes: &'a [u8],
+    },
+}
+
 /// A language model: reads workouts out of chat text, phrases replies and embeds text.
 /// Each call has a `*_budget` twin that says what it may cost, so the caller can hold
 /// that many credits before the call.
@@ -753,6 +784,7 @@ pub trait Llm {
     fn extraction_budget(&self, message: &str) -> TokenBudget;
     fn reply_budget(&self, system: &str, message: &str) -> TokenBudget;
     fn embedding_budget(&self, text: &str) -> TokenBudget;
+    fn meal_budget(&self, meal: &MealSource<'_>) -> TokenBudget;
 
     /// Reads one message as the parse contract (forced tool use, temperature 0). Output
     /// that does not validate is an error of kind `Malformed`, never a workout.
@@ -763,6 +795,13 @@ pub trait Llm {
 
     /// Plain text for the person, from a system prompt and their message.
     async fn reply(&self, system: &str, message: &str) -> Result<Completion<String>, LlmError>;
+
+    /// A meal's foods and macros (forced tool use, temperature 0). Output that does not
+    /// validate is an error of kind `Malformed`, never an estimate.
+    async fn estimate_meal(
+        &self,
+        meal: &MealSource<'_>,
+    ) -> Result<Completion<crate::domain::meals::MealEstimate>, LlmError>;
 
     /// A unit-length embedding of `text` with the configured number of dimensions.
     async fn embed(&self, text: &str) -> Result<Completion<Vec<f32>>, LlmError>;

@@ -464,6 +464,21 @@ impl Llm for FakeLlm {
             max_tokens: 400,
         }
     }
+    fn meal_budget(&self, _meal: &crate::ports::MealSource<'_>) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: 0,
+            max_tokens: 0,
+        }
+    }
+    async fn estimate_meal(
+        &self,
+        _meal: &crate::ports::MealSource<'_>,
+    ) -> Result<Completion<crate::domain::meals::MealEstimate>, LlmError> {
+        Err(LlmError::new(
+            LlmErrorKind::Unavailable,
+            "meals are not read here",
+        ))
+    }
     fn embedding_budget(&self, _text: &str) -> TokenBudget {
         TokenBudget {
             prompt_tokens: 100,

@@ -224,6 +224,21 @@ impl Llm for FakeLlm {
         }
     }
 
+    fn meal_budget(&self, _meal: &crate::ports::MealSource<'_>) -> TokenBudget {
+        TokenBudget {
+            prompt_tokens: 0,
+            max_tokens: 0,
+        }
+    }
+    async fn estimate_meal(
+        &self,
+        _meal: &crate::ports::MealSource<'_>,
+    ) -> Result<crate::ports::Completion<crate::domain::meals::MealEstimate>, LlmError> {
+        Err(LlmError::new(
+            LlmErrorKind::Unavailable,
+            "meals are not read here",
+        ))
+    }
     fn embedding_budget(&self, text: &str) -> TokenBudget {
         TokenBudget {
             prompt_tokens: u32::try_from(text.len() / 3 + 20).unwrap(),

@@ -19,11 +19,14 @@ use serde_json::{Value, json};
 use crate::clients::sigv4::{self, AwsCredentials, SigningOptions, SigningScope};
 use crate::domain::catalog::Catalog;
 use crate::domain::extraction::{self, EXTRACTION_PROMPT, Extraction, TOOL_NAME};
+use crate::domain::meals::{self, MealEstimate};
 use crate::ports::{
-    Clock, Completion, Ids, Llm, LlmError, LlmErrorKind, Sleep, TokenBudget, Transport,
+    Clock, Completion, Ids, Llm, LlmError, LlmErrorKind, MealSource, Sleep, TokenBudget, Transport,
     TransportError, Usage,
 };
 use crate::secret::Secret;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// Titan Text Embeddings V2; embeddings stored with one model stay comparable.
 pub const EMBEDDING_MODEL_ID: &str = "amazon.titan-embed-text-v2:0";
@@ -35,6 +38,11 @@ pub const DEFAULT_RETRY_BUDGET_MS: u32 = 8_000;
 /// Room for a long session (the contract allows 200 sets) without letting a runaway
 /// answer cost much.
 const EXTRACTION_MAX_TOKENS: u32 = 2_048;
+/// A meal's items and macros are a short tool call.
+const MEAL_MAX_TOKENS: u32 = 1_024;
+/// Nova rescales an image to about 896 px on its long side; a photo costs at most about
+/// 1,800 input tokens (1,400 × 900). The hold counts 2,000, so it is never short.
+const IMAGE_TOKENS: u32 = 2_000;
 /// A coaching reply is a few sentences.
 const REPLY_MAX_TOKENS: u32 = 400;
 const MAX_ATTEMPTS: u32 = 4;
@@ -126,6 +134,31 @@ pub fn extraction_request_body(message: &str, catalog: &Catalog) -> Value {
                 "inputSchema": {"json": extraction::tool_input_schema(catalog)}
             }}],
             "toolChoice": {"tool": {"name": TOOL_NAME}}
+        }
+    })
+}
+
+/// The Converse body for reading a meal: the estimate's contract as a forced tool, the
+/// photo as a base64 image block or the description as text.
+pub fn meal_request_body(meal: &MealSource<'_>) -> Value {
+    let content = match meal {
+        MealSource::Description(text) => json!([{"text": text}]),
+        MealSource::Photo { format, bytes } => json!([
+            {"text": "Estimate this meal."},
+            {"image": {"format": format.as_str(), "source": {"bytes": BASE64.encode(bytes)}}}
+        ]),
+    };
+    json!({
+        "system": [{"text": meals::MEAL_PROMPT}],
+        "messages": [{"role": "user", "content": content}],
+        "inferenceConfig": {"maxTokens": MEAL_MAX_TOKENS, "temperature": 0},
+        "toolConfig": {
+            "tools": [{"toolSpec": {
+                "name": meals::MEAL_TOOL_NAME,
+                "description": "Record the meal's foods, calories and macros.",
+                "inputSchema": {"json": meals::tool_input_schema()}
+            }}],
+            "toolChoice": {"tool": {"name": meals::MEAL_TOOL_NAME}}
         }
     })
 }
@@ -298,6 +331,47 @@ impl<T: Transport, C: Clock, S: Sleep, R: Ids> Llm for BedrockLlm<'_, T, C, S, R
             prompt_tokens: prompt_tokens(&reply_request_body(system, message)),
             max_tokens: REPLY_MAX_TOKENS,
         }
+    }
+
+    fn meal_budget(&self, meal: &MealSource<'_>) -> TokenBudget {
+        let prompt_tokens = match meal {
+            MealSource::Description(_) => prompt_tokens(&meal_request_body(meal)),
+            // The image's bytes are not its tokens: count the text around it and the
+            // most a rescaled image costs.
+            MealSource::Photo { format, .. } => {
+                prompt_tokens(&meal_request_body(&MealSource::Photo {
+                    format: *format,
+                    bytes: &[],
+                }))
+                .saturating_add(IMAGE_TOKENS)
+            }
+        };
+        TokenBudget {
+            prompt_tokens,
+            max_tokens: MEAL_MAX_TOKENS,
+        }
+    }
+
+    async fn estimate_meal(
+        &self,
+        meal: &MealSource<'_>,
+    ) -> Result<Completion<MealEstimate>, LlmError> {
+        let body = meal_request_body(meal);
+        let response = self
+            .call(&self.url(&self.config.model_id, "converse"), &body)
+            .await?;
+        let converse = decode_converse(&response)?;
+        let input = converse.tool_input(meals::MEAL_TOOL_NAME)?;
+        let value = meals::from_tool_input(input).map_err(|error| {
+            LlmError::new(
+                LlmErrorKind::Malformed,
+                format!("meal tool input refused: {error}"),
+            )
+        })?;
+        Ok(Completion {
+            value,
+            usage: converse.usage,
+        })
     }
 
     fn embedding_budget(&self, text: &str) -> TokenBudget {

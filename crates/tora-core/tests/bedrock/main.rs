@@ -741,3 +741,79 @@ fn a_persistent_throttle_gives_up_after_a_bounded_number_of_attempts() {
     assert_eq!(run.waits, vec![250, 500, 1_000]);
     assert!(run.waits.iter().map(|&wait| i64::from(wait)).sum::<i64>() <= 8_000);
 }
+
+// --- Meals ------------------------------------------------------------------------
+
+fn meal_tool(input: Value) -> Value {
+    json!({"toolUse": {"toolUseId": "tooluse_meal", "name": "log_meal", "input": input}})
+}
+
+fn lunch() -> Value {
+    json!({"items": [{"name": "chicken breast", "grams": 200}, {"name": "rice", "grams": 180}],
+           "kcal": 560, "protein_g": 66, "carbs_g": 50, "fat_g": 8, "confidence": 0.8})
+}
+
+#[test]
+fn a_meal_photo_goes_as_a_base64_image_with_the_meal_tool_forced() {
+    let harness = Harness::new(access_keys(None));
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F'];
+    let photo = tora_core::ports::MealSource::Photo {
+        format: tora_core::ports::ImageFormat::Jpeg,
+        bytes: &jpeg,
+    };
+    let run = harness.run(
+        vec![converse_answer(
+            json!([{"text": "Looks like lunch."}, meal_tool(lunch())]),
+            "tool_use",
+        )],
+        async |llm| llm.estimate_meal(&photo).await,
+    );
+    let meal = run.result.unwrap();
+    assert_eq!(meal.value.items().len(), 2);
+    assert_eq!(meal.value.macros().protein_g, 66.0);
+    assert_eq!(meal.usage.input_tokens, 812);
+    let body = body_of(&run.sent[0]);
+    let content = &body["messages"][0]["content"];
+    assert_eq!(content[1]["image"]["format"], "jpeg");
+    assert_eq!(content[1]["image"]["source"]["bytes"], "/9j/4AAQSkZJRg==");
+    assert_eq!(body["toolConfig"]["toolChoice"]["tool"]["name"], "log_meal");
+    assert_eq!(body["inferenceConfig"]["temperature"], 0);
+
+    // The hold counts the rescaled image's tokens, not its bytes: a 5 MB photo costs
+    // the same worst case as a tiny one.
+    let big = vec![0u8; 5_000_000];
+    let budget = |bytes: &[u8]| {
+        let photo = tora_core::ports::MealSource::Photo {
+            format: tora_core::ports::ImageFormat::Jpeg,
+            bytes,
+        };
+        harness
+            .run(Vec::new(), async |llm| Ok(llm.meal_budget(&photo)))
+            .result
+            .unwrap()
+    };
+    assert_eq!(budget(&big), budget(&jpeg));
+    assert!(budget(&jpeg).prompt_tokens >= 2_000);
+}
+
+#[test]
+fn a_meal_whose_calories_disagree_with_its_macros_is_refused() {
+    let harness = Harness::new(access_keys(None));
+    let mut wrong = lunch();
+    wrong["kcal"] = json!(1_400);
+    let run = harness.run(
+        vec![converse_answer(json!([meal_tool(wrong)]), "tool_use")],
+        async |llm| {
+            llm.estimate_meal(&tora_core::ports::MealSource::Description(
+                "200 g chicken and rice",
+            ))
+            .await
+        },
+    );
+    let error = run.result.unwrap_err();
+    assert_eq!(error.kind(), LlmErrorKind::Malformed);
+    assert_eq!(
+        body_of(&run.sent[0])["messages"][0]["content"][0]["text"],
+        "200 g chicken and rice"
+    );
+}
