@@ -292,8 +292,15 @@ pub fn extraction(schema: &Value, text: &str) -> Value {
     let is_contract = properties.is_some_and(|properties| {
         properties.contains_key("entries") && properties.contains_key("kind")
     });
+    let is_meal = properties.is_some_and(|properties| {
+        ["items", "kcal", "protein_g", "carbs_g", "fat_g"]
+            .iter()
+            .all(|name| properties.contains_key(*name))
+    });
     let mut input = if is_contract {
         contract_extraction(text, properties)
+    } else if is_meal {
+        meal_estimate(text)
     } else {
         Map::new()
     };
@@ -357,6 +364,91 @@ fn hedged(text: &str) -> bool {
     ]
     .iter()
     .any(|hedge| lower.contains(hedge))
+}
+
+/// Foods the double knows, per 100 g: kcal is left out and derived from the macros
+/// (4/4/9), as a careful model's would agree with them.
+const FOODS: &[(&str, f64, f64, f64)] = &[
+    // name, protein, carbs, fat
+    ("chicken", 31.0, 0.0, 3.6),
+    ("rice", 2.7, 28.0, 0.3),
+    ("oats", 17.0, 66.0, 7.0),
+    ("egg", 13.0, 1.1, 11.0),
+    ("banana", 1.1, 23.0, 0.3),
+    ("bread", 9.0, 49.0, 3.2),
+    ("salmon", 20.0, 0.0, 13.0),
+    ("broccoli", 2.8, 7.0, 0.4),
+    ("pasta", 5.8, 31.0, 0.9),
+    ("beef", 26.0, 0.0, 15.0),
+    ("potato", 2.0, 17.0, 0.1),
+    ("yogurt", 10.0, 3.6, 0.4),
+    ("apple", 0.3, 14.0, 0.2),
+    ("tofu", 8.0, 1.9, 4.8),
+    ("beans", 8.7, 22.8, 0.5),
+    ("cheese", 25.0, 1.3, 33.0),
+    ("milk", 3.4, 5.0, 1.0),
+];
+
+/// A meal estimate for the `log_meal` shape: foods named in the text with the grams
+/// written before them ("200 g chicken"; 150 g when none), or, with nothing named (a
+/// photo), a plate of chicken, rice and broccoli. Calories agree with the macros.
+fn meal_estimate(text: &str) -> Map<String, Value> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut found: Vec<(&str, f64)> = Vec::new();
+    for (index, word) in words.iter().enumerate() {
+        let Some(food) = FOODS
+            .iter()
+            .find(|(name, ..)| word.starts_with(name))
+            .map(|(name, ..)| *name)
+        else {
+            continue;
+        };
+        if found.iter().any(|(name, _)| *name == food) {
+            continue;
+        }
+        // "200 g chicken", "200g chicken".
+        let grams = words[..index]
+            .iter()
+            .rev()
+            .take(2)
+            .find_map(|word| word.trim_end_matches('g').parse::<f64>().ok())
+            .filter(|grams| *grams > 0.0 && *grams <= 2_000.0)
+            .unwrap_or(150.0);
+        found.push((food, grams));
+    }
+    let confidence = if found.is_empty() { 0.55 } else { 0.8 };
+    if found.is_empty() {
+        found = vec![("chicken", 150.0), ("rice", 150.0), ("broccoli", 80.0)];
+    }
+    let (mut protein, mut carbs, mut fat) = (0.0, 0.0, 0.0);
+    let items: Vec<Value> = found
+        .iter()
+        .map(|(food, grams)| {
+            if let Some((_, p, c, f)) = FOODS.iter().find(|(name, ..)| name == food) {
+                protein += p * grams / 100.0;
+                carbs += c * grams / 100.0;
+                fat += f * grams / 100.0;
+            }
+            json!({"name": food, "grams": grams})
+        })
+        .collect();
+    let round = |value: f64| (value * 10.0).round() / 10.0;
+    let (protein, carbs, fat) = (round(protein), round(carbs), round(fat));
+    let mut input = Map::new();
+    input.insert("items".into(), json!(items));
+    input.insert(
+        "kcal".into(),
+        json!(round(4.0 * protein + 4.0 * carbs + 9.0 * fat)),
+    );
+    input.insert("protein_g".into(), json!(protein));
+    input.insert("carbs_g".into(), json!(carbs));
+    input.insert("fat_g".into(), json!(fat));
+    input.insert("confidence".into(), json!(confidence));
+    input
 }
 
 /// A looser reading than the parser's: negations are not workouts; otherwise every
@@ -737,6 +829,28 @@ mod tests {
                 .unwrap()
                 .starts_with("Nice work.")
         );
+    }
+
+    #[test]
+    fn meals_are_estimated_with_calories_that_agree_with_the_macros() {
+        let schema = json!({"type": "object",
+            "required": ["items", "kcal", "protein_g", "carbs_g", "fat_g", "confidence"],
+            "properties": {"items": {"type": "array"}, "kcal": {"type": "number"},
+                "protein_g": {"type": "number"}, "carbs_g": {"type": "number"},
+                "fat_g": {"type": "number"}, "confidence": {"type": "number"}}});
+        let lunch = extraction(&schema, "log my lunch: 200 g chicken and rice");
+        assert_eq!(
+            lunch["items"],
+            json!([{"name": "chicken", "grams": 200.0}, {"name": "rice", "grams": 150.0}])
+        );
+        assert_eq!(lunch["protein_g"], json!(66.1));
+        let atwater = 4.0 * lunch["protein_g"].as_f64().unwrap()
+            + 4.0 * lunch["carbs_g"].as_f64().unwrap()
+            + 9.0 * lunch["fat_g"].as_f64().unwrap();
+        assert!((lunch["kcal"].as_f64().unwrap() - atwater).abs() < 0.2);
+        let photo = extraction(&schema, "Estimate this meal.");
+        assert_eq!(photo["items"].as_array().unwrap().len(), 3);
+        assert!(photo["confidence"].as_f64().unwrap() < lunch["confidence"].as_f64().unwrap());
     }
 
     #[test]
