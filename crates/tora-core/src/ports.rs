@@ -349,6 +349,57 @@ pub enum WorkoutChange<'a> {
     Replace(NewWorkout<'a>),
 }
 
+/// A meal to store with the model call that read it.
+pub struct NewMeal<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub upload_id: Option<Uuid>,
+    pub description: Option<&'a str>,
+    pub estimate: &'a crate::domain::meals::MealEstimate,
+    pub eaten_at: DateTime<Utc>,
+    pub model: &'a str,
+}
+
+/// A meal as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMeal {
+    pub id: Uuid,
+    pub upload_id: Option<Uuid>,
+    pub description: Option<String>,
+    /// Foods and grams, as the model read them.
+    pub items: Vec<(String, f64)>,
+    pub macros: crate::domain::meals::Macros,
+    pub confidence: Option<f64>,
+    pub eaten_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where meals live.
+pub trait MealStore {
+    /// Stores the meal and settles the call that read it, in one transaction; the
+    /// meal and the balance after.
+    async fn log_meal(
+        &self,
+        meal: &NewMeal<'_>,
+        charge: &ModelCharge<'_>,
+    ) -> Result<(StoredMeal, Credits), StoreError>;
+
+    /// The user's meals eaten in `[from, to)`, oldest first.
+    async fn meals_between(
+        &self,
+        user_id: Uuid,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StoredMeal>, StoreError>;
+
+    /// Deletes one of the user's meals; what was deleted, or `None`.
+    async fn delete_meal(
+        &self,
+        user_id: Uuid,
+        meal_id: Uuid,
+    ) -> Result<Option<StoredMeal>, StoreError>;
+}
+
 /// Where workouts live. Writes store the skill rows they move in the same transaction.
 pub trait WorkoutStore {
     /// The workout and its skill rows (raised, never lowered), read back.

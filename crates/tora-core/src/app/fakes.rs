@@ -24,6 +24,13 @@ impl Ids for SequentialIds {
     }
 }
 
+impl From<u128> for SequentialIds {
+    /// Ids counted up from `start`.
+    fn from(start: u128) -> Self {
+        Self(Cell::new(start))
+    }
+}
+
 pub(crate) fn ids() -> SequentialIds {
     SequentialIds(Cell::new(1_000))
 }

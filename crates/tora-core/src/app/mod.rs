@@ -7,6 +7,7 @@ pub mod credits;
 pub mod export;
 #[cfg(test)]
 pub(crate) mod fakes;
+pub mod meals;
 pub mod memories;
 #[cfg(test)]
 pub(crate) mod memory_workouts;

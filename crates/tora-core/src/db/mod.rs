@@ -7,6 +7,7 @@ pub mod chat;
 pub mod credits;
 pub mod export;
 pub mod health;
+pub mod meals;
 pub mod memories;
 pub mod skills;
 pub mod stats;

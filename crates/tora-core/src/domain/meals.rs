@@ -20,6 +20,9 @@ give kcal and grams of protein, carbohydrate and fat for the whole meal, consist
 to 1 by how sure you are of the foods and portions. Never invent a food you cannot see \
 or that is not described.";
 
+/// A meal as a person describes it: 1 to 500 characters.
+pub type MealDescription = crate::domain::text::MultiLine<500>;
+
 /// A food's name as the model wrote it: one line of 1 to 80 characters.
 pub type FoodName = SingleLine<80>;
 
@@ -72,6 +75,26 @@ impl Macros {
         carbs_g: 0.0,
         fat_g: 0.0,
     };
+}
+
+/// The instants of one local day in `timezone`: from its first instant to the next
+/// day's (a DST day is 23 or 25 hours long; a day whose midnight does not exist starts
+/// at its earliest instant).
+pub fn day_bounds(
+    day: chrono::NaiveDate,
+    timezone: chrono_tz::Tz,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let start = |day: chrono::NaiveDate| {
+        (0..=3)
+            .filter_map(|hour| day.and_hms_opt(hour, 0, 0))
+            .find_map(|local| local.and_local_timezone(timezone).earliest())
+            .map_or_else(
+                || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+                |local| local.with_timezone(&chrono::Utc),
+            )
+    };
+    let next = day.succ_opt().unwrap_or(day);
+    (start(day), start(next))
 }
 
 /// What the model read in a meal, validated.
@@ -226,6 +249,17 @@ mod tests {
             "items": [{"name": "grilled chicken breast", "grams": 200}, {"name": "white rice", "grams": 180}],
             "kcal": 560, "protein_g": 66, "carbs_g": 50, "fat_g": 8, "confidence": 0.8
         })
+    }
+
+    #[test]
+    fn a_day_runs_from_local_midnight_to_local_midnight() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        let (start, end) = day_bounds(day, chrono_tz::Europe::Berlin);
+        assert_eq!(start.to_rfc3339(), "2026-03-28T23:00:00+00:00");
+        // Clocks go forward that night: the day is 23 hours long.
+        assert_eq!(end.to_rfc3339(), "2026-03-29T22:00:00+00:00");
+        let (start, end) = day_bounds(day, chrono_tz::UTC);
+        assert_eq!((end - start).num_hours(), 24);
     }
 
     #[test]

@@ -65,9 +65,6 @@ pub enum ApiError {
     /// model id is wrong. Retrying does not help.
     #[error("model refused: {0:?}")]
     ModelRefused(LlmErrorKind),
-    /// The deployment has no model configured.
-    #[error("no model configured")]
-    ModelNotConfigured,
     /// A chat message is not in the state the action needs (confirming a message that
     /// is not a proposal, retrying one that is answered).
     #[error("message is {status}")]
@@ -154,7 +151,6 @@ impl ApiError {
             ApiError::ClientMessageIdReused => StatusCode::CONFLICT,
             ApiError::InsufficientCredits { .. } => StatusCode::PAYMENT_REQUIRED,
             ApiError::ModelRefused(_) => StatusCode::BAD_GATEWAY,
-            ApiError::ModelNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MessageState { .. } => StatusCode::CONFLICT,
             ApiError::AdminUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::AccountNotFound => StatusCode::NOT_FOUND,
@@ -194,7 +190,6 @@ impl ApiError {
             ApiError::ModelRefused(LlmErrorKind::Denied) => "model-access-denied",
             ApiError::ModelRefused(LlmErrorKind::NotFound) => "model-not-found",
             ApiError::ModelRefused(_) => "model-rejected",
-            ApiError::ModelNotConfigured => "model-not-configured",
             ApiError::MessageState { slug, .. } => slug,
             ApiError::AdminUnauthorized => "unauthenticated",
             ApiError::AccountNotFound => "account-not-found",
@@ -275,9 +270,6 @@ impl ApiError {
             }
             ApiError::ModelRefused(_) => {
                 "The coach's model refused this request; the message is kept as failed.".into()
-            }
-            ApiError::ModelNotConfigured => {
-                "The coach's model is not configured in this deployment.".into()
             }
             ApiError::MessageState { status, detail, .. } => {
                 format!("{detail} This message is {status}.")

@@ -17,6 +17,9 @@ pub enum Endpoint {
     DeleteWorkout,
     PostChat,
     ChatHistory,
+    LogMeal,
+    MealDay,
+    DeleteMeal,
     GetMessage,
     ConfirmMessage,
     RetryMessage,
@@ -81,6 +84,8 @@ const fn op(method: Method, endpoint: Endpoint, access: Access, body: BodyRule) 
 const PROFILE_BODY_LIMIT: usize = 4 * 1024;
 /// A chat message of up to 4000 characters, JSON-escaped, plus its id.
 const CHAT_BODY_LIMIT: usize = 32 * 1024;
+/// A meal description of up to 500 characters, JSON-escaped, and a time.
+const MEAL_BODY_LIMIT: usize = 8 * 1024;
 /// A top-up: an account, an amount, a note and a key.
 const TOP_UP_BODY_LIMIT: usize = 4 * 1024;
 /// A question of up to 1000 characters, JSON-escaped.
@@ -203,6 +208,31 @@ pub static ROUTES: &[Route] = &[
             BodyRule::None,
         )],
         allow: "POST",
+    },
+    Route {
+        pattern: "/v1/meals",
+        operations: &[
+            op(Method::GET, Endpoint::MealDay, Access::User, BodyRule::None),
+            op(
+                Method::POST,
+                Endpoint::LogMeal,
+                Access::User,
+                BodyRule::Json {
+                    limit: MEAL_BODY_LIMIT,
+                },
+            ),
+        ],
+        allow: "GET, HEAD, POST",
+    },
+    Route {
+        pattern: "/v1/meals/{id}",
+        operations: &[op(
+            Method::DELETE,
+            Endpoint::DeleteMeal,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "DELETE",
     },
     Route {
         pattern: "/v1/skills",

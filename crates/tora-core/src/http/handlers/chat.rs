@@ -281,7 +281,7 @@ pub(super) async fn retry_message<P: Platform>(
     params: &[&str],
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let message_id = workout_id(params)?;
-    let llm = context.llm().ok_or(ApiError::ModelNotConfigured)?;
+    let llm = context.llm().ok_or(ApiError::ModelUnavailable)?;
     let user = resolve(context, caller).await?;
     let outcome = chat::retry(
         &context.db,

@@ -6,6 +6,7 @@ pub(super) mod credits;
 pub(crate) mod export;
 mod health;
 mod me;
+mod meals;
 mod memories;
 mod skills;
 mod stats;
@@ -59,6 +60,9 @@ pub(super) async fn dispatch<P: Platform>(
             workouts::delete_workout(context, require(caller)?, params).await
         }
         Endpoint::Health => health::get_health(context).await,
+        Endpoint::LogMeal => meals::log_meal(context, require(caller)?, body).await,
+        Endpoint::MealDay => meals::meal_day(context, require(caller)?).await,
+        Endpoint::DeleteMeal => meals::delete_meal(context, require(caller)?, params).await,
         Endpoint::GetMe => me::get_me(context, require(caller)?).await,
         Endpoint::UpdateMe => me::update_me(context, require(caller)?, body).await,
         Endpoint::DeleteMe => me::delete_me(context, require(caller)?).await,

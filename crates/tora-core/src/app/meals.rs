@@ -1,0 +1,421 @@
+//! Meals: a description (or, later, a photo) read by the model into foods and macros,
+//! paid for like every model call (held before, settled with the stored meal), and
+//! listed by the person's local day with its totals.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::app::credits::{self, CreditError, PlannedCall};
+use crate::domain::credits::{Credits, Insufficient, Settlement};
+use crate::domain::meals::{self, Macros};
+use crate::domain::profile::Timezone;
+use crate::ports::{
+    CreditStore, Ids, Llm, LlmError, MealSource, MealStore, ModelCharge, NewMeal, StoreError,
+    StoredMeal,
+};
+
+/// What the ledger says a meal's model call was for.
+pub const MEAL_PURPOSE: &str = "read a meal";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MealError {
+    /// The balance does not cover reading the meal; nothing was taken.
+    #[error("the balance does not cover reading this meal")]
+    Insufficient(Insufficient),
+    /// The model failed or answered something that is not a meal; nothing was charged.
+    #[error(transparent)]
+    Model(LlmError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A meal logged, with what it cost and the balance after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedMeal {
+    pub meal: StoredMeal,
+    pub spent: Credits,
+    pub balance: Credits,
+}
+
+/// Reads a meal with the model and stores it with the charge, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn log<S: MealStore + CreditStore>(
+    store: &S,
+    llm: &impl Llm,
+    ids: &impl Ids,
+    request_id: &str,
+    user_id: Uuid,
+    source: &MealSource<'_>,
+    upload_id: Option<Uuid>,
+    eaten_at: DateTime<Utc>,
+) -> Result<LoggedMeal, MealError> {
+    let meal_id = ids.new_uuid();
+    let budget = llm.meal_budget(source);
+    let key = format!("meal:{meal_id}");
+    let held = match credits::reserve(
+        store,
+        ids,
+        &PlannedCall {
+            user_id,
+            idempotency_key: &key,
+            prompt_tokens: budget.prompt_tokens,
+            max_tokens: budget.max_tokens,
+            purpose: MEAL_PURPOSE,
+        },
+    )
+    .await
+    {
+        Ok(held) => held,
+        Err(CreditError::Insufficient(refused)) => return Err(MealError::Insufficient(refused)),
+        Err(CreditError::Store(error)) => return Err(error.into()),
+    };
+    let completion = match llm.estimate_meal(source).await {
+        Ok(completion) => completion,
+        Err(error) => {
+            // Nothing usable came back: the person pays nothing for it.
+            store.release(user_id, held.id).await?;
+            return Err(MealError::Model(error));
+        }
+    };
+    let description = match source {
+        MealSource::Description(text) => Some(*text),
+        MealSource::Photo { .. } => None,
+    };
+    let stored = store
+        .log_meal(
+            &NewMeal {
+                id: meal_id,
+                user_id,
+                upload_id,
+                description,
+                estimate: &completion.value,
+                eaten_at,
+                model: llm.chat_model(),
+            },
+            &ModelCharge {
+                user_id,
+                hold_id: held.id,
+                entry_id: ids.new_uuid(),
+                model: llm.chat_model(),
+                usage: completion.usage,
+                request_id,
+            },
+        )
+        .await;
+    match stored {
+        Ok((meal, balance)) => Ok(LoggedMeal {
+            meal,
+            spent: Settlement::of(held.units, completion.usage).charged,
+            balance,
+        }),
+        Err(error) => {
+            // Nothing was stored or charged; give the hold back now rather than when it
+            // expires (a no-op if the write did land and settle it).
+            let _ = store.release(user_id, held.id).await;
+            Err(error.into())
+        }
+    }
+}
+
+/// One local day's meals and their totals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MealDay {
+    pub date: NaiveDate,
+    pub meals: Vec<StoredMeal>,
+    pub totals: Macros,
+}
+
+pub async fn day(
+    store: &impl MealStore,
+    user_id: Uuid,
+    date: NaiveDate,
+    timezone: Timezone,
+) -> Result<MealDay, StoreError> {
+    let (from, to) = meals::day_bounds(date, timezone.tz());
+    let meals = store.meals_between(user_id, from, to).await?;
+    let totals = meals
+        .iter()
+        .fold(Macros::ZERO, |totals, meal| totals.plus(meal.macros));
+    Ok(MealDay {
+        date,
+        meals,
+        totals,
+    })
+}
+
+/// Deletes one of the person's meals; `None` when it is not theirs or not there.
+pub async fn delete(
+    store: &impl MealStore,
+    user_id: Uuid,
+    meal_id: Uuid,
+) -> Result<Option<StoredMeal>, StoreError> {
+    store.delete_meal(user_id, meal_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::app::fakes::{FakeCredits, SequentialIds, delegate_credit_store};
+    use crate::domain::credits::Usage;
+    use crate::domain::extraction::Extraction;
+    use crate::domain::meals::MealEstimate;
+    use crate::ports::{Completion, LlmErrorKind, TokenBudget};
+
+    const USER: Uuid = Uuid::from_u128(7);
+
+    #[derive(Default)]
+    struct FakeMeals {
+        credits: FakeCredits,
+        meals: RefCell<Vec<(Uuid, StoredMeal)>>,
+    }
+
+    delegate_credit_store!(FakeMeals, credits);
+
+    impl MealStore for FakeMeals {
+        async fn log_meal(
+            &self,
+            meal: &NewMeal<'_>,
+            charge: &ModelCharge<'_>,
+        ) -> Result<(StoredMeal, Credits), StoreError> {
+            let stored = StoredMeal {
+                id: meal.id,
+                upload_id: meal.upload_id,
+                description: meal.description.map(str::to_owned),
+                items: meal
+                    .estimate
+                    .items()
+                    .iter()
+                    .map(|item| (item.name.to_string(), item.grams))
+                    .collect(),
+                macros: meal.estimate.macros(),
+                confidence: Some(meal.estimate.confidence().value()),
+                eaten_at: meal.eaten_at,
+                created_at: meal.eaten_at,
+            };
+            self.meals.borrow_mut().push((meal.user_id, stored.clone()));
+            self.credits.settle_now(charge);
+            Ok((stored, self.credits.balance(meal.user_id)))
+        }
+
+        async fn meals_between(
+            &self,
+            user_id: Uuid,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<StoredMeal>, StoreError> {
+            Ok(self
+                .meals
+                .borrow()
+                .iter()
+                .filter(|(owner, meal)| {
+                    *owner == user_id && meal.eaten_at >= from && meal.eaten_at < to
+                })
+                .map(|(_, meal)| meal.clone())
+                .collect())
+        }
+
+        async fn delete_meal(
+            &self,
+            user_id: Uuid,
+            meal_id: Uuid,
+        ) -> Result<Option<StoredMeal>, StoreError> {
+            let mut meals = self.meals.borrow_mut();
+            let index = meals
+                .iter()
+                .position(|(owner, meal)| *owner == user_id && meal.id == meal_id);
+            Ok(index.map(|index| meals.remove(index).1))
+        }
+    }
+
+    /// Reads every meal as the same lunch, or fails with `fail`.
+    struct FakeLlm {
+        fail: Option<LlmErrorKind>,
+    }
+
+    fn lunch() -> MealEstimate {
+        meals::from_tool_input(&json!({
+            "items": [{"name": "chicken", "grams": 200}, {"name": "rice", "grams": 150}],
+            "kcal": 500, "protein_g": 66, "carbs_g": 42, "fat_g": 7.6, "confidence": 0.8
+        }))
+        .unwrap()
+    }
+
+    impl Llm for FakeLlm {
+        fn chat_model(&self) -> &str {
+            "nova"
+        }
+        fn embedding_model(&self) -> &str {
+            "titan"
+        }
+        fn extraction_budget(&self, _message: &str) -> TokenBudget {
+            unreachable!("meals only")
+        }
+        fn reply_budget(&self, _system: &str, _message: &str) -> TokenBudget {
+            unreachable!("meals only")
+        }
+        fn embedding_budget(&self, _text: &str) -> TokenBudget {
+            unreachable!("meals only")
+        }
+        fn meal_budget(&self, _meal: &MealSource<'_>) -> TokenBudget {
+            TokenBudget {
+                prompt_tokens: 1_000,
+                max_tokens: 1_000,
+            }
+        }
+        async fn extract_workout(
+            &self,
+            _message: &str,
+        ) -> Result<Completion<Extraction>, LlmError> {
+            unreachable!("meals only")
+        }
+        async fn reply(
+            &self,
+            _system: &str,
+            _message: &str,
+        ) -> Result<Completion<String>, LlmError> {
+            unreachable!("meals only")
+        }
+        async fn embed(&self, _text: &str) -> Result<Completion<Vec<f32>>, LlmError> {
+            unreachable!("meals only")
+        }
+        async fn estimate_meal(
+            &self,
+            _meal: &MealSource<'_>,
+        ) -> Result<Completion<MealEstimate>, LlmError> {
+            match self.fail {
+                Some(kind) => Err(LlmError::new(kind, "scripted")),
+                None => Ok(Completion {
+                    value: lunch(),
+                    usage: Usage {
+                        input_tokens: 600,
+                        output_tokens: 100,
+                    },
+                }),
+            }
+        }
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    async fn log_lunch(
+        store: &FakeMeals,
+        llm: &FakeLlm,
+        eaten_at: &str,
+    ) -> Result<LoggedMeal, MealError> {
+        // Ids that differ from one meal to the next.
+        let ids = SequentialIds::from(store.meals.borrow().len() as u128 * 100);
+        log(
+            store,
+            llm,
+            &ids,
+            "request-1",
+            USER,
+            &MealSource::Description("200 g chicken and rice"),
+            None,
+            at(eaten_at),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_meal_is_read_stored_and_paid_for_exactly() {
+        let store = FakeMeals {
+            credits: FakeCredits::with_balances(&[(USER, 5_000)]),
+            ..FakeMeals::default()
+        };
+        let logged = log_lunch(&store, &FakeLlm { fail: None }, "2026-12-03T12:30:00Z")
+            .await
+            .unwrap();
+        assert_eq!(logged.spent, Credits::from_units(700));
+        assert_eq!(logged.balance, Credits::from_units(4_300));
+        assert_eq!(logged.meal.items.len(), 2);
+        assert_eq!(
+            logged.meal.description.as_deref(),
+            Some("200 g chicken and rice")
+        );
+        assert_eq!(store.credits.held(USER), Credits::ZERO);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_costs_nothing_and_a_short_balance_is_refused_before_the_call() {
+        let store = FakeMeals {
+            credits: FakeCredits::with_balances(&[(USER, 5_000)]),
+            ..FakeMeals::default()
+        };
+        let error = log_lunch(
+            &store,
+            &FakeLlm {
+                fail: Some(LlmErrorKind::Malformed),
+            },
+            "2026-12-03T12:30:00Z",
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(error, MealError::Model(_)));
+        assert_eq!(store.credits.balance(USER), Credits::from_units(5_000));
+        assert!(store.meals.borrow().is_empty());
+
+        let poor = FakeMeals {
+            credits: FakeCredits::with_balances(&[(USER, 1_999)]),
+            ..FakeMeals::default()
+        };
+        let error = log_lunch(&poor, &FakeLlm { fail: None }, "2026-12-03T12:30:00Z")
+            .await
+            .unwrap_err();
+        let MealError::Insufficient(refused) = error else {
+            panic!("expected a 402, got {error:?}");
+        };
+        assert_eq!(refused.price, Credits::from_units(2_000));
+        assert!(poor.meals.borrow().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_day_is_the_persons_local_day_with_its_totals() {
+        let store = FakeMeals {
+            credits: FakeCredits::with_balances(&[(USER, 50_000)]),
+            ..FakeMeals::default()
+        };
+        let llm = FakeLlm { fail: None };
+        // 23:30 UTC on the 2nd is the 3rd in Berlin; 23:30 UTC on the 3rd is the 4th.
+        for eaten_at in [
+            "2026-12-02T23:30:00Z",
+            "2026-12-03T12:00:00Z",
+            "2026-12-03T23:30:00Z",
+        ] {
+            log_lunch(&store, &llm, eaten_at).await.unwrap();
+        }
+        let berlin: Timezone = "Europe/Berlin".parse().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let day = day(&store, USER, date, berlin).await.unwrap();
+        assert_eq!(day.meals.len(), 2);
+        assert_eq!(day.totals.kcal, 1_000.0);
+        assert_eq!(day.totals.protein_g, 132.0);
+        let other = day_of_other(&store).await;
+        assert!(other.meals.is_empty(), "nobody else's meals");
+
+        let first = day.meals[0].id;
+        assert!(
+            delete(&store, Uuid::from_u128(99), first)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(delete(&store, USER, first).await.unwrap().is_some());
+        assert!(delete(&store, USER, first).await.unwrap().is_none());
+    }
+
+    async fn day_of_other(store: &FakeMeals) -> MealDay {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        day(store, Uuid::from_u128(99), date, Timezone::utc())
+            .await
+            .unwrap()
+    }
+}
