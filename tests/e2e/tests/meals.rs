@@ -123,6 +123,9 @@ async fn a_described_meal_is_read_paid_for_and_totalled_by_the_local_day() {
 async fn bad_meals_are_clear_problems_and_a_short_balance_is_402() {
     let stack = Stack::from_env();
     let user = stack.new_user();
+    // Provisioned first: bad input is refused before the user is looked up.
+    let (status, _, _) = stack.get_json(&user, "/v1/me").await;
+    assert_eq!(status, 200);
     for (body, field) in [
         (json!({"description": "   "}), "description"),
         (json!({"description": "x".repeat(501)}), "description"),
