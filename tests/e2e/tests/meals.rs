@@ -183,3 +183,29 @@ async fn a_meal_the_model_cannot_read_costs_nothing() {
         stack.starter_credits * stack.tokens_per_credit
     );
 }
+
+#[tokio::test]
+async fn a_meal_told_in_chat_is_logged_the_same_way_and_a_retry_logs_it_once() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let body = json!({"message": "log my lunch: 200 g chicken and 150 g rice", "client_message_id": "meal-1"});
+    let (status, _, answer) = stack
+        .send_json(&user, Method::POST, "/v1/chat", &body)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "answered");
+    let reply = answer["reply"].as_str().unwrap();
+    assert!(reply.starts_with("Logged your meal: about"), "{reply}");
+    assert!(reply.contains("chicken 200 g"), "{reply}");
+    assert!(answer["credits"]["spent"].as_f64().unwrap() > 0.0);
+
+    let (_, _, again) = stack
+        .send_json(&user, Method::POST, "/v1/chat", &body)
+        .await;
+    assert_eq!(again["reply"], answer["reply"]);
+    let (status, _, today) = stack.get_json(&user, "/v1/meals").await;
+    assert_eq!(status, 200, "{today}");
+    let meals = today["meals"].as_array().unwrap();
+    assert_eq!(meals.len(), 1, "{today}");
+    assert_eq!(meals[0]["description"], "200 g chicken and 150 g rice");
+}

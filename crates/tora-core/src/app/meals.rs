@@ -5,13 +5,17 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use crate::app::chat::{self, ChatError, ChatMessage, ChatOutcome};
 use crate::app::credits::{self, CreditError, PlannedCall};
+use crate::domain::account::NewUser;
+use crate::domain::chat::{ChatAnswer, MessageStatus};
+use crate::domain::coaching;
 use crate::domain::credits::{Credits, Insufficient, Settlement};
 use crate::domain::meals::{self, Macros};
 use crate::domain::profile::Timezone;
 use crate::ports::{
-    CreditStore, Ids, Llm, LlmError, MealSource, MealStore, ModelCharge, NewMeal, StoreError,
-    StoredMeal,
+    ChatStore, CreditStore, Ids, Llm, LlmError, MealSource, MealStore, MessageAnswer, ModelCharge,
+    NewMeal, NewMessage, StoreError, StoredMeal,
 };
 
 /// What the ledger says a meal's model call was for.
@@ -115,6 +119,96 @@ pub async fn log<S: MealStore + CreditStore>(
             Err(error.into())
         }
     }
+}
+
+/// A meal told in chat ("log my lunch: …"): the message is stored first, like every
+/// message, then the meal is read and logged and the message answered with it. A retry
+/// with the same client id replays the answer.
+#[allow(clippy::too_many_arguments)]
+pub async fn post_meal_message<S: ChatStore + MealStore + CreditStore>(
+    store: &S,
+    llm: &impl Llm,
+    ids: &impl Ids,
+    request_id: &str,
+    new_user: &NewUser<'_>,
+    message: &ChatMessage<'_>,
+    description: &str,
+    now: DateTime<Utc>,
+) -> Result<ChatOutcome, ChatError> {
+    let message_id = ids.new_uuid();
+    let opened = store
+        .open_message(
+            new_user,
+            &NewMessage {
+                id: message_id,
+                client_message_id: message.client_message_id.as_str(),
+                body: message.text.as_str(),
+                status: MessageStatus::Received,
+                answer: None,
+                lease_secs: None,
+            },
+        )
+        .await?;
+    if opened.message.id != message_id {
+        if opened.message.body != message.text.as_str() {
+            return Err(ChatError::ClientIdReused);
+        }
+        if opened.message.status != MessageStatus::Received && opened.message.answer.is_some() {
+            return Ok(chat::replay(opened.message, opened.workout, opened.user));
+        }
+    }
+    let logged = log(
+        store,
+        llm,
+        ids,
+        request_id,
+        opened.user.id,
+        &MealSource::Description(description),
+        None,
+        now,
+    )
+    .await;
+    let (answer, balance) = match logged {
+        Ok(logged) => (
+            ChatAnswer {
+                spent_units: logged.spent.units(),
+                ..ChatAnswer::words(coaching::meal_reply(&logged.meal))
+            },
+            logged.balance,
+        ),
+        Err(MealError::Model(_)) => (
+            ChatAnswer::words(coaching::meal_unreadable_reply()),
+            opened.user.credit_balance,
+        ),
+        Err(MealError::Insufficient(refused)) => {
+            return Err(ChatError::Insufficient {
+                message_id: opened.message.id,
+                refused,
+            });
+        }
+        Err(MealError::Store(error)) => return Err(error.into()),
+    };
+    store
+        .answer_message(&MessageAnswer {
+            user_id: opened.user.id,
+            message_id: opened.message.id,
+            status: MessageStatus::Answered,
+            answer: &answer,
+            charges: &[],
+            attempt: None,
+        })
+        .await?;
+    let mut user = opened.user;
+    user.credit_balance = balance;
+    Ok(ChatOutcome {
+        message_id: opened.message.id,
+        status: MessageStatus::Answered,
+        answer,
+        workout: None,
+        user,
+        failure_reason: None,
+        finish_later: None,
+    })
 }
 
 /// One local day's meals and their totals.

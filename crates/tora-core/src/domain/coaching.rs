@@ -168,6 +168,28 @@ pub fn phrasing_prompt(decision: &Decision) -> String {
     )
 }
 
+/// The reply to a meal logged from chat: its energy, macros and what was identified.
+pub fn meal_reply(meal: &crate::ports::StoredMeal) -> String {
+    let items: Vec<String> = meal
+        .items
+        .iter()
+        .map(|(name, grams)| format!("{name} {grams:.0} g"))
+        .collect();
+    format!(
+        "Logged your meal: about {:.0} kcal, with {:.0} g protein, {:.0} g carbs and {:.0} g fat ({}).",
+        meal.macros.kcal,
+        meal.macros.protein_g,
+        meal.macros.carbs_g,
+        meal.macros.fat_g,
+        items.join(", ")
+    )
+}
+
+/// The reply to a meal the model could not read.
+pub fn meal_unreadable_reply() -> String {
+    "I couldn't read that meal. Try naming the foods with amounts, like \"log my lunch: 200 g chicken and 150 g rice\".".to_owned()
+}
+
 /// The reply to a message the model is still reading after the request's wait.
 pub fn reading_reply() -> String {
     "I'm reading that one more closely. It will show up in your chat as soon as I'm done."

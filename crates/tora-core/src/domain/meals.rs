@@ -97,6 +97,45 @@ pub fn day_bounds(
     (start(day), start(next))
 }
 
+/// The meal a chat message asks to log, if it is one: "log my lunch: 200 g chicken and
+/// rice", "log a meal - oats with milk", "for dinner I had salmon and potatoes",
+/// "breakfast: 2 eggs and toast". The description is returned as written.
+pub fn meal_in_chat(text: &str) -> Option<&str> {
+    const MEALS: [&str; 5] = ["breakfast", "lunch", "dinner", "snack", "meal"];
+    let trimmed = text.trim();
+    let lower = trimmed.to_lowercase();
+    // Lowercasing keeps byte offsets for the ASCII prefixes matched below.
+    if lower.len() != trimmed.len() {
+        return None;
+    }
+    let rest_after = |prefix_len: usize| {
+        let rest = trimmed[prefix_len..].trim_start_matches([':', '-', ',', ' ', '\t']);
+        (!rest.trim().is_empty() && prefix_len < trimmed.len()).then(|| rest.trim())
+    };
+    for meal in MEALS {
+        for prefix in [
+            format!("log my {meal}"),
+            format!("log a {meal}"),
+            format!("log {meal}"),
+        ] {
+            if lower.starts_with(&prefix) {
+                return rest_after(prefix.len());
+            }
+        }
+        for verb in ["had", "ate"] {
+            let prefix = format!("for {meal} i {verb}");
+            if lower.starts_with(&prefix) {
+                return rest_after(prefix.len());
+            }
+        }
+        let prefix = format!("{meal}:");
+        if lower.starts_with(&prefix) {
+            return rest_after(prefix.len());
+        }
+    }
+    None
+}
+
 /// What the model read in a meal, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MealEstimate {
@@ -249,6 +288,31 @@ mod tests {
             "items": [{"name": "grilled chicken breast", "grams": 200}, {"name": "white rice", "grams": 180}],
             "kcal": 560, "protein_g": 66, "carbs_g": 50, "fat_g": 8, "confidence": 0.8
         })
+    }
+
+    #[test]
+    fn meals_are_told_in_chat_by_how_they_start() {
+        let cases = [
+            (
+                "log my lunch: 200 g chicken and rice",
+                Some("200 g chicken and rice"),
+            ),
+            ("Log my breakfast - Oats with milk", Some("Oats with milk")),
+            ("log a meal, 2 eggs", Some("2 eggs")),
+            (
+                "For dinner I had salmon and potatoes",
+                Some("salmon and potatoes"),
+            ),
+            ("snack: banana", Some("banana")),
+            ("log my lunch", None),
+            ("log my lunch:   ", None),
+            ("3x8 pull-ups", None),
+            ("what should I eat for lunch?", None),
+            ("lunchtime workout: 3x8 pull-ups", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(meal_in_chat(text), expected, "{text}");
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::domain::chat::{
     ChatAnswer, ClientMessageId, MessageStatus, MessageText, Proposal, SkillRef,
 };
 use crate::domain::credits::{Credits, TokensPerCredit};
+use crate::domain::meals::meal_in_chat;
 use crate::domain::workout::StoredWorkout;
 use crate::http::json::decode;
 use crate::http::query::Query;
@@ -167,6 +168,30 @@ pub(super) async fn post_chat<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let (text, client_message_id) = decode::<PostChatRequest>(body)?.parse()?;
     let llm = context.llm();
+    // A meal told in chat takes the meal path (it needs the model to read it).
+    if let (Some(description), Some(llm)) = (meal_in_chat(text.as_str()), llm.as_ref()) {
+        let outcome = crate::app::meals::post_meal_message(
+            &context.db,
+            llm,
+            context.platform.ids(),
+            context.request_id,
+            &accounts::new_user(
+                context.platform.ids(),
+                caller,
+                context.config.starter_credits,
+                &context.config.credits,
+            ),
+            &ChatMessage {
+                client_message_id: &client_message_id,
+                text: &text,
+            },
+            description,
+            context.now(),
+        )
+        .await
+        .map_err(chat_error(context))?;
+        return respond(context, &outcome);
+    }
     let model = model_reader(context, llm.as_ref());
     let outcome = chat::post_message(
         &context.db,
