@@ -38,6 +38,22 @@ fn var(name: &str) -> String {
     })
 }
 
+/// A client whose requests come from an address of their own (`cf-connecting-ip`,
+/// which the worker keys its per-IP limit on), so tests running side by side do not
+/// share one budget. A request that sets the header itself keeps its own.
+fn client_from_own_address() -> Client {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let address = format!("10.{}.{}.{}", bytes[0], bytes[1], bytes[2]);
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(value) = reqwest::header::HeaderValue::from_str(&address) {
+        headers.insert("cf-connecting-ip", value);
+    }
+    Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap_or_default()
+}
+
 impl Stack {
     pub fn from_env() -> Self {
         Self {
@@ -52,7 +68,7 @@ impl Stack {
             admin_secret: var("TORA_ADMIN_SECRET"),
             cors_origin: var("TORA_CORS_ORIGIN"),
             bedrock_url: var("TORA_BEDROCK_URL"),
-            client: Client::new(),
+            client: client_from_own_address(),
         }
     }
 
