@@ -1,0 +1,134 @@
+//! Uploads: what a person may upload (kind, content type, size) and where it lives in
+//! the bucket. An object key is built only here, from the owner's prefix, the kind and
+//! the upload's id, so no request can name the key of someone else's object.
+
+use uuid::Uuid;
+
+/// What an upload is for; each kind has its own content types and size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UploadKind {
+    MealPhoto,
+    FormVideo,
+}
+
+impl UploadKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "meal_photo" => Some(Self::MealPhoto),
+            "form_video" => Some(Self::FormVideo),
+            _ => None,
+        }
+    }
+
+    /// The name stored in `uploads.kind` and used in object keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MealPhoto => "meal_photo",
+            Self::FormVideo => "form_video",
+        }
+    }
+
+    /// The content types a client may declare (and is then held to by the signature).
+    pub fn content_types(self) -> &'static [&'static str] {
+        match self {
+            Self::MealPhoto => &["image/jpeg", "image/png", "image/webp", "image/heic"],
+            Self::FormVideo => &["video/mp4", "video/quicktime"],
+        }
+    }
+
+    /// The largest object of this kind, in bytes.
+    pub fn max_bytes(self) -> u64 {
+        match self {
+            Self::MealPhoto => 10 * 1024 * 1024,
+            Self::FormVideo => 200 * 1024 * 1024,
+        }
+    }
+}
+
+/// The part of every key that names its owner: a keyed hash of the user's id, so the
+/// bucket's listing shows no user ids and the prefix cannot be guessed from one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OwnerPrefix(String);
+
+impl OwnerPrefix {
+    /// `key` is a deployment secret; a different purpose string than the subject
+    /// hashes of `credit_grants` keeps the two unlinkable.
+    pub fn of(key: &[u8], user_id: Uuid) -> Self {
+        let hash = super::account::SubjectHash::of(key, &format!("uploads:{user_id}"));
+        Self(hash.hex())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for OwnerPrefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OwnerPrefix(..)")
+    }
+}
+
+/// `users/{owner}/{kind}/{upload_id}`: the only shape of key the worker signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectKey(String);
+
+impl ObjectKey {
+    pub fn new(owner: &OwnerPrefix, kind: UploadKind, upload_id: Uuid) -> Self {
+        Self(format!(
+            "users/{}/{}/{upload_id}",
+            owner.as_str(),
+            kind.as_str()
+        ))
+    }
+
+    /// Every key of one owner starts with this (with the trailing slash, so one
+    /// owner's prefix is never the start of another's).
+    pub fn owner_prefix(owner: &OwnerPrefix) -> String {
+        format!("users/{}/", owner.as_str())
+    }
+
+    /// A key read back from storage, where only keys built by [`ObjectKey::new`] are
+    /// written.
+    pub fn stored(key: String) -> Self {
+        Self(key)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_namespaced_by_a_keyed_hash_of_the_owner() {
+        let user = Uuid::from_u128(7);
+        let owner = OwnerPrefix::of(b"key", user);
+        let key = ObjectKey::new(&owner, UploadKind::MealPhoto, Uuid::from_u128(9));
+        assert!(key.as_str().starts_with(&ObjectKey::owner_prefix(&owner)));
+        assert!(
+            key.as_str()
+                .ends_with("/meal_photo/00000000-0000-0000-0000-000000000009")
+        );
+        assert!(!key.as_str().contains(&user.to_string()));
+        assert_ne!(OwnerPrefix::of(b"key", Uuid::from_u128(8)), owner);
+        assert_ne!(OwnerPrefix::of(b"other", user), owner);
+    }
+
+    #[test]
+    fn kinds_have_their_own_types_and_limits() {
+        assert_eq!(UploadKind::parse("form_video"), Some(UploadKind::FormVideo));
+        assert_eq!(UploadKind::parse("meal"), None);
+        assert!(
+            UploadKind::MealPhoto
+                .content_types()
+                .contains(&"image/heic")
+        );
+        assert!(!UploadKind::MealPhoto.content_types().contains(&"video/mp4"));
+        assert_eq!(UploadKind::MealPhoto.max_bytes(), 10_485_760);
+        assert_eq!(UploadKind::FormVideo.max_bytes(), 209_715_200);
+    }
+}
