@@ -284,6 +284,32 @@ impl<T: Transport, C: Clock> S3Client<'_, T, C> {
     }
 }
 
+impl<T: Transport, C: Clock> crate::ports::ObjectStorage for S3Client<'_, T, C> {
+    fn presign_put(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+        content_type: &str,
+        bytes: u64,
+        expires_secs: u32,
+    ) -> Result<PresignedRequest, S3Error> {
+        Ok(presign_put(
+            self.config,
+            key.as_str(),
+            content_type,
+            bytes,
+            expires_secs,
+            self.clock,
+        )?)
+    }
+
+    async fn head(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+    ) -> Result<Option<ObjectHead>, S3Error> {
+        self.head_object(key.as_str()).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod health;
 pub mod memories;
 pub mod skills;
 pub mod stats;
+pub mod uploads;
 pub mod users;
 pub mod workouts;
 

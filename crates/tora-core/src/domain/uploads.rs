@@ -99,6 +99,98 @@ impl ObjectKey {
     }
 }
 
+/// Why a requested upload is refused, field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// An upload a person may make: a known kind, a content type allowed for it, and a
+/// size from 1 byte to the kind's limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRequest {
+    kind: UploadKind,
+    content_type: &'static str,
+    bytes: u64,
+}
+
+impl UploadRequest {
+    /// Every failing field is reported, not just the first.
+    pub fn parse(kind: &str, content_type: &str, bytes: i64) -> Result<Self, Vec<UploadProblem>> {
+        let mut problems = Vec::new();
+        let kind = UploadKind::parse(kind);
+        if kind.is_none() {
+            problems.push(UploadProblem {
+                field: "kind",
+                message: "must be meal_photo or form_video".into(),
+            });
+        }
+        // The allowed type itself (a `'static` string) is what gets signed, so the
+        // URL never carries text the client chose.
+        let allowed = kind.and_then(|kind| {
+            let wanted = content_type.trim().to_ascii_lowercase();
+            kind.content_types()
+                .iter()
+                .copied()
+                .find(|allowed| *allowed == wanted)
+        });
+        if let (Some(kind), None) = (kind, allowed) {
+            problems.push(UploadProblem {
+                field: "content_type",
+                message: format!("must be one of {}", kind.content_types().join(", ")),
+            });
+        }
+        let size = u64::try_from(bytes).ok().filter(|bytes| *bytes > 0);
+        match (kind, size) {
+            (_, None) => problems.push(UploadProblem {
+                field: "bytes",
+                message: "must be a positive number of bytes".into(),
+            }),
+            (Some(kind), Some(size)) if size > kind.max_bytes() => problems.push(UploadProblem {
+                field: "bytes",
+                message: format!(
+                    "must be at most {} bytes for {}",
+                    kind.max_bytes(),
+                    kind.as_str()
+                ),
+            }),
+            _ => {}
+        }
+        match (kind, allowed, size) {
+            (Some(kind), Some(content_type), Some(bytes)) if problems.is_empty() => Ok(Self {
+                kind,
+                content_type,
+                bytes,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    pub fn kind(&self) -> UploadKind {
+        self.kind
+    }
+    pub fn content_type(&self) -> &'static str {
+        self.content_type
+    }
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// An upload as stored: always its owner's (every read names the owner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub id: Uuid,
+    pub kind: UploadKind,
+    pub object_key: ObjectKey,
+    pub content_type: String,
+    pub bytes: u64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +208,34 @@ mod tests {
         assert!(!key.as_str().contains(&user.to_string()));
         assert_ne!(OwnerPrefix::of(b"key", Uuid::from_u128(8)), owner);
         assert_ne!(OwnerPrefix::of(b"other", user), owner);
+    }
+
+    #[test]
+    fn a_request_is_checked_field_by_field() {
+        let ok = UploadRequest::parse("meal_photo", "Image/JPEG", 1024).unwrap();
+        assert_eq!(ok.content_type(), "image/jpeg");
+        assert_eq!(ok.bytes(), 1024);
+        let fields = |kind: &str, content_type: &str, bytes: i64| -> Vec<&'static str> {
+            UploadRequest::parse(kind, content_type, bytes)
+                .unwrap_err()
+                .iter()
+                .map(|problem| problem.field)
+                .collect()
+        };
+        assert_eq!(
+            fields("meal_photo", "video/mp4", 0),
+            ["content_type", "bytes"]
+        );
+        assert_eq!(
+            fields("form_video", "video/mp4", 200 * 1024 * 1024 + 1),
+            ["bytes"]
+        );
+        assert_eq!(
+            fields("meal_photo", "image/png", 10 * 1024 * 1024 + 1),
+            ["bytes"]
+        );
+        assert_eq!(fields("selfie", "image/png", 10), ["kind"]);
+        assert!(UploadRequest::parse("form_video", "video/quicktime", 200 * 1024 * 1024).is_ok());
     }
 
     #[test]
