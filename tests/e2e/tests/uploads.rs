@@ -15,10 +15,19 @@ use tora_e2e::{Stack, TestUser, assert_problem, read};
 
 type Answer = (u16, reqwest::header::HeaderMap, Value);
 
+/// The whole suite shares one loopback address and its per-IP budget; each user here
+/// comes from its own address (as in `rate_limits.rs`), so these tests do not spend it.
+fn client_ip(user: &TestUser) -> String {
+    let bytes = uuid::Uuid::parse_str(&user.subject).unwrap().into_bytes();
+    format!("10.{}.{}.{}", bytes[0], bytes[1], bytes[2])
+}
+
 async fn request_upload(stack: &Stack, user: &TestUser, body: &Value) -> Answer {
-    stack
-        .send_json(user, Method::POST, "/v1/uploads", body)
-        .await
+    let request = stack
+        .authed(Method::POST, "/v1/uploads", user)
+        .header("cf-connecting-ip", client_ip(user))
+        .json(body);
+    read(request.send().await.unwrap()).await
 }
 
 async fn photo_url(stack: &Stack, user: &TestUser, bytes: usize) -> Value {
