@@ -12,6 +12,8 @@ NEON_PORT="${TORA_NEON_PORT:-4444}"
 API_PORT="${TORA_API_PORT:-8787}"
 INSPECTOR_PORT="${TORA_INSPECTOR_PORT:-9230}"
 BEDROCK_PORT="${TORA_BEDROCK_PORT:-4446}"
+S3_PORT="${TORA_S3_PORT:-4447}"
+S3_BUCKET="tora-uploads"
 AWS_KEY_ID="AKIDLOCALDEV"
 ISSUER="tora-local"
 AUDIENCE="authenticated"
@@ -53,19 +55,23 @@ fi
 run_migrations "$BACKEND_URL"
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_bedrock_double "$BEDROCK_PORT" "$AWS_KEY_ID" "$AWS_SECRET"
+# The bucket reuses the local AWS key pair (S3_* keys unset: the worker falls back).
+start_s3_double "$S3_PORT" "$AWS_KEY_ID" "$AWS_SECRET" "$STATE_DIR/s3"
 start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
   "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
   "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET" \
   "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1" \
-  "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET"
+  "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET" \
+  "S3_ENDPOINT=http://127.0.0.1:$S3_PORT/$S3_BUCKET" "S3_BUCKET=$S3_BUCKET" "S3_REGION=us-east-1"
 
 TOKEN="$("$TORA_DEV" dev-token --secret "$SECRET" --issuer "$ISSUER" --audience "$AUDIENCE")"
 cat <<INFO
 
 Tora API: http://127.0.0.1:$API_PORT   (logs: .tora/logs/)
 Bedrock double: http://127.0.0.1:$BEDROCK_PORT   (calls it saw: curl -s http://127.0.0.1:$BEDROCK_PORT/__calls)
+S3 double: http://127.0.0.1:$S3_PORT/$S3_BUCKET   (objects in .tora/s3/)
 Dev token (24 h, user 00000000-0000-4000-8000-00000000d3b0):
 
   export TORA_TOKEN=$TOKEN

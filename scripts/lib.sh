@@ -138,6 +138,18 @@ start_bedrock_double() {
   wait_for_port "$port" bedrock-double "$LAST_PID" 30
 }
 
+# start_s3_double PORT ACCESS_KEY_ID SECRET_ACCESS_KEY DATA_DIR: the local S3 (path-style,
+# objects on disk), which verifies every request's SigV4 signature against this key pair
+# and refuses expired presigned URLs. The secret goes through the environment.
+start_s3_double() {
+  local port="$1" key_id="$2" secret="$3" data_dir="$4"
+  say "starting the S3 double on 127.0.0.1:$port"
+  start s3-double env S3_SECRET_ACCESS_KEY="$secret" \
+    "$TORA_DEV" s3-double --listen "127.0.0.1:$port" --access-key-id "$key_id" --region us-east-1 \
+    --data-dir "$data_dir"
+  wait_for_port "$port" s3-double "$LAST_PID" 30
+}
+
 # start_wrangler PORT INSPECTOR_PORT VAR=VALUE...: the built worker under `wrangler dev`.
 start_wrangler() {
   local port="$1" inspector="$2"; shift 2

@@ -36,6 +36,7 @@ trap cleanup EXIT INT TERM
 
 DB_PORT="$(free_port)"; NEON_PORT="$(free_port)"; JWKS_PORT="$(free_port)"
 API_PORT="$(free_port)"; INSPECTOR_PORT="$(free_port)"; BEDROCK_PORT="$(free_port)"
+S3_PORT="$(free_port)"
 ISSUER="https://auth.tora.test/auth/v1"
 AUDIENCE="authenticated"
 SECRET="test-secret-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
@@ -43,6 +44,10 @@ SUBJECT_HASH_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toStr
 ADMIN_SECRET="admin-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 AWS_KEY_ID="AKIDLOCALTEST"
 AWS_SECRET="$(node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))')"
+# The bucket has its own key pair, as a deployment limited to it would.
+S3_KEY_ID="AKIDLOCALS3TEST"
+S3_SECRET="$(node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))')"
+S3_BUCKET="tora-uploads"
 
 if [ -n "${DATABASE_URL:-}" ]; then
   BACKEND_URL="$DATABASE_URL"
@@ -55,6 +60,7 @@ run_migrations "$BACKEND_URL" # a second run must be a no-op
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_jwks "$JWKS_PORT" "$RUN_DIR/jwks-keys.json"
 start_bedrock_double "$BEDROCK_PORT" "$AWS_KEY_ID" "$AWS_SECRET"
+start_s3_double "$S3_PORT" "$S3_KEY_ID" "$S3_SECRET" "$RUN_DIR/s3"
 start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
   "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
@@ -64,6 +70,8 @@ start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET" \
   "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1" \
   "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET" \
+  "S3_ENDPOINT=http://127.0.0.1:$S3_PORT/$S3_BUCKET" "S3_BUCKET=$S3_BUCKET" "S3_REGION=us-east-1" \
+  "S3_ACCESS_KEY_ID=$S3_KEY_ID" "S3_SECRET_ACCESS_KEY=$S3_SECRET" \
   "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
@@ -77,6 +85,8 @@ TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.j
 TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
 TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
 TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
+TORA_S3_URL="http://127.0.0.1:$S3_PORT/$S3_BUCKET" TORA_S3_ACCESS_KEY_ID="$S3_KEY_ID" \
+TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
   cargo test --locked -p tora-e2e -- --test-threads 4
 
 say "all tests passed"

@@ -8,6 +8,7 @@ use crate::clients::bedrock::{
     EmbeddingDimensions,
 };
 use crate::clients::neon::NeonConfig;
+use crate::clients::s3::{MAX_EXPIRES_SECS, S3Config};
 use crate::clients::sigv4::AwsCredentials;
 use crate::domain::credits::{Credits, TokensPerCredit};
 use crate::secret::Secret;
@@ -29,6 +30,11 @@ pub struct Config {
     pub credits: CreditsConfig,
     /// How chat messages the parser cannot read are given to the model.
     pub chat_model: ModelSettings,
+    /// The bucket uploads go to, when `S3_BUCKET` is set; without it, uploads are
+    /// unavailable.
+    pub s3: Option<S3Config>,
+    /// `UPLOAD_URL_EXPIRES_SECONDS`: how long a presigned upload URL works (default 900).
+    pub upload_url_expires_secs: u32,
 }
 
 /// How credits are priced, granted and topped up.
@@ -151,6 +157,19 @@ impl Config {
         };
 
         let llm = llm_config(&get)?;
+        let s3 = s3_config(&get)?;
+        let upload_url_expires_secs = match get("UPLOAD_URL_EXPIRES_SECONDS") {
+            None => 900,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|secs| (1..=MAX_EXPIRES_SECS).contains(secs))
+                .ok_or(ConfigError::Invalid {
+                    name: "UPLOAD_URL_EXPIRES_SECONDS",
+                    reason: format!("must be seconds, 1 to {MAX_EXPIRES_SECS}"),
+                })?,
+        };
         let chat_model = chat_model_settings(&get)?;
         let credits = CreditsConfig::from_lookup(get)?;
         // The grant is stored in token units; it must fit them.
@@ -170,6 +189,8 @@ impl Config {
             llm,
             credits,
             chat_model,
+            s3,
+            upload_url_expires_secs,
         })
     }
 }
@@ -318,6 +339,87 @@ fn llm_config(
     }))
 }
 
+// The bucket (S3). Set as a group by `S3_BUCKET`. Its own keys
+// (`S3_ACCESS_KEY_ID`/`S3_SECRET_ACCESS_KEY`/`S3_SESSION_TOKEN`) win, so a deployment can
+// give uploads an IAM identity limited to the bucket; without them the AWS keys the
+// model uses are reused.
+fn s3_config(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Option<S3Config>, ConfigError> {
+    let Some(bucket) = get("S3_BUCKET").map(|bucket| bucket.trim().to_owned()) else {
+        return Ok(None);
+    };
+    // S3's bucket naming rules, so the name is safe in a host and a path.
+    let valid_bucket = (3..=63).contains(&bucket.len())
+        && bucket.bytes().all(|byte| {
+            byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-' || byte == b'.'
+        })
+        && !bucket.starts_with(['-', '.'])
+        && !bucket.ends_with(['-', '.']);
+    if !valid_bucket {
+        return Err(ConfigError::Invalid {
+            name: "S3_BUCKET",
+            reason: "must be an S3 bucket name (3-63 of a-z 0-9 . -)".into(),
+        });
+    }
+    let credentials = match (get("S3_ACCESS_KEY_ID"), get("S3_SECRET_ACCESS_KEY")) {
+        (Some(id), Some(secret)) => AwsCredentials {
+            access_key_id: Secret::new(id.trim()),
+            secret_access_key: Secret::new(secret.trim()),
+            session_token: get("S3_SESSION_TOKEN").map(|token| Secret::new(token.trim())),
+        },
+        (Some(_), None) => return Err(ConfigError::Missing("S3_SECRET_ACCESS_KEY")),
+        (None, Some(_)) => return Err(ConfigError::Missing("S3_ACCESS_KEY_ID")),
+        (None, None) => match (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+            (Some(id), Some(secret)) => AwsCredentials {
+                access_key_id: Secret::new(id.trim()),
+                secret_access_key: Secret::new(secret.trim()),
+                session_token: get("AWS_SESSION_TOKEN").map(|token| Secret::new(token.trim())),
+            },
+            _ => return Err(ConfigError::Missing("S3_ACCESS_KEY_ID")),
+        },
+    };
+    let region = get("S3_REGION")
+        .map(|region| region.trim().to_owned())
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    if region.is_empty()
+        || !region
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+    {
+        return Err(ConfigError::Invalid {
+            name: "S3_REGION",
+            reason: "must be a region name like us-east-1".into(),
+        });
+    }
+    let endpoint = match get("S3_ENDPOINT") {
+        None => S3Config::default_endpoint(&bucket, &region),
+        Some(raw) => {
+            let endpoint = raw.trim().trim_end_matches('/').to_owned();
+            // Keys are appended to it and its host is signed: it needs both a host
+            // and no query.
+            let valid = endpoint.parse::<http::Uri>().is_ok_and(|uri| {
+                matches!(uri.scheme_str(), Some("http" | "https"))
+                    && uri.host().is_some()
+                    && uri.query().is_none()
+            });
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    name: "S3_ENDPOINT",
+                    reason: "must be an http(s) URL like http://127.0.0.1:4447/bucket".into(),
+                });
+            }
+            endpoint
+        }
+    };
+    Ok(Some(S3Config {
+        bucket,
+        region,
+        endpoint,
+        credentials,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,7 +470,7 @@ mod tests {
         );
     }
 
-    fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
+    pub(super) fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
         let mut pairs = BASE.to_vec();
         pairs.extend_from_slice(extra);
         Config::from_lookup(lookup(&pairs))
@@ -506,6 +608,83 @@ mod tests {
         assert_eq!(
             Config::from_lookup(lookup(&pairs)).unwrap_err(),
             ConfigError::Missing("SUBJECT_HASH_KEY")
+        );
+    }
+}
+
+#[cfg(test)]
+mod s3_tests {
+    use super::tests::with;
+
+    #[test]
+    fn without_a_bucket_there_are_no_uploads() {
+        let config = with(&[("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")]).unwrap();
+        assert!(config.s3.is_none());
+        assert_eq!(config.upload_url_expires_secs, 900);
+    }
+
+    #[test]
+    fn a_bucket_reuses_the_aws_keys_unless_it_has_its_own() {
+        let shared = with(&[
+            ("S3_BUCKET", "tora-uploads"),
+            ("AWS_ACCESS_KEY_ID", "AKIAMODEL"),
+            ("AWS_SECRET_ACCESS_KEY", "model-secret"),
+        ])
+        .unwrap()
+        .s3
+        .unwrap();
+        assert_eq!(shared.credentials.access_key_id.expose(), "AKIAMODEL");
+        assert_eq!(
+            shared.endpoint,
+            "https://tora-uploads.s3.us-east-1.amazonaws.com"
+        );
+        let own = with(&[
+            ("S3_BUCKET", "tora-uploads"),
+            ("S3_REGION", "eu-central-1"),
+            ("S3_ENDPOINT", "http://127.0.0.1:4447/tora-uploads/"),
+            ("S3_ACCESS_KEY_ID", "AKIABUCKET"),
+            ("S3_SECRET_ACCESS_KEY", "bucket-secret"),
+            ("AWS_ACCESS_KEY_ID", "AKIAMODEL"),
+            ("AWS_SECRET_ACCESS_KEY", "model-secret"),
+            ("UPLOAD_URL_EXPIRES_SECONDS", "5"),
+        ])
+        .unwrap();
+        let s3 = own.s3.unwrap();
+        assert_eq!(s3.credentials.access_key_id.expose(), "AKIABUCKET");
+        assert_eq!(s3.region, "eu-central-1");
+        assert_eq!(s3.endpoint, "http://127.0.0.1:4447/tora-uploads");
+        assert_eq!(own.upload_url_expires_secs, 5);
+    }
+
+    #[test]
+    fn broken_bucket_settings_are_named() {
+        let named = |pairs: &[(&'static str, &'static str)]| match with(pairs) {
+            Err(super::ConfigError::Invalid { name, .. } | super::ConfigError::Missing(name)) => {
+                name
+            }
+            Ok(_) => "accepted",
+        };
+        assert_eq!(named(&[("S3_BUCKET", "tora-uploads")]), "S3_ACCESS_KEY_ID");
+        assert_eq!(
+            named(&[
+                ("S3_BUCKET", "Tora_Uploads"),
+                ("S3_ACCESS_KEY_ID", "a"),
+                ("S3_SECRET_ACCESS_KEY", "b")
+            ]),
+            "S3_BUCKET"
+        );
+        assert_eq!(
+            named(&[
+                ("S3_BUCKET", "tora"),
+                ("S3_ACCESS_KEY_ID", "a"),
+                ("S3_SECRET_ACCESS_KEY", "b"),
+                ("S3_ENDPOINT", "127.0.0.1:4447")
+            ]),
+            "S3_ENDPOINT"
+        );
+        assert_eq!(
+            named(&[("UPLOAD_URL_EXPIRES_SECONDS", "0")]),
+            "UPLOAD_URL_EXPIRES_SECONDS"
         );
     }
 }

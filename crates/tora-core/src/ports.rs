@@ -857,3 +857,54 @@ pub trait Llm {
     /// A unit-length embedding of `text` with the configured number of dimensions.
     async fn embed(&self, text: &str) -> Result<Completion<Vec<f32>>, LlmError>;
 }
+
+/// A requested upload, before its bytes reach the bucket.
+#[derive(Debug, Clone)]
+pub struct NewUpload<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub request: &'a crate::domain::uploads::UploadRequest,
+    pub object_key: &'a crate::domain::uploads::ObjectKey,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Where uploads are recorded. Every read and write names the owner: no method can
+/// reach another person's upload.
+pub trait UploadStore {
+    async fn record_upload(&self, upload: &NewUpload<'_>) -> Result<(), StoreError>;
+
+    /// The user's upload, `None` when it is not theirs or does not exist.
+    async fn find_upload(
+        &self,
+        user_id: Uuid,
+        upload_id: Uuid,
+    ) -> Result<Option<crate::domain::uploads::Upload>, StoreError>;
+
+    /// Marks the user's upload completed (once; a second call keeps the first time)
+    /// and returns it.
+    async fn complete_upload(
+        &self,
+        user_id: Uuid,
+        upload_id: Uuid,
+    ) -> Result<Option<crate::domain::uploads::Upload>, StoreError>;
+}
+
+/// The bucket, as the uploads use case sees it: hand out a URL for one upload, and
+/// check that an object arrived. `clients::s3::S3Client` is the production one.
+pub trait ObjectStorage {
+    /// A URL that accepts exactly `content_type` and `bytes` for `key`, until
+    /// `expires_secs` from now.
+    fn presign_put(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+        content_type: &str,
+        bytes: u64,
+        expires_secs: u32,
+    ) -> Result<crate::clients::s3::PresignedRequest, crate::clients::s3::S3Error>;
+
+    /// The object's size and type, `None` when it is not there.
+    async fn head(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+    ) -> Result<Option<crate::clients::s3::ObjectHead>, crate::clients::s3::S3Error>;
+}

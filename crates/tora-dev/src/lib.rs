@@ -6,4 +6,5 @@ pub mod catalog_sql;
 pub mod migrate;
 pub mod neon_local;
 pub mod parse;
+pub mod s3_double;
 pub mod tokens;

@@ -78,6 +78,27 @@ enum Command {
         #[arg(long, default_value = "us-east-1")]
         region: String,
     },
+    /// Serve a local S3 double, path-style (`/{bucket}/{key}`): presigned and
+    /// header-signed PUT/GET/HEAD/DELETE behind real SigV4 verification, objects kept
+    /// on disk, ListObjectsV2. See `tora_dev::s3_double`.
+    S3Double {
+        #[arg(long, default_value = "127.0.0.1:4447")]
+        listen: SocketAddr,
+        /// The only access key id accepted; others are `InvalidAccessKeyId`.
+        #[arg(long, env = "S3_ACCESS_KEY_ID")]
+        access_key_id: String,
+        #[arg(long, env = "S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+        secret_access_key: String,
+        /// When given, every request must carry it (`X-Amz-Security-Token`).
+        #[arg(long, hide_env_values = true)]
+        session_token: Option<String>,
+        /// The region requests must be signed for.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Where objects are stored; created when missing.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -121,6 +142,22 @@ async fn main() -> anyhow::Result<()> {
                 region,
             };
             tora_dev::bedrock_double::serve(listen, accepted).await
+        }
+        Command::S3Double {
+            listen,
+            access_key_id,
+            secret_access_key,
+            session_token,
+            region,
+            data_dir,
+        } => {
+            let accepted = tora_dev::s3_double::Accepted {
+                access_key_id,
+                secret_access_key,
+                session_token,
+                region,
+            };
+            tora_dev::s3_double::serve(listen, accepted, data_dir).await
         }
         Command::JwksServe { listen, keys } => tora_dev::tokens::serve_jwks(listen, &keys).await,
         Command::Parse => tora_dev::parse::run(std::io::stdin().lock(), std::io::stdout().lock()),

@@ -29,6 +29,9 @@ pub struct Stack {
     pub cors_origin: String,
     /// The Bedrock double (`/__faults`, `/__calls`).
     pub bedrock_url: String,
+    /// The S3 double's bucket URL (path-style) and the bucket's own key pair, for
+    /// signing the tests' own requests to it (listing a prefix, crafted URLs).
+    pub s3: tora_core::clients::s3::S3Config,
     client: Client,
 }
 
@@ -68,6 +71,18 @@ impl Stack {
             admin_secret: var("TORA_ADMIN_SECRET"),
             cors_origin: var("TORA_CORS_ORIGIN"),
             bedrock_url: var("TORA_BEDROCK_URL"),
+            s3: tora_core::clients::s3::S3Config {
+                bucket: var("TORA_S3_URL").rsplit('/').next().unwrap().to_owned(),
+                region: var("TORA_S3_REGION"),
+                endpoint: var("TORA_S3_URL"),
+                credentials: tora_core::clients::sigv4::AwsCredentials {
+                    access_key_id: tora_core::secret::Secret::new(var("TORA_S3_ACCESS_KEY_ID")),
+                    secret_access_key: tora_core::secret::Secret::new(var(
+                        "TORA_S3_SECRET_ACCESS_KEY",
+                    )),
+                    session_token: None,
+                },
+            },
             client: client_from_own_address(),
         }
     }

@@ -12,4 +12,5 @@ pub mod memories;
 #[cfg(test)]
 pub(crate) mod memory_workouts;
 pub mod stats;
+pub mod uploads;
 pub mod workouts;

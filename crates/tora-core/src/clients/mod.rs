@@ -1,3 +1,4 @@
 pub mod bedrock;
 pub mod neon;
+pub mod s3;
 pub mod sigv4;

@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, SessionTokenMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode, sign,
+    PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
+    SigningSettings, UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use http::Request;
@@ -46,7 +46,7 @@ pub struct SigningScope<'a> {
 }
 
 /// Departures from Bedrock's signing rules, which the defaults follow. The published
-/// test suite needs the others; S3 would too.
+/// test suite needs the others; S3 has its own set (`SigningOptions::S3`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SigningOptions {
     /// Remove `.`/`..` segments and repeated slashes before signing the path.
@@ -56,6 +56,20 @@ pub struct SigningOptions {
     pub sign_session_token: bool,
     /// Send the payload's hash as `x-amz-content-sha256` (S3 requires it).
     pub payload_hash_header: bool,
+    /// Encode the already-encoded wire path once more for the canonical request, as
+    /// every service but S3 expects (`%3A` signs as `%253A`).
+    pub double_encode_path: bool,
+}
+
+impl SigningOptions {
+    /// S3's rules: the path signed as sent (no dot-segment or slash normalisation, a
+    /// key like `a//b` is a different object), encoded once, the payload hash sent.
+    pub const S3: Self = Self {
+        normalize_path: false,
+        sign_session_token: true,
+        payload_hash_header: true,
+        double_encode_path: false,
+    };
 }
 
 impl Default for SigningOptions {
@@ -64,6 +78,7 @@ impl Default for SigningOptions {
             normalize_path: true,
             sign_session_token: true,
             payload_hash_header: false,
+            double_encode_path: true,
         }
     }
 }
@@ -122,6 +137,11 @@ pub fn sign_request(
         SessionTokenMode::Include
     } else {
         SessionTokenMode::Exclude
+    };
+    settings.percent_encoding_mode = if options.double_encode_path {
+        PercentEncodingMode::Double
+    } else {
+        PercentEncodingMode::Single
     };
     settings.payload_checksum_kind = if options.payload_hash_header {
         PayloadChecksumKind::XAmzSha256

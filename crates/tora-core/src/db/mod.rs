@@ -11,6 +11,7 @@ pub mod meals;
 pub mod memories;
 pub mod skills;
 pub mod stats;
+pub mod uploads;
 pub mod users;
 pub mod workouts;
 

@@ -15,4 +15,5 @@ pub mod profile;
 pub mod skills;
 pub mod stats;
 pub mod text;
+pub mod uploads;
 pub mod workout;

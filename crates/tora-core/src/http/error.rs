@@ -87,6 +87,15 @@ pub enum ApiError {
     Model(LlmError),
     #[error("database: {0}")]
     Database(#[from] StoreError),
+    /// The deployment has no bucket configured.
+    #[error("no bucket configured")]
+    UploadsUnavailable,
+    /// An upload was completed before its object reached the bucket.
+    #[error("upload object missing")]
+    UploadMissing,
+    /// The bucket could not be signed for or reached; the cause is logged, never sent.
+    #[error("storage: {0}")]
+    Storage(String),
     /// A bug or a broken deployment; the cause is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -168,6 +177,9 @@ impl ApiError {
                 StoreErrorKind::RetryableConflict => StatusCode::CONFLICT,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            ApiError::UploadsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::UploadMissing => StatusCode::NOT_FOUND,
+            ApiError::Storage(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -205,11 +217,17 @@ impl ApiError {
                 StoreErrorKind::RetryableConflict => "conflict-retry",
                 _ => "internal",
             },
+            ApiError::UploadsUnavailable => "uploads-unavailable",
+            ApiError::UploadMissing => "upload-missing",
+            ApiError::Storage(_) => "storage-failed",
             ApiError::Internal(_) => "internal",
         }
     }
 
     fn title(&self) -> &'static str {
+        if let ApiError::Storage(_) = self {
+            return "Storage failed";
+        }
         match self.status() {
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
@@ -286,6 +304,15 @@ impl ApiError {
             }
             ApiError::Model(_) => {
                 "The coach's language model gave no usable answer; it has been logged.".into()
+            }
+            ApiError::UploadsUnavailable => {
+                "Uploads are not configured in this deployment.".into()
+            }
+            ApiError::UploadMissing => {
+                "The upload's object is not in storage yet; PUT the bytes to the upload URL first.".into()
+            }
+            ApiError::Storage(_) => {
+                "File storage failed; this is on our side and has been logged.".into()
             }
             ApiError::Database(error) if error.kind() == StoreErrorKind::RetryableConflict => {
                 "The request collided with another one; retry it.".into()

@@ -33,6 +33,8 @@ pub enum Endpoint {
     ListMemories,
     DeleteMemory,
     CoachAsk,
+    RequestUpload,
+    CompleteUpload,
 }
 
 /// Who may call an operation.
@@ -92,6 +94,7 @@ const TOP_UP_BODY_LIMIT: usize = 4 * 1024;
 const ASK_BODY_LIMIT: usize = 8 * 1024;
 /// A structured workout: up to 50 entries of up to 100 sets, plus notes.
 const WORKOUT_BODY_LIMIT: usize = 64 * 1024;
+const UPLOAD_BODY_LIMIT: usize = 1024;
 
 pub static ROUTES: &[Route] = &[
     Route {
@@ -349,6 +352,28 @@ pub static ROUTES: &[Route] = &[
             BodyRule::Json {
                 limit: ASK_BODY_LIMIT,
             },
+        )],
+        allow: "POST",
+    },
+    Route {
+        pattern: "/v1/uploads",
+        operations: &[op(
+            Method::POST,
+            Endpoint::RequestUpload,
+            Access::User,
+            BodyRule::Json {
+                limit: UPLOAD_BODY_LIMIT,
+            },
+        )],
+        allow: "POST",
+    },
+    Route {
+        pattern: "/v1/uploads/{id}/complete",
+        operations: &[op(
+            Method::POST,
+            Endpoint::CompleteUpload,
+            Access::User,
+            BodyRule::None,
         )],
         allow: "POST",
     },

@@ -192,6 +192,7 @@ fn sign_case(case: &Path) -> Outcome {
         normalize_path: context.normalize,
         sign_session_token: !context.omit_session_token,
         payload_hash_header: context.sign_body,
+        double_encode_path: true,
     };
     let time = signing_time(&FixedClock(millis(&context.timestamp)));
     sign_request(&mut request, &scope, options, time).unwrap();

@@ -10,6 +10,7 @@ mod meals;
 mod memories;
 mod skills;
 mod stats;
+mod uploads;
 pub(crate) mod workouts;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,10 @@ pub(super) async fn dispatch<P: Platform>(
         Endpoint::ListMemories => memories::list_memories(context, require(caller)?).await,
         Endpoint::DeleteMemory => memories::delete_memory(context, require(caller)?, params).await,
         Endpoint::CoachAsk => memories::ask(context, require(caller)?, body).await,
+        Endpoint::RequestUpload => uploads::request_upload(context, require(caller)?, body).await,
+        Endpoint::CompleteUpload => {
+            uploads::complete_upload(context, require(caller)?, params).await
+        }
     };
     response.map(Reply::from)
 }
