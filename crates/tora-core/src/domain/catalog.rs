@@ -360,7 +360,7 @@ impl Catalog {
     pub fn harder(&self, skill: &Skill) -> Vec<&Skill> {
         self.skills
             .iter()
-            .filter(|other| other.prerequisites.iter().any(|id| *id == skill.id))
+            .filter(|other| other.prerequisites.contains(&skill.id))
             .collect()
     }
 
