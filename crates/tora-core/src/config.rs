@@ -10,6 +10,7 @@ use crate::clients::bedrock::{
 use crate::clients::neon::NeonConfig;
 use crate::clients::sigv4::AwsCredentials;
 use crate::domain::credits::{Credits, TokensPerCredit};
+use crate::domain::exercises::CdnDomain;
 use crate::secret::Secret;
 
 /// Everything the API needs to know about its deployment.
@@ -29,6 +30,9 @@ pub struct Config {
     pub credits: CreditsConfig,
     /// How chat messages the parser cannot read are given to the model.
     pub chat_model: ModelSettings,
+    /// `VIDEO_CDN_DOMAIN`: the CloudFront distribution serving exercise videos
+    /// (`videos.tora.app`). Unset, videos are linked by presigned storage URLs.
+    pub video_cdn_domain: Option<CdnDomain>,
 }
 
 /// How credits are priced, granted and topped up.
@@ -150,6 +154,15 @@ impl Config {
                 })?,
         };
 
+        let video_cdn_domain = get("VIDEO_CDN_DOMAIN")
+            .map(|raw| {
+                CdnDomain::parse(&raw).ok_or(ConfigError::Invalid {
+                    name: "VIDEO_CDN_DOMAIN",
+                    reason: "must be a host name like videos.tora.app, without https://".into(),
+                })
+            })
+            .transpose()?;
+
         let llm = llm_config(&get)?;
         let chat_model = chat_model_settings(&get)?;
         let credits = CreditsConfig::from_lookup(get)?;
@@ -170,6 +183,7 @@ impl Config {
             llm,
             credits,
             chat_model,
+            video_cdn_domain,
         })
     }
 }
@@ -372,6 +386,26 @@ mod tests {
         let mut pairs = BASE.to_vec();
         pairs.extend_from_slice(extra);
         Config::from_lookup(lookup(&pairs))
+    }
+
+    #[test]
+    fn a_video_cdn_domain_is_optional_and_must_be_a_host() {
+        assert!(with(&[]).unwrap().video_cdn_domain.is_none());
+        assert_eq!(
+            with(&[("VIDEO_CDN_DOMAIN", "videos.tora.app")])
+                .unwrap()
+                .video_cdn_domain
+                .unwrap()
+                .as_str(),
+            "videos.tora.app"
+        );
+        assert!(matches!(
+            with(&[("VIDEO_CDN_DOMAIN", "https://videos.tora.app")]),
+            Err(ConfigError::Invalid {
+                name: "VIDEO_CDN_DOMAIN",
+                ..
+            })
+        ));
     }
 
     #[test]
