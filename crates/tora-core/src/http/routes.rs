@@ -22,6 +22,8 @@ pub enum Endpoint {
     RetryMessage,
     ListSkills,
     GetSkill,
+    ListExercises,
+    GetExercise,
     StatsSummary,
     ExerciseStats,
     ExportMe,
@@ -219,6 +221,26 @@ pub static ROUTES: &[Route] = &[
         operations: &[op(
             Method::GET,
             Endpoint::GetSkill,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/exercises",
+        operations: &[op(
+            Method::GET,
+            Endpoint::ListExercises,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/exercises/{id}",
+        operations: &[op(
+            Method::GET,
+            Endpoint::GetExercise,
             Access::User,
             BodyRule::None,
         )],
