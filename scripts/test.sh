@@ -40,6 +40,7 @@ ISSUER="https://auth.tora.test/auth/v1"
 AUDIENCE="authenticated"
 SECRET="test-secret-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 SUBJECT_HASH_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+VIDEO_CDN_DOMAIN="videos.tora.test"
 ADMIN_SECRET="admin-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 AWS_KEY_ID="AKIDLOCALTEST"
 AWS_SECRET="$(node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))')"
@@ -64,7 +65,8 @@ start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET" \
   "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1" \
   "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET" \
-  "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1"
+  "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1" \
+  "VIDEO_CDN_DOMAIN=$VIDEO_CDN_DOMAIN"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
 NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/conformance.mjs
@@ -77,6 +79,7 @@ TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.j
 TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
 TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
 TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
+TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN" \
   cargo test --locked -p tora-e2e -- --test-threads 4
 
 say "all tests passed"
