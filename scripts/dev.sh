@@ -82,6 +82,7 @@ Try:
   curl -s -X PATCH -H "authorization: Bearer \$TORA_TOKEN" -H 'content-type: application/json' \\
        -d '{"display_name":"Ana","units":"lb","timezone":"Europe/Berlin"}' http://127.0.0.1:$API_PORT/v1/me
   curl -s -H "authorization: Bearer \$TORA_TOKEN" http://127.0.0.1:$API_PORT/v1/credits
+  curl -s -H "authorization: Bearer \$TORA_TOKEN" 'http://127.0.0.1:$API_PORT/v1/exercises?q=chin'
   curl -s -X POST -H "authorization: Bearer \$(cat .tora/dev-admin-secret)" -H 'content-type: application/json' \\
        -d '{"subject":"00000000-0000-4000-8000-00000000d3b0","credits":50,"note":"dev"}' http://127.0.0.1:$API_PORT/admin/credits
 

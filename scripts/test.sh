@@ -41,6 +41,7 @@ ISSUER="https://auth.tora.test/auth/v1"
 AUDIENCE="authenticated"
 SECRET="test-secret-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 SUBJECT_HASH_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')"
+VIDEO_CDN_DOMAIN="videos.tora.test"
 ADMIN_SECRET="admin-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 AWS_KEY_ID="AKIDLOCALTEST"
 AWS_SECRET="$(node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))')"
@@ -72,7 +73,8 @@ start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
   "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET" \
   "S3_ENDPOINT=http://127.0.0.1:$S3_PORT/$S3_BUCKET" "S3_BUCKET=$S3_BUCKET" "S3_REGION=us-east-1" \
   "S3_ACCESS_KEY_ID=$S3_KEY_ID" "S3_SECRET_ACCESS_KEY=$S3_SECRET" \
-  "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1"
+  "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1" \
+  "VIDEO_CDN_DOMAIN=$VIDEO_CDN_DOMAIN"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
 NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/conformance.mjs
@@ -87,6 +89,7 @@ TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
 TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
 TORA_S3_URL="http://127.0.0.1:$S3_PORT/$S3_BUCKET" TORA_S3_ACCESS_KEY_ID="$S3_KEY_ID" \
 TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
+TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN" \
   cargo test --locked -p tora-e2e -- --test-threads 4
 
 say "all tests passed"

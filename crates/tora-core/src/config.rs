@@ -11,6 +11,7 @@ use crate::clients::neon::NeonConfig;
 use crate::clients::s3::{MAX_EXPIRES_SECS, S3Config};
 use crate::clients::sigv4::AwsCredentials;
 use crate::domain::credits::{Credits, TokensPerCredit};
+use crate::domain::exercises::CdnDomain;
 use crate::secret::Secret;
 
 /// Everything the API needs to know about its deployment.
@@ -35,6 +36,9 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// `UPLOAD_URL_EXPIRES_SECONDS`: how long a presigned upload URL works (default 900).
     pub upload_url_expires_secs: u32,
+    /// `VIDEO_CDN_DOMAIN`: the CloudFront distribution serving exercise videos
+    /// (`videos.tora.app`). Unset, videos are linked by presigned storage URLs.
+    pub video_cdn_domain: Option<CdnDomain>,
 }
 
 /// How credits are priced, granted and topped up.
@@ -156,6 +160,15 @@ impl Config {
                 })?,
         };
 
+        let video_cdn_domain = get("VIDEO_CDN_DOMAIN")
+            .map(|raw| {
+                CdnDomain::parse(&raw).ok_or(ConfigError::Invalid {
+                    name: "VIDEO_CDN_DOMAIN",
+                    reason: "must be a host name like videos.tora.app, without https://".into(),
+                })
+            })
+            .transpose()?;
+
         let llm = llm_config(&get)?;
         let s3 = s3_config(&get)?;
         let upload_url_expires_secs = match get("UPLOAD_URL_EXPIRES_SECONDS") {
@@ -191,6 +204,7 @@ impl Config {
             chat_model,
             s3,
             upload_url_expires_secs,
+            video_cdn_domain,
         })
     }
 }
@@ -474,6 +488,26 @@ mod tests {
         let mut pairs = BASE.to_vec();
         pairs.extend_from_slice(extra);
         Config::from_lookup(lookup(&pairs))
+    }
+
+    #[test]
+    fn a_video_cdn_domain_is_optional_and_must_be_a_host() {
+        assert!(with(&[]).unwrap().video_cdn_domain.is_none());
+        assert_eq!(
+            with(&[("VIDEO_CDN_DOMAIN", "videos.tora.app")])
+                .unwrap()
+                .video_cdn_domain
+                .unwrap()
+                .as_str(),
+            "videos.tora.app"
+        );
+        assert!(matches!(
+            with(&[("VIDEO_CDN_DOMAIN", "https://videos.tora.app")]),
+            Err(ConfigError::Invalid {
+                name: "VIDEO_CDN_DOMAIN",
+                ..
+            })
+        ));
     }
 
     #[test]

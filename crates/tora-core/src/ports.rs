@@ -73,6 +73,15 @@ pub trait RateLimiter {
     async fn allow(&self, scope: RateLimitScope, key: &str) -> bool;
 }
 
+/// Short-lived links to private objects in media storage (a presigned S3 GET). Signing
+/// is computation only, so it is not async; the implementation reads the time from
+/// its `Clock`.
+pub trait MediaUrls {
+    /// A URL that fetches `key` for a short while, or `None` when the deployment has
+    /// no media storage to sign for.
+    fn presigned_get(&self, key: &str) -> Option<String>;
+}
+
 /// Why a store could not do what was asked, sorted by what a caller can do about it.
 /// Adapters sort their own failures into these kinds; only `http/error.rs` turns them
 /// into statuses. `message` never holds stored values.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod chat;
 pub mod corrections;
 pub mod credits;
+pub mod exercises;
 pub mod export;
 #[cfg(test)]
 pub(crate) mod fakes;

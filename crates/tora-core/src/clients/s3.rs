@@ -284,6 +284,25 @@ impl<T: Transport, C: Clock> S3Client<'_, T, C> {
     }
 }
 
+/// How long a presigned link to a library video works: long enough to watch it, short
+/// enough that a shared link dies the same day.
+pub const VIDEO_URL_EXPIRES_SECS: u32 = 60 * 60;
+
+/// Library videos linked by presigned `GET`s, when there is a bucket and no CDN.
+impl<T: Transport, C: Clock> crate::ports::MediaUrls for S3Client<'_, T, C> {
+    fn presigned_get(&self, key: &str) -> Option<String> {
+        presign_get(
+            self.config,
+            Method::GET,
+            key,
+            VIDEO_URL_EXPIRES_SECS,
+            self.clock,
+        )
+        .ok()
+        .map(|presigned| presigned.url)
+    }
+}
+
 impl<T: Transport, C: Clock> crate::ports::ObjectStorage for S3Client<'_, T, C> {
     fn presign_put(
         &self,
@@ -355,6 +374,33 @@ mod tests {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value)
             .unwrap_or_else(|| panic!("{name} missing from {url}"))
+    }
+
+    #[test]
+    fn library_videos_get_presigned_links_for_an_hour() {
+        use crate::ports::MediaUrls;
+        struct NoTransport;
+        impl Transport for NoTransport {
+            async fn send(
+                &self,
+                _request: http::Request<Vec<u8>>,
+            ) -> Result<http::Response<Vec<u8>>, TransportError> {
+                unreachable!("presigning sends nothing")
+            }
+        }
+        let config = doc_config("https://examplebucket.s3.amazonaws.com");
+        let client = S3Client {
+            config: &config,
+            transport: &NoTransport,
+            clock: &At(DOC_TIME_MILLIS),
+        };
+        let url = client.presigned_get("exercises/pull_up.mp4").unwrap();
+        assert!(url.starts_with("https://examplebucket.s3.amazonaws.com/exercises/pull_up.mp4?"));
+        assert_eq!(param(&url, "X-Amz-Expires"), "3600");
+        assert_eq!(param(&url, "X-Amz-SignedHeaders"), "host");
+        assert_eq!(param(&url, "X-Amz-Signature").len(), 64);
+        let none: Option<S3Client<'_, NoTransport, At>> = None;
+        assert_eq!(none.presigned_get("exercises/pull_up.mp4"), None);
     }
 
     #[test]

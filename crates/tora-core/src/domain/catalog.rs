@@ -1,6 +1,9 @@
 //! The exercise catalog: the skill tree and every exercise Tora knows by name, read
 //! from `crates/tora-core/data/skills.csv` and `exercise-aliases.csv`, which are
-//! compiled into the binary. The ids are the public ids of the API.
+//! compiled into the binary. The ids are the public ids of the API. Every exercise
+//! also has a guide (a description, two to four form cues and its video's storage
+//! key) from `exercise-guides.psv`, written by the team and kept beside the tree; its
+//! fields are separated by `|` so the prose can hold commas.
 //!
 //! Loading never panics: [`Catalog::embedded`] parses the embedded files once (behind
 //! a `OnceLock`) and returns a `Result`; a unit test loads them, so a broken data file
@@ -18,12 +21,22 @@ use crate::domain::skills::{Goal, GoalTarget, SkillNode};
 
 const SKILLS_CSV: &str = include_str!("../../data/skills.csv");
 const ALIASES_CSV: &str = include_str!("../../data/exercise-aliases.csv");
+const GUIDES_PSV: &str = include_str!("../../data/exercise-guides.psv");
 
 const SKILLS_FILE: &str = "skills.csv";
 const ALIASES_FILE: &str = "exercise-aliases.csv";
 const SKILLS_HEADER: &str =
     "id,name,category,prerequisites,goal_sets,goal_reps,goal_seconds,each_side";
 const ALIASES_HEADER: &str = "exercise,aliases";
+const GUIDES_FILE: &str = "exercise-guides.psv";
+const GUIDES_HEADER: &str = "exercise|description|cue_1|cue_2|cue_3|cue_4|video_key";
+
+/// A guide's description is a short paragraph, a cue one line a person can keep in
+/// mind mid-set: longer text is a sign it belongs somewhere else.
+const MAX_DESCRIPTION_CHARS: usize = 400;
+const MAX_CUE_CHARS: usize = 100;
+const MIN_CUES: usize = 2;
+const MAX_CUES: usize = 4;
 
 /// Why the catalog data could not be read. Only a broken data file causes one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +62,10 @@ pub enum CatalogError {
         first: String,
         second: String,
     },
+    #[error("{GUIDES_FILE} has a guide for `{0}`, which is not an exercise")]
+    UnknownGuide(String),
+    #[error("exercise `{0}` has no guide in {GUIDES_FILE}")]
+    MissingGuide(String),
 }
 
 /// The branch of the skill tree a skill belongs to.
@@ -133,6 +150,7 @@ pub struct Exercise {
     name: String,
     aliases: Vec<String>,
     category: Option<Category>,
+    guide: Guide,
 }
 
 impl Exercise {
@@ -153,6 +171,54 @@ impl Exercise {
     }
     pub fn is_skill(&self) -> bool {
         self.category.is_some()
+    }
+    /// How to perform it: every exercise has one.
+    pub fn guide(&self) -> &Guide {
+        &self.guide
+    }
+}
+
+/// How to perform an exercise, as the team wrote it: a plain description, two to four
+/// form cues, and where its demonstration video is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guide {
+    description: String,
+    cues: Vec<String>,
+    video_key: VideoKey,
+}
+
+impl Guide {
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// Two to four, in the order they are taught.
+    pub fn cues(&self) -> &[String] {
+        &self.cues
+    }
+    pub fn video_key(&self) -> &VideoKey {
+        &self.video_key
+    }
+}
+
+/// The object key of a video in media storage (`exercises/pull_up.mp4`): relative,
+/// of letters, digits and `/_-.` only, so it goes into a URL path as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoKey(String);
+
+impl VideoKey {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let safe = raw
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'_' | b'-' | b'.'));
+        // Empty segments and `..` would make a URL that points somewhere else.
+        let segments_ok = raw
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..");
+        (safe && segments_ok).then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -190,17 +256,26 @@ impl Catalog {
     pub fn embedded() -> Result<&'static Catalog, CatalogError> {
         static EMBEDDED: OnceLock<Result<Catalog, CatalogError>> = OnceLock::new();
         EMBEDDED
-            .get_or_init(|| Catalog::from_csv(SKILLS_CSV, ALIASES_CSV))
+            .get_or_init(|| Catalog::from_csv(SKILLS_CSV, ALIASES_CSV, GUIDES_PSV))
             .as_ref()
             .map_err(Clone::clone)
     }
 
-    /// Builds a catalog from the two CSV files' contents. Fields are plain (no quoting),
-    /// prerequisites and aliases are `;`-separated.
-    pub fn from_csv(skills_csv: &str, aliases_csv: &str) -> Result<Catalog, CatalogError> {
+    /// Builds a catalog from the data files' contents. Fields are plain (no quoting),
+    /// prerequisites and aliases are `;`-separated; the guides' fields are separated
+    /// by `|`.
+    pub fn from_csv(
+        skills_csv: &str,
+        aliases_csv: &str,
+        guides_psv: &str,
+    ) -> Result<Catalog, CatalogError> {
         let skills = parse_skills(skills_csv)?;
         check_prerequisites(&skills)?;
-        let exercises = build_exercises(&skills, parse_aliases(aliases_csv)?);
+        let exercises = build_exercises(
+            &skills,
+            parse_aliases(aliases_csv)?,
+            parse_guides(guides_psv)?,
+        )?;
         Self::index(skills, exercises)
     }
 
@@ -270,6 +345,23 @@ impl Catalog {
     /// Every skill, in the order of the data file.
     pub fn skills(&self) -> &[Skill] {
         &self.skills
+    }
+
+    /// The step down from a skill: its direct prerequisites, in file order.
+    pub fn easier(&self, skill: &Skill) -> Vec<&Skill> {
+        skill
+            .prerequisites
+            .iter()
+            .filter_map(|id| self.skill(id))
+            .collect()
+    }
+
+    /// The steps up from a skill: the skills that require it directly, in file order.
+    pub fn harder(&self, skill: &Skill) -> Vec<&Skill> {
+        self.skills
+            .iter()
+            .filter(|other| other.prerequisites.contains(&skill.id))
+            .collect()
     }
 
     /// Every exercise: the skills in file order, then the alias file's other exercises.
@@ -473,8 +565,21 @@ fn row_error(file: &'static str, line: usize, problem: impl Into<String>) -> Cat
     }
 }
 
-/// Splits a row into exactly `count` plain fields; quoting is not supported.
+/// Splits a row into exactly `count` plain comma-separated fields; quoting is not
+/// supported.
 fn fields<'a>(
+    file: &'static str,
+    line: usize,
+    row: &'a str,
+    count: usize,
+) -> Result<Vec<&'a str>, CatalogError> {
+    fields_separated_by(',', file, line, row, count)
+}
+
+/// Splits a row into exactly `count` plain fields. A double quote is refused: it
+/// means the file was saved with quoting, which this reader would misread.
+fn fields_separated_by<'a>(
+    separator: char,
     file: &'static str,
     line: usize,
     row: &'a str,
@@ -483,7 +588,7 @@ fn fields<'a>(
     if row.contains('"') {
         return Err(row_error(file, line, "quoted fields are not supported"));
     }
-    let fields: Vec<&str> = row.split(',').map(str::trim).collect();
+    let fields: Vec<&str> = row.split(separator).map(str::trim).collect();
     if fields.len() != count {
         return Err(row_error(
             file,
@@ -635,28 +740,97 @@ fn parse_aliases(csv: &str) -> Result<Vec<(String, Vec<String>)>, CatalogError> 
     Ok(rows)
 }
 
-fn build_exercises(skills: &[Skill], aliases: Vec<(String, Vec<String>)>) -> Vec<Exercise> {
-    let mut exercises: Vec<Exercise> = skills
-        .iter()
-        .map(|skill| Exercise {
+/// The guide file's rows: exercise id → guide, in file order.
+fn parse_guides(psv: &str) -> Result<Vec<(String, Guide)>, CatalogError> {
+    let mut rows: Vec<(String, Guide)> = Vec::new();
+    for (line, row) in data_rows(psv, GUIDES_FILE, GUIDES_HEADER)? {
+        let error = |problem: String| row_error(GUIDES_FILE, line, problem);
+        let [id, description, cue_1, cue_2, cue_3, cue_4, video_key] =
+            fields_separated_by('|', GUIDES_FILE, line, row, 7)?[..]
+        else {
+            return Err(error("expected 7 fields".into()));
+        };
+        if !is_valid_id(id) {
+            return Err(error(format!("invalid id `{id}`")));
+        }
+        if rows.iter().any(|(known, _)| known == id) {
+            return Err(error(format!("duplicate id `{id}`")));
+        }
+        if description.is_empty() {
+            return Err(error("empty description".into()));
+        }
+        if description.chars().count() > MAX_DESCRIPTION_CHARS {
+            return Err(error(format!(
+                "the description is longer than {MAX_DESCRIPTION_CHARS} characters"
+            )));
+        }
+        let given = [cue_1, cue_2, cue_3, cue_4];
+        // Cues fill the columns from the first: a gap is a misplaced cue.
+        let count = given.iter().take_while(|cue| !cue.is_empty()).count();
+        if given.iter().skip(count).any(|cue| !cue.is_empty()) {
+            return Err(error("cues must fill cue_1 onwards without gaps".into()));
+        }
+        if !(MIN_CUES..=MAX_CUES).contains(&count) {
+            return Err(error(format!(
+                "a guide has {MIN_CUES} to {MAX_CUES} cues, found {count}"
+            )));
+        }
+        if let Some(long) = given.iter().find(|cue| cue.chars().count() > MAX_CUE_CHARS) {
+            return Err(error(format!(
+                "the cue `{long}` is longer than {MAX_CUE_CHARS} characters"
+            )));
+        }
+        let video_key = VideoKey::parse(video_key)
+            .ok_or_else(|| error(format!("invalid video_key `{video_key}`")))?;
+        rows.push((
+            id.to_owned(),
+            Guide {
+                description: description.to_owned(),
+                cues: given[..count].iter().map(|cue| (*cue).to_owned()).collect(),
+                video_key,
+            },
+        ));
+    }
+    Ok(rows)
+}
+
+fn build_exercises(
+    skills: &[Skill],
+    aliases: Vec<(String, Vec<String>)>,
+    guides: Vec<(String, Guide)>,
+) -> Result<Vec<Exercise>, CatalogError> {
+    let mut guides: BTreeMap<String, Guide> = guides.into_iter().collect();
+    let mut guide_of = |id: &str| {
+        guides
+            .remove(id)
+            .ok_or_else(|| CatalogError::MissingGuide(id.to_owned()))
+    };
+    let mut exercises: Vec<Exercise> = Vec::new();
+    for skill in skills {
+        exercises.push(Exercise {
             id: skill.id.clone(),
             name: skill.name.clone(),
             aliases: Vec::new(),
             category: Some(skill.category),
-        })
-        .collect();
+            guide: guide_of(&skill.id)?,
+        });
+    }
     for (id, names) in aliases {
         match exercises.iter_mut().find(|exercise| exercise.id == id) {
             Some(exercise) => exercise.aliases = names,
             None => exercises.push(Exercise {
                 name: name_from_id(&id),
+                guide: guide_of(&id)?,
                 id,
                 aliases: names,
                 category: None,
             }),
         }
     }
-    exercises
+    match guides.into_keys().next() {
+        Some(unknown) => Err(CatalogError::UnknownGuide(unknown)),
+        None => Ok(exercises),
+    }
 }
 
 /// "jumping_jack" → "Jumping jack".
@@ -769,13 +943,24 @@ mod tests {
         assert_eq!(catalog.resolve(""), Resolution::Unknown);
     }
 
+    /// A guide row for `id` that passes every check.
+    fn guide_row(id: &str) -> String {
+        format!("{id}|Do it well.|Cue one|Cue two|||exercises/{id}.mp4\n")
+    }
+
+    fn guides_for(ids: &[&str]) -> String {
+        let rows: String = ids.iter().map(|id| guide_row(id)).collect();
+        format!("{GUIDES_HEADER}\n{rows}")
+    }
+
     #[test]
     fn broken_data_is_an_error_not_a_panic() {
         let header = format!("{SKILLS_HEADER}\n");
         let aliases = format!("{ALIASES_HEADER}\n");
-        let skills = |rows: &str| Catalog::from_csv(&format!("{header}{rows}"), &aliases);
+        let guides = guides_for(&["a", "b"]);
+        let skills = |rows: &str| Catalog::from_csv(&format!("{header}{rows}"), &aliases, &guides);
         assert!(matches!(
-            Catalog::from_csv("id,name\n", &aliases),
+            Catalog::from_csv("id,name\n", &aliases, &guides),
             Err(CatalogError::Header { .. })
         ));
         assert!(matches!(
@@ -802,9 +987,120 @@ mod tests {
             Catalog::from_csv(
                 &format!("{header}a,A,push,,3,8,,false\nb,B,push,,3,8,,false\n"),
                 &format!("{aliases}a,thing\nb,things\n"),
+                &guides,
             ),
             Err(CatalogError::NameConflict { .. })
         ));
+    }
+
+    #[test]
+    fn every_exercise_has_a_guide_with_a_description_and_two_to_four_cues() {
+        let catalog = catalog();
+        for exercise in catalog.exercises() {
+            let guide = exercise.guide();
+            assert!(
+                !guide.description().trim().is_empty(),
+                "{} has no description",
+                exercise.id()
+            );
+            assert!(
+                (2..=4).contains(&guide.cues().len()),
+                "{} has {} cues",
+                exercise.id(),
+                guide.cues().len()
+            );
+            assert!(guide.cues().iter().all(|cue| !cue.trim().is_empty()));
+            assert_eq!(
+                guide.video_key().as_str(),
+                format!("exercises/{}.mp4", exercise.id())
+            );
+        }
+        let pull_up = catalog.exercise("pull_up").unwrap().guide();
+        assert!(pull_up.description().contains("chin clears the bar"));
+        assert_eq!(pull_up.cues()[0], "Shoulders down and back before you pull");
+        assert_eq!(pull_up.cues().len(), 4);
+        assert_eq!(
+            catalog.exercise("dead_hang").unwrap().guide().cues().len(),
+            3
+        );
+    }
+
+    #[test]
+    fn guides_are_read_strictly() {
+        let header = format!("{SKILLS_HEADER}\na,A,push,,3,8,,false\n");
+        let aliases = format!("{ALIASES_HEADER}\n");
+        let with_guides =
+            |rows: &str| Catalog::from_csv(&header, &aliases, &format!("{GUIDES_HEADER}\n{rows}"));
+        assert!(with_guides(&guide_row("a")).is_ok());
+        assert_eq!(
+            with_guides("").unwrap_err(),
+            CatalogError::MissingGuide("a".into())
+        );
+        assert_eq!(
+            with_guides(&format!("{}{}", guide_row("a"), guide_row("zzz"))).unwrap_err(),
+            CatalogError::UnknownGuide("zzz".into())
+        );
+        for (row, why) in [
+            ("a||Cue one|Cue two|||exercises/a.mp4", "blank description"),
+            ("a|Text.|Cue one||||exercises/a.mp4", "one cue"),
+            ("a|Text.|||||exercises/a.mp4", "no cues"),
+            ("a|Text.|Cue one||Cue three||exercises/a.mp4", "a gap"),
+            ("a|Text.|1|2|3|4|5|exercises/a.mp4", "five cues"),
+            ("a|Text.|Cue one|Cue two|||", "no video key"),
+            (
+                "a|Text.|Cue one|Cue two|||../a.mp4",
+                "a key leaving its folder",
+            ),
+            ("a|Text.|Cue one|Cue two|||/a.mp4", "an absolute key"),
+            ("a|Text.|Cue one|Cue two|||a b.mp4", "a space in the key"),
+            ("a|Say \"hi\".|Cue one|Cue two|||a.mp4", "a quote"),
+        ] {
+            assert!(
+                matches!(
+                    with_guides(&format!("{row}\n")),
+                    Err(CatalogError::Row { .. })
+                ),
+                "{why}"
+            );
+        }
+        assert!(matches!(
+            with_guides(&format!("{}{}", guide_row("a"), guide_row("a"))),
+            Err(CatalogError::Row { line: 3, .. })
+        ));
+        let long = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert!(with_guides(&format!("a|{long}|Cue one|Cue two|||a.mp4\n")).is_err());
+        let long = "x".repeat(MAX_CUE_CHARS + 1);
+        assert!(with_guides(&format!("a|Text.|{long}|Cue two|||a.mp4\n")).is_err());
+    }
+
+    #[test]
+    fn neighbours_are_the_direct_prerequisites_and_the_skills_that_require_directly() {
+        let catalog = catalog();
+        let ids = |skills: Vec<&Skill>| -> Vec<String> {
+            skills.iter().map(|skill| skill.id().to_owned()).collect()
+        };
+        let pull_up = catalog.skill("pull_up").unwrap();
+        assert_eq!(ids(catalog.easier(pull_up)), ["negative_pull_up"]);
+        assert_eq!(
+            ids(catalog.harder(pull_up)),
+            [
+                "chest_to_bar_pull_up",
+                "archer_pull_up",
+                "tuck_front_lever",
+                "tuck_human_flag"
+            ]
+        );
+        let ring_muscle_up = catalog.skill("ring_muscle_up").unwrap();
+        assert_eq!(
+            ids(catalog.easier(ring_muscle_up)),
+            ["muscle_up", "ring_dip"]
+        );
+        assert!(catalog.harder(ring_muscle_up).is_empty());
+        assert!(
+            catalog
+                .easier(catalog.skill("dead_hang").unwrap())
+                .is_empty()
+        );
     }
 
     #[test]

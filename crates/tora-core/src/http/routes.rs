@@ -25,6 +25,8 @@ pub enum Endpoint {
     RetryMessage,
     ListSkills,
     GetSkill,
+    ListExercises,
+    GetExercise,
     StatsSummary,
     ExerciseStats,
     ExportMe,
@@ -252,6 +254,26 @@ pub static ROUTES: &[Route] = &[
         operations: &[op(
             Method::GET,
             Endpoint::GetSkill,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/exercises",
+        operations: &[op(
+            Method::GET,
+            Endpoint::ListExercises,
+            Access::User,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
+    Route {
+        pattern: "/v1/exercises/{id}",
+        operations: &[op(
+            Method::GET,
+            Endpoint::GetExercise,
             Access::User,
             BodyRule::None,
         )],

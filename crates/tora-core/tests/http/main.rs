@@ -7,6 +7,8 @@
 #[allow(dead_code)]
 mod support;
 
+mod exercises;
+
 use std::cell::{Cell, RefCell};
 
 use http::{Request, Response};

@@ -3,6 +3,7 @@
 
 mod chat;
 pub(super) mod credits;
+mod exercises;
 pub(crate) mod export;
 mod health;
 mod me;
@@ -48,6 +49,16 @@ pub(super) async fn dispatch<P: Platform>(
         Endpoint::RetryMessage => chat::retry_message(context, require(caller)?, params).await,
         Endpoint::ListSkills => skills::list_skills(context, require(caller)?).await,
         Endpoint::GetSkill => skills::get_skill(context, require(caller)?, params).await,
+        // The library is the same for everyone: the caller is authenticated, never
+        // looked up.
+        Endpoint::ListExercises => {
+            require(caller)?;
+            exercises::list_exercises(context)
+        }
+        Endpoint::GetExercise => {
+            require(caller)?;
+            exercises::get_exercise(context, params)
+        }
         Endpoint::StatsSummary => stats::summary(context, require(caller)?).await,
         Endpoint::ExerciseStats => stats::exercise_history(context, require(caller)?, params).await,
         Endpoint::ExportMe => return export::export_me(context, require(caller)?).await,
