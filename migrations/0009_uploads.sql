@@ -1,4 +1,4 @@
--- 0008 uploads: an upload is requested (a presigned PUT URL is handed out, valid until
+-- 0009 uploads: an upload is requested (a presigned PUT URL is handed out, valid until
 -- `expires_at`), then completed once the worker has seen its object in the bucket.
 -- Rows without `completed_at` are uploads that were asked for and never finished.
 

@@ -916,4 +916,10 @@ pub trait ObjectStorage {
         &self,
         key: &crate::domain::uploads::ObjectKey,
     ) -> Result<Option<crate::clients::s3::ObjectHead>, crate::clients::s3::S3Error>;
+
+    /// The object's bytes (a meal photo for the model), `None` when it is not there.
+    async fn get(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+    ) -> Result<Option<Vec<u8>>, crate::clients::s3::S3Error>;
 }

@@ -13,9 +13,10 @@ use crate::domain::coaching;
 use crate::domain::credits::{Credits, Insufficient, Settlement};
 use crate::domain::meals::{self, Macros};
 use crate::domain::profile::Timezone;
+use crate::domain::uploads::UploadKind;
 use crate::ports::{
-    ChatStore, CreditStore, Ids, Llm, LlmError, MealSource, MealStore, MessageAnswer, ModelCharge,
-    NewMeal, NewMessage, StoreError, StoredMeal,
+    ChatStore, CreditStore, Ids, ImageFormat, Llm, LlmError, MealSource, MealStore, MessageAnswer,
+    ModelCharge, NewMeal, NewMessage, ObjectStorage, StoreError, StoredMeal, UploadStore,
 };
 
 /// What the ledger says a meal's model call was for.
@@ -23,6 +24,14 @@ pub const MEAL_PURPOSE: &str = "read a meal";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MealError {
+    /// The photo is not a completed meal photo of this person's (or its object is gone).
+    #[error("no completed meal photo with this upload id")]
+    NoPhoto,
+    /// The photo's format is one the model cannot read (HEIC).
+    #[error("the model reads JPEG, PNG and WebP photos, not {0}")]
+    UnreadablePhoto(String),
+    #[error("the bucket failed: {0}")]
+    Storage(String),
     /// The balance does not cover reading the meal; nothing was taken.
     #[error("the balance does not cover reading this meal")]
     Insufficient(Insufficient),
@@ -187,6 +196,7 @@ pub async fn post_meal_message<S: ChatStore + MealStore + CreditStore>(
             });
         }
         Err(MealError::Store(error)) => return Err(error.into()),
+        Err(error) => return Err(StoreError::corrupt(error.to_string()).into()),
     };
     store
         .answer_message(&MessageAnswer {
@@ -209,6 +219,52 @@ pub async fn post_meal_message<S: ChatStore + MealStore + CreditStore>(
         failure_reason: None,
         finish_later: None,
     })
+}
+
+/// Reads a completed meal photo from the bucket and logs the meal it shows. Only the
+/// caller's own uploads are found.
+#[allow(clippy::too_many_arguments)]
+pub async fn log_photo<S: MealStore + CreditStore + UploadStore>(
+    store: &S,
+    storage: &impl ObjectStorage,
+    llm: &impl Llm,
+    ids: &impl Ids,
+    request_id: &str,
+    user_id: Uuid,
+    upload_id: Uuid,
+    eaten_at: DateTime<Utc>,
+) -> Result<LoggedMeal, MealError> {
+    let upload = store
+        .find_upload(user_id, upload_id)
+        .await?
+        .filter(|upload| upload.kind == UploadKind::MealPhoto && upload.completed_at.is_some())
+        .ok_or(MealError::NoPhoto)?;
+    let format = match upload.content_type.as_str() {
+        "image/jpeg" => ImageFormat::Jpeg,
+        "image/png" => ImageFormat::Png,
+        "image/webp" => ImageFormat::Webp,
+        "image/gif" => ImageFormat::Gif,
+        other => return Err(MealError::UnreadablePhoto(other.to_owned())),
+    };
+    let bytes = storage
+        .get(&upload.object_key)
+        .await
+        .map_err(|error| MealError::Storage(error.to_string()))?
+        .ok_or(MealError::NoPhoto)?;
+    log(
+        store,
+        llm,
+        ids,
+        request_id,
+        user_id,
+        &MealSource::Photo {
+            format,
+            bytes: &bytes,
+        },
+        Some(upload.id),
+        eaten_at,
+    )
+    .await
 }
 
 /// One local day's meals and their totals.

@@ -160,6 +160,13 @@ mod tests {
                 expires_at_millis: i64::from(expires_secs) * 1000,
             })
         }
+        async fn get(&self, key: &ObjectKey) -> Result<Option<Vec<u8>>, S3Error> {
+            Ok(self
+                .present
+                .borrow()
+                .contains(&key.as_str().to_owned())
+                .then(|| vec![0xFF, 0xD8]))
+        }
         async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectHead>, S3Error> {
             Ok(self
                 .present

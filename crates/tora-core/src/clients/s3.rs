@@ -272,6 +272,17 @@ impl<T: Transport, C: Clock> S3Client<'_, T, C> {
         }
     }
 
+    /// The object's bytes; `None` when there is no such object.
+    pub async fn get_object(&self, key: &str) -> Result<Option<Vec<u8>>, S3Error> {
+        let request = signed_request(self.config, Method::GET, key, signing_time(self.clock))?;
+        let response = self.transport.send(request).await?;
+        match response.status() {
+            StatusCode::OK => Ok(Some(response.into_body())),
+            StatusCode::NOT_FOUND => Ok(None),
+            status => Err(S3Error::Rejected(status)),
+        }
+    }
+
     /// Deleting a key that does not exist succeeds, as in S3.
     pub async fn delete_object(&self, key: &str) -> Result<(), S3Error> {
         let request = signed_request(self.config, Method::DELETE, key, signing_time(self.clock))?;
@@ -326,6 +337,13 @@ impl<T: Transport, C: Clock> crate::ports::ObjectStorage for S3Client<'_, T, C> 
         key: &crate::domain::uploads::ObjectKey,
     ) -> Result<Option<ObjectHead>, S3Error> {
         self.head_object(key.as_str()).await
+    }
+
+    async fn get(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+    ) -> Result<Option<Vec<u8>>, S3Error> {
+        self.get_object(key.as_str()).await
     }
 }
 

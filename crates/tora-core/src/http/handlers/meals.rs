@@ -1,8 +1,9 @@
 //! `/v1/meals`: log a meal by describing it, read a day's meals with their totals in
 //! the caller's timezone, delete one.
 //!
-//! `POST /v1/meals` `{description, eaten_at?}` → 201 `{meal, credits: {spent, balance}}`:
-//! the model reads the description into foods and macros (metered; 402 when the
+//! `POST /v1/meals` `{description | upload_id, eaten_at?}` → 201 `{meal, credits: {spent,
+//! balance}}`: the model reads the description, or the completed meal photo (fetched from
+//! the bucket with a signed GET), into foods and macros (metered; 402 when the
 //! balance does not cover the worst case). `GET /v1/meals?date=YYYY-MM-DD` (default:
 //! today where the caller is) → `{date, timezone, meals, totals}`. `DELETE
 //! /v1/meals/{id}` → 204.
@@ -15,18 +16,29 @@ use super::workouts::{timestamp, workout_id};
 use super::{json, no_content, resolve};
 use crate::app::meals::{self, MealError};
 use crate::auth::AuthenticatedSubject;
+use crate::clients::s3::S3Client;
 use crate::domain::meals::{Macros, MealDescription};
 use crate::http::json::decode;
 use crate::http::query::{Query, invalid, within_supported_years};
 use crate::http::{ApiError, Platform, RequestContext};
 use crate::ports::{MealSource, StoredMeal};
 
+/// Exactly one of `description` and `upload_id` (a completed meal photo).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogMealRequest {
-    pub description: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub upload_id: Option<String>,
     #[serde(default)]
     pub eaten_at: Option<DateTime<Utc>>,
+}
+
+/// What the meal is read from, checked.
+enum Source {
+    Description(MealDescription),
+    Photo(uuid::Uuid),
 }
 
 #[derive(Debug, Serialize)]
@@ -114,8 +126,21 @@ pub(super) async fn log_meal<P: Platform>(
     body: &[u8],
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let request = decode::<LogMealRequest>(body)?;
-    let description = MealDescription::parse(&request.description)
-        .map_err(|error| invalid("description", error.to_string()))?;
+    let source = match (&request.description, &request.upload_id) {
+        (Some(text), None) => Source::Description(
+            MealDescription::parse(text)
+                .map_err(|error| invalid("description", error.to_string()))?,
+        ),
+        (None, Some(id)) => Source::Photo(
+            uuid::Uuid::parse_str(id).map_err(|_| invalid("upload_id", "must be an upload id"))?,
+        ),
+        _ => {
+            return Err(invalid(
+                "description",
+                "send either description or upload_id (a completed meal photo)",
+            ));
+        }
+    };
     within_supported_years("eaten_at", request.eaten_at)?;
     let now = context.now();
     if request
@@ -127,21 +152,55 @@ pub(super) async fn log_meal<P: Platform>(
     let llm = context.llm().ok_or(ApiError::ModelUnavailable)?;
     let user = resolve(context, caller).await?;
     let rate = context.config.credits.tokens_per_credit;
-    let logged = meals::log(
-        &context.db,
-        &llm,
-        context.platform.ids(),
-        context.request_id,
-        user.id,
-        &MealSource::Description(description.as_str()),
-        None,
-        request.eaten_at.unwrap_or(now),
-    )
-    .await
+    let eaten_at = request.eaten_at.unwrap_or(now);
+    let logged = match &source {
+        Source::Description(description) => {
+            meals::log(
+                &context.db,
+                &llm,
+                context.platform.ids(),
+                context.request_id,
+                user.id,
+                &MealSource::Description(description.as_str()),
+                None,
+                eaten_at,
+            )
+            .await
+        }
+        Source::Photo(upload_id) => {
+            let config = context
+                .config
+                .s3
+                .as_ref()
+                .ok_or(ApiError::UploadsUnavailable)?;
+            let storage = S3Client {
+                config,
+                transport: context.platform.transport(),
+                clock: context.platform.clock(),
+            };
+            meals::log_photo(
+                &context.db,
+                &storage,
+                &llm,
+                context.platform.ids(),
+                context.request_id,
+                user.id,
+                *upload_id,
+                eaten_at,
+            )
+            .await
+        }
+    }
     .map_err(|error| match error {
         MealError::Insufficient(refused) => ApiError::insufficient(refused, rate),
         MealError::Model(error) => ApiError::Model(error),
         MealError::Store(error) => ApiError::Database(error),
+        MealError::NoPhoto => invalid("upload_id", "no completed meal photo of yours has this id"),
+        MealError::UnreadablePhoto(content_type) => invalid(
+            "upload_id",
+            format!("is a {content_type} photo; the coach reads JPEG, PNG and WebP"),
+        ),
+        MealError::Storage(cause) => ApiError::Storage(cause),
     })?;
     json(
         StatusCode::CREATED,
