@@ -321,6 +321,52 @@ where
     }
 }
 
+/// What storing a message that is answered in one go found: the message (and whether
+/// this request stored it, or an earlier attempt left it unanswered), or the answer an
+/// earlier attempt already gave, to replay.
+pub(super) enum Opened {
+    Open { opened: OpenedMessage, fresh: bool },
+    Answered(ChatOutcome),
+}
+
+/// Stores a message as `received` (unless its client id was used before) for a path
+/// that answers it after one more step (a correction, a meal).
+pub(super) async fn open_received(
+    store: &impl ChatStore,
+    ids: &impl Ids,
+    new_user: &NewUser<'_>,
+    message: &ChatMessage<'_>,
+) -> Result<Opened, ChatError> {
+    let message_id = ids.new_uuid();
+    let opened = store
+        .open_message(
+            new_user,
+            &NewMessage {
+                id: message_id,
+                client_message_id: message.client_message_id.as_str(),
+                body: message.text.as_str(),
+                status: MessageStatus::Received,
+                answer: None,
+                lease_secs: None,
+            },
+        )
+        .await?;
+    let fresh = opened.message.id == message_id;
+    if !fresh {
+        if opened.message.body != message.text.as_str() {
+            return Err(ChatError::ClientIdReused);
+        }
+        if opened.message.status != MessageStatus::Received && opened.message.answer.is_some() {
+            return Ok(Opened::Answered(replay(
+                opened.message,
+                opened.workout,
+                opened.user,
+            )));
+        }
+    }
+    Ok(Opened::Open { opened, fresh })
+}
+
 /// Answers a message in words; a fresh message already carries the answer.
 async fn answer_without_model(
     store: &impl ChatStore,

@@ -23,7 +23,7 @@
 
 use uuid::Uuid;
 
-use super::chat::{self, ChatError, ChatMessage, ChatOutcome};
+use super::chat::{self, ChatError, ChatMessage, ChatOutcome, Opened};
 use super::workouts::{self, EditWorkout};
 use crate::domain::account::NewUser;
 use crate::domain::catalog::Catalog;
@@ -33,9 +33,7 @@ use crate::domain::corrections::{self, ChangeSummary, Correction, CorrectionErro
 use crate::domain::parser::{self, ParseOutcome};
 use crate::domain::skills::Evaluation;
 use crate::domain::workout::{ExerciseRef, StoredWorkout};
-use crate::ports::{
-    ChatStore, Ids, MessageAnswer, NewMessage, StoreError, WorkoutFilter, WorkoutStore,
-};
+use crate::ports::{ChatStore, Ids, MessageAnswer, StoreError, WorkoutFilter, WorkoutStore};
 
 /// What a correction did.
 #[derive(Debug)]
@@ -144,29 +142,10 @@ pub async fn post_correction(
     message: &ChatMessage<'_>,
     correction: Correction,
 ) -> Result<ChatOutcome, ChatError> {
-    let message_id = ids.new_uuid();
-    let opened = store
-        .open_message(
-            new_user,
-            &NewMessage {
-                id: message_id,
-                client_message_id: message.client_message_id.as_str(),
-                body: message.text.as_str(),
-                status: MessageStatus::Received,
-                answer: None,
-                lease_secs: None,
-            },
-        )
-        .await?;
-    let fresh = opened.message.id == message_id;
-    if !fresh {
-        if opened.message.body != message.text.as_str() {
-            return Err(ChatError::ClientIdReused);
-        }
-        if opened.message.status != MessageStatus::Received && opened.message.answer.is_some() {
-            return Ok(chat::replay(opened.message, opened.workout, opened.user));
-        }
-    }
+    let (opened, fresh) = match chat::open_received(store, ids, new_user, message).await? {
+        Opened::Answered(outcome) => return Ok(outcome),
+        Opened::Open { opened, fresh } => (opened, fresh),
+    };
     // Another attempt stored this message: it may have made the correction already.
     let interrupted = !fresh;
     let (answer, workout) = if interrupted && correction == Correction::DeleteLast {

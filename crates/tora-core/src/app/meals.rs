@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::app::chat::{self, ChatError, ChatMessage, ChatOutcome};
+use crate::app::chat::{self, ChatError, ChatMessage, ChatOutcome, Opened};
 use crate::app::credits::{self, CreditError, PlannedCall};
 use crate::domain::account::NewUser;
 use crate::domain::chat::{ChatAnswer, MessageStatus};
@@ -16,7 +16,7 @@ use crate::domain::profile::Timezone;
 use crate::domain::uploads::UploadKind;
 use crate::ports::{
     ChatStore, CreditStore, Ids, ImageFormat, Llm, LlmError, MealSource, MealStore, MessageAnswer,
-    ModelCharge, NewMeal, NewMessage, ObjectStorage, StoreError, StoredMeal, UploadStore,
+    ModelCharge, NewMeal, ObjectStorage, StoreError, StoredMeal, UploadStore,
 };
 
 /// What the ledger says a meal's model call was for.
@@ -144,28 +144,10 @@ pub async fn post_meal_message<S: ChatStore + MealStore + CreditStore>(
     description: &str,
     now: DateTime<Utc>,
 ) -> Result<ChatOutcome, ChatError> {
-    let message_id = ids.new_uuid();
-    let opened = store
-        .open_message(
-            new_user,
-            &NewMessage {
-                id: message_id,
-                client_message_id: message.client_message_id.as_str(),
-                body: message.text.as_str(),
-                status: MessageStatus::Received,
-                answer: None,
-                lease_secs: None,
-            },
-        )
-        .await?;
-    if opened.message.id != message_id {
-        if opened.message.body != message.text.as_str() {
-            return Err(ChatError::ClientIdReused);
-        }
-        if opened.message.status != MessageStatus::Received && opened.message.answer.is_some() {
-            return Ok(chat::replay(opened.message, opened.workout, opened.user));
-        }
-    }
+    let opened = match chat::open_received(store, ids, new_user, message).await? {
+        Opened::Answered(outcome) => return Ok(outcome),
+        Opened::Open { opened, .. } => opened,
+    };
     let logged = log(
         store,
         llm,

@@ -166,6 +166,18 @@ impl<P: Platform> RequestContext<'_, P> {
         })
     }
 
+    /// The uploads bucket, or `None` when the deployment has none.
+    pub fn storage(&self) -> Option<crate::clients::s3::S3Client<'_, P::Transport, P::Clock>> {
+        self.config
+            .s3
+            .as_ref()
+            .map(|config| crate::clients::s3::S3Client {
+                config,
+                transport: self.platform.transport(),
+                clock: self.platform.clock(),
+            })
+    }
+
     /// Promises `job` to run after the response.
     #[allow(dead_code)]
     pub fn after_response(&self, job: Job) {

@@ -26,7 +26,6 @@ use serde::Serialize;
 
 use super::{catalog, json};
 use crate::app::exercises::{self, LibraryEntry, VideoLinks};
-use crate::clients::s3::S3Client;
 use crate::domain::catalog::{Category, Skill};
 use crate::domain::exercises::{ExerciseFilter, SearchText};
 use crate::http::query::{Query, invalid};
@@ -89,18 +88,6 @@ struct ListResponse {
     total: usize,
 }
 
-/// The bucket that presigns video links when there is no CDN domain, if the deployment
-/// has one.
-fn video_storage<'a, P: Platform>(
-    context: &'a RequestContext<'_, P>,
-) -> Option<S3Client<'a, P::Transport, P::Clock>> {
-    context.config.s3.as_ref().map(|config| S3Client {
-        config,
-        transport: context.platform.transport(),
-        clock: context.platform.clock(),
-    })
-}
-
 fn filter(query: &Query) -> Result<ExerciseFilter, ApiError> {
     let text = query
         .get("q")
@@ -130,7 +117,8 @@ pub(super) fn list_exercises<P: Platform>(
         limit,
         &VideoLinks {
             cdn: context.config.video_cdn_domain.as_ref(),
-            storage: &video_storage(context),
+            // Without a CDN domain, the bucket presigns (if there is one).
+            storage: &context.storage(),
         },
     );
     json(
@@ -155,7 +143,8 @@ pub(super) fn get_exercise<P: Platform>(
                 id,
                 &VideoLinks {
                     cdn: context.config.video_cdn_domain.as_ref(),
-                    storage: &video_storage(context),
+                    // Without a CDN domain, the bucket presigns (if there is one).
+                    storage: &context.storage(),
                 },
             )
         })

@@ -16,7 +16,6 @@ use super::workouts::{timestamp, workout_id};
 use super::{json, no_content, resolve};
 use crate::app::meals::{self, MealError};
 use crate::auth::AuthenticatedSubject;
-use crate::clients::s3::S3Client;
 use crate::domain::meals::{Macros, MealDescription};
 use crate::http::json::decode;
 use crate::http::query::{Query, invalid, within_supported_years};
@@ -168,16 +167,7 @@ pub(super) async fn log_meal<P: Platform>(
             .await
         }
         Source::Photo(upload_id) => {
-            let config = context
-                .config
-                .s3
-                .as_ref()
-                .ok_or(ApiError::UploadsUnavailable)?;
-            let storage = S3Client {
-                config,
-                transport: context.platform.transport(),
-                clock: context.platform.clock(),
-            };
+            let storage = context.storage().ok_or(ApiError::UploadsUnavailable)?;
             meals::log_photo(
                 &context.db,
                 &storage,

@@ -10,7 +10,6 @@ use super::workouts::timestamp;
 use super::{json, resolve};
 use crate::app::uploads::{self, UploadError};
 use crate::auth::AuthenticatedSubject;
-use crate::clients::s3::S3Client;
 use crate::domain::uploads::{Upload, UploadRequest};
 use crate::http::error::FieldError;
 use crate::http::json::decode;
@@ -89,17 +88,8 @@ pub(super) async fn request_upload<P: Platform>(
                     .collect(),
             )
         })?;
-    let config = context
-        .config
-        .s3
-        .as_ref()
-        .ok_or(ApiError::UploadsUnavailable)?;
+    let storage = context.storage().ok_or(ApiError::UploadsUnavailable)?;
     let user = resolve(context, caller).await?;
-    let storage = S3Client {
-        config,
-        transport: context.platform.transport(),
-        clock: context.platform.clock(),
-    };
     let requested = uploads::request(
         &context.db,
         &storage,
@@ -136,17 +126,8 @@ pub(super) async fn complete_upload<P: Platform>(
         .first()
         .and_then(|raw| Uuid::parse_str(raw).ok())
         .ok_or(ApiError::NotFound)?;
-    let config = context
-        .config
-        .s3
-        .as_ref()
-        .ok_or(ApiError::UploadsUnavailable)?;
+    let storage = context.storage().ok_or(ApiError::UploadsUnavailable)?;
     let user = resolve(context, caller).await?;
-    let storage = S3Client {
-        config,
-        transport: context.platform.transport(),
-        clock: context.platform.clock(),
-    };
     let upload = uploads::complete(&context.db, &storage, user.id, id)
         .await
         .map_err(api_error)?;
