@@ -105,13 +105,18 @@ fn as_i64(value: &Value) -> i64 {
 }
 
 /// Every debit matches a stored answer: the model calls in the ledger add up to the
-/// cost the user's stored answers show, no hold is left open, and the balance is the
+/// cost the user's stored answers show, no chat hold is left open, and the balance plus
+/// the holds still open (a logged workout's memory may be embedding right now) is the
 /// sum of the ledger.
 async fn assert_debits_match_answers(stack: &Stack, user: &TestUser) {
     assert_debits_match(stack, user).await;
     let balance = stack
         .sql(
-            "select u.credit_units, (select sum(delta_units) from credit_ledger l where l.user_id = u.id)
+            "select u.credit_units
+                    + coalesce((select sum(r.units) from credit_reservations r
+                                where r.user_id = u.id and r.settled_at is null
+                                  and r.released_at is null), 0),
+                    (select sum(delta_units) from credit_ledger l where l.user_id = u.id)
              from users u where u.auth_subject = $1",
             &[&user.subject],
         )
