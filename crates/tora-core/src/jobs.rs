@@ -1,15 +1,18 @@
 //! Work done away from a request's answer, each run returning one log line like a
 //! request does:
 //! - what the Cron Trigger runs (`#[event(scheduled)]`): giving back credit holds whose
-//!   call never settled (a crash between hold and settle);
+//!   call never settled (a crash between hold and settle), deleting bucket objects
+//!   whose deletion failed or is not finished, retrying pending messages;
 //! - `Job`s a response promised to finish after it was sent (`waitUntil`): answering a
 //!   pending message, remembering a logged workout.
 
 use crate::app::chat::{self, ModelReader};
 use crate::app::credits;
 use crate::app::memories::{self, Remembered};
+use crate::app::object_deletions;
 use crate::clients::bedrock::BedrockLlm;
 use crate::clients::neon::NeonClient;
+use crate::clients::s3::S3Client;
 use crate::config::Config;
 use crate::domain::catalog::Catalog;
 use crate::ports::{Attempt, Clock, Ids, Sleep, Transport};
@@ -36,6 +39,23 @@ pub async fn run_scheduled<T: Transport, C: Clock, S: Sleep, I: Ids>(
     match credits::release_expired(&db).await {
         Ok(released) => line["holds_released"] = released.into(),
         Err(error) => errors.push(format!("releasing holds: {error}")),
+    }
+    if let Some(s3) = config.s3.as_ref() {
+        let storage = S3Client {
+            config: s3,
+            transport: io.transport,
+            clock: io.clock,
+        };
+        match object_deletions::drain_due(&db, &storage, now(io.clock)).await {
+            Ok(summary) => {
+                line["objects_deleted"] = serde_json::json!({
+                    "done": summary.done,
+                    "again": summary.again,
+                    "failed": summary.failed,
+                });
+            }
+            Err(error) => errors.push(format!("deleting objects: {error}")),
+        }
     }
     if let (Some(llm), Ok(catalog)) = (config.llm.as_ref(), Catalog::embedded()) {
         let llm = BedrockLlm::new(llm, io.transport, io.clock, io.sleep, io.ids);

@@ -328,9 +328,24 @@ pub trait AccountStore {
         change: &ProfileChange,
     ) -> Result<User, StoreError>;
 
-    /// Removes every row of the user; returns how many went. Keeps `subject_hash` as
-    /// the memory that this subject had its starter grant.
-    async fn erase(&self, user_id: Uuid, subject_hash: &SubjectHash) -> Result<u64, StoreError>;
+    /// Removes every row of the user in one transaction and returns what the bucket
+    /// still owes. Keeps `subject_hash` as the memory that this subject had its
+    /// starter grant. With `objects`, a user who ever asked for an upload leaves a
+    /// pending deletion of that prefix behind, written in the same transaction.
+    async fn erase(
+        &self,
+        user_id: Uuid,
+        subject_hash: &SubjectHash,
+        objects: Option<&ObjectsToErase>,
+    ) -> Result<Option<crate::domain::object_deletions::PendingDeletion>, StoreError>;
+}
+
+/// Where an erased user's objects live, and the id their pending deletion gets.
+#[derive(Debug, Clone)]
+pub struct ObjectsToErase {
+    pub deletion_id: Uuid,
+    /// `users/{owner}/`.
+    pub prefix: String,
 }
 
 /// Whether the store answers at all.
@@ -402,11 +417,21 @@ pub trait MealStore {
     ) -> Result<Vec<StoredMeal>, StoreError>;
 
     /// Deletes one of the user's meals; what was deleted, or `None`.
+    /// Deletes the meal and, when no other meal shares it, its photo's upload, with
+    /// the photo's pending deletion (id `deletion_id`), in one transaction.
     async fn delete_meal(
         &self,
         user_id: Uuid,
         meal_id: Uuid,
-    ) -> Result<Option<StoredMeal>, StoreError>;
+        deletion_id: Uuid,
+    ) -> Result<Option<DeletedMeal>, StoreError>;
+}
+
+/// A deleted meal and what the bucket still owes for it.
+#[derive(Debug, Clone)]
+pub struct DeletedMeal {
+    pub meal: StoredMeal,
+    pub photo: Option<crate::domain::object_deletions::PendingDeletion>,
 }
 
 /// Where workouts live. Writes store the skill rows they move in the same transaction.
@@ -922,4 +947,32 @@ pub trait ObjectStorage {
         &self,
         key: &crate::domain::uploads::ObjectKey,
     ) -> Result<Option<Vec<u8>>, crate::clients::s3::S3Error>;
+
+    /// Deletes one key; deleting a key that is not there succeeds.
+    async fn delete(&self, key: &str) -> Result<(), crate::clients::s3::S3Error>;
+
+    /// One page of the keys under `prefix`, from `continuation` (the previous page's
+    /// `next`).
+    async fn list(
+        &self,
+        prefix: &str,
+        continuation: Option<&str>,
+    ) -> Result<crate::clients::s3::ObjectPage, crate::clients::s3::S3Error>;
+}
+
+/// Deletions the bucket still owes (`object_deletions`).
+pub trait DeletionStore {
+    /// Deletions due at `now`, oldest due first, at most `limit`.
+    async fn due_deletions(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::object_deletions::PendingDeletion>, StoreError>;
+
+    /// Records the outcome of one attempt at deletion `id`.
+    async fn record_deletion_step(
+        &self,
+        id: Uuid,
+        step: &crate::domain::object_deletions::DeletionStep,
+    ) -> Result<(), StoreError>;
 }

@@ -2,13 +2,19 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
+use crate::app::object_deletions;
 use crate::auth::AuthenticatedSubject;
 use crate::config::CreditsConfig;
 use crate::domain::account::{Email, NewUser, SubjectHash, User};
 use crate::domain::credits::Credits;
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::SkillRecord;
-use crate::ports::{AccountStore, HealthCheck, Ids, StoreError};
+use crate::domain::uploads::{ObjectKey, OwnerPrefix};
+use crate::ports::{
+    AccountStore, DeletionStore, HealthCheck, Ids, ObjectStorage, ObjectsToErase, StoreError,
+};
 
 /// What to create if the caller is seen for the first time: `starter_credits` whole
 /// credits, unless this subject had them before.
@@ -65,16 +71,37 @@ pub async fn update_profile(
 }
 
 /// Erases every row of the user in one transaction, remembering only that their
-/// subject had its starter grant.
+/// subject had its starter grant and, when there is a bucket, that their objects must
+/// go. Then tries deleting those objects at once; whatever fails stays pending for the
+/// cron, so the answer does not depend on the bucket.
 pub async fn erase_account(
-    store: &impl AccountStore,
+    store: &(impl AccountStore + DeletionStore),
+    storage: Option<&impl ObjectStorage>,
+    ids: &impl Ids,
     user: &User,
     credits: &CreditsConfig,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    store
-        .erase(user.id, &subject_hash(credits, &user.auth_subject))
-        .await
-        .map(|_| ())
+    let objects = storage.map(|_| ObjectsToErase {
+        deletion_id: ids.new_uuid(),
+        prefix: ObjectKey::owner_prefix(&OwnerPrefix::of(
+            credits.subject_hash_key.expose().as_bytes(),
+            user.id,
+        )),
+    });
+    let pending = store
+        .erase(
+            user.id,
+            &subject_hash(credits, &user.auth_subject),
+            objects.as_ref(),
+        )
+        .await?;
+    if let (Some(pending), Some(storage)) = (pending, storage) {
+        // The rows are gone and the deletion is recorded: a failure here only leaves
+        // it due for the cron.
+        let _ = object_deletions::attempt(store, storage, &pending, now).await;
+    }
+    Ok(())
 }
 
 /// Whether the API can serve data: the store answers.

@@ -241,3 +241,172 @@ macro_rules! delegate_credit_store {
     };
 }
 pub(crate) use delegate_credit_store;
+
+/// An in-memory bucket: keys and their bytes, listed in pages of `page_size` (S3's
+/// order, by key), with the next `failing_deletes` deletions answered 503.
+pub(crate) struct FakeBucket {
+    pub objects: RefCell<BTreeMap<String, Vec<u8>>>,
+    pub failing_deletes: Cell<u32>,
+    pub page_size: usize,
+}
+
+impl Default for FakeBucket {
+    fn default() -> Self {
+        Self {
+            objects: RefCell::default(),
+            failing_deletes: Cell::new(0),
+            page_size: 1000,
+        }
+    }
+}
+
+impl FakeBucket {
+    pub fn put(&self, key: &str) {
+        self.objects
+            .borrow_mut()
+            .insert(key.to_owned(), vec![0xFF, 0xD8]);
+    }
+
+    pub fn keys_under(&self, prefix: &str) -> Vec<String> {
+        self.objects
+            .borrow()
+            .keys()
+            .filter(|key| key.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+impl crate::ports::ObjectStorage for FakeBucket {
+    fn presign_put(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+        content_type: &str,
+        bytes: u64,
+        expires_secs: u32,
+    ) -> Result<crate::clients::s3::PresignedRequest, crate::clients::s3::S3Error> {
+        Ok(crate::clients::s3::PresignedRequest {
+            method: http::Method::PUT,
+            url: format!("https://bucket.test/{}", key.as_str()),
+            headers: vec![
+                ("content-type", content_type.to_owned()),
+                ("content-length", bytes.to_string()),
+            ],
+            expires_at_millis: i64::from(expires_secs) * 1000,
+        })
+    }
+
+    async fn head(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+    ) -> Result<Option<crate::clients::s3::ObjectHead>, crate::clients::s3::S3Error> {
+        Ok(self
+            .objects
+            .borrow()
+            .get(key.as_str())
+            .map(|bytes| crate::clients::s3::ObjectHead {
+                size: u64::try_from(bytes.len()).ok(),
+                content_type: None,
+            }))
+    }
+
+    async fn get(
+        &self,
+        key: &crate::domain::uploads::ObjectKey,
+    ) -> Result<Option<Vec<u8>>, crate::clients::s3::S3Error> {
+        Ok(self.objects.borrow().get(key.as_str()).cloned())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), crate::clients::s3::S3Error> {
+        if self.failing_deletes.get() > 0 {
+            self.failing_deletes.set(self.failing_deletes.get() - 1);
+            return Err(crate::clients::s3::S3Error::Rejected(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+            ));
+        }
+        self.objects.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        continuation: Option<&str>,
+    ) -> Result<crate::clients::s3::ObjectPage, crate::clients::s3::S3Error> {
+        let keys: Vec<String> = self
+            .keys_under(prefix)
+            .into_iter()
+            .filter(|key| continuation.is_none_or(|after| key.as_str() > after))
+            .collect();
+        let truncated = keys.len() > self.page_size;
+        let keys: Vec<String> = keys.into_iter().take(self.page_size).collect();
+        Ok(crate::clients::s3::ObjectPage {
+            next: truncated.then(|| keys.last().cloned()).flatten(),
+            keys,
+        })
+    }
+}
+
+/// `object_deletions` in memory: each pending deletion and when it is next due.
+#[derive(Default)]
+pub(crate) struct FakeDeletions {
+    pub pending: RefCell<
+        Vec<(
+            crate::domain::object_deletions::PendingDeletion,
+            chrono::DateTime<chrono::Utc>,
+        )>,
+    >,
+}
+
+impl FakeDeletions {
+    pub fn queue(&self, deletion: crate::domain::object_deletions::PendingDeletion) {
+        self.pending
+            .borrow_mut()
+            .push((deletion, chrono::DateTime::<chrono::Utc>::MIN_UTC));
+    }
+}
+
+impl crate::ports::DeletionStore for FakeDeletions {
+    async fn due_deletions(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::object_deletions::PendingDeletion>, StoreError> {
+        let mut due: Vec<_> = self
+            .pending
+            .borrow()
+            .iter()
+            .filter(|(_, at)| *at <= now)
+            .cloned()
+            .collect();
+        due.sort_by_key(|(_, at)| *at);
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(deletion, _)| deletion)
+            .collect())
+    }
+
+    async fn record_deletion_step(
+        &self,
+        id: Uuid,
+        step: &crate::domain::object_deletions::DeletionStep,
+    ) -> Result<(), StoreError> {
+        use crate::domain::object_deletions::DeletionStep;
+        let mut pending = self.pending.borrow_mut();
+        let Some(index) = pending.iter().position(|(deletion, _)| deletion.id == id) else {
+            return Ok(());
+        };
+        match step {
+            DeletionStep::Done => {
+                pending.remove(index);
+            }
+            DeletionStep::LookAgain { at } => pending[index].1 = *at,
+            DeletionStep::Failed { at, attempts, .. } => {
+                pending[index].0.attempts = *attempts;
+                pending[index].1 = *at;
+            }
+        }
+        Ok(())
+    }
+}

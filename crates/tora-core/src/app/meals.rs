@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::app::chat::{self, ChatError, ChatMessage, ChatOutcome, Opened};
 use crate::app::credits::{self, CreditError, PlannedCall};
+use crate::app::object_deletions;
 use crate::domain::account::NewUser;
 use crate::domain::chat::{ChatAnswer, MessageStatus};
 use crate::domain::coaching;
@@ -15,8 +16,8 @@ use crate::domain::meals::{self, Macros};
 use crate::domain::profile::Timezone;
 use crate::domain::uploads::UploadKind;
 use crate::ports::{
-    ChatStore, CreditStore, Ids, ImageFormat, Llm, LlmError, MealSource, MealStore, MessageAnswer,
-    ModelCharge, NewMeal, ObjectStorage, StoreError, StoredMeal, UploadStore,
+    ChatStore, CreditStore, DeletionStore, Ids, ImageFormat, Llm, LlmError, MealSource, MealStore,
+    MessageAnswer, ModelCharge, NewMeal, ObjectStorage, StoreError, StoredMeal, UploadStore,
 };
 
 /// What the ledger says a meal's model call was for.
@@ -275,13 +276,24 @@ pub async fn day(
     })
 }
 
-/// Deletes one of the person's meals; `None` when it is not theirs or not there.
+/// Deletes one of the person's meals and its photo; `None` when it is not theirs or
+/// not there. The photo's deletion is recorded with the meal's, then tried at once;
+/// if the bucket fails, the cron retries it.
 pub async fn delete(
-    store: &impl MealStore,
+    store: &(impl MealStore + DeletionStore),
+    storage: Option<&impl ObjectStorage>,
+    ids: &impl Ids,
     user_id: Uuid,
     meal_id: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<Option<StoredMeal>, StoreError> {
-    store.delete_meal(user_id, meal_id).await
+    let Some(deleted) = store.delete_meal(user_id, meal_id, ids.new_uuid()).await? else {
+        return Ok(None);
+    };
+    if let (Some(photo), Some(storage)) = (&deleted.photo, storage) {
+        let _ = object_deletions::attempt(store, storage, photo, now).await;
+    }
+    Ok(Some(deleted.meal))
 }
 
 #[cfg(test)]
@@ -291,10 +303,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::app::fakes::{FakeCredits, SequentialIds, delegate_credit_store};
+    use crate::app::fakes::{
+        FakeBucket, FakeCredits, FakeDeletions, SequentialIds, delegate_credit_store, ids,
+    };
     use crate::domain::credits::Usage;
     use crate::domain::extraction::Extraction;
     use crate::domain::meals::MealEstimate;
+    use crate::domain::object_deletions::{DeletionStep, DeletionTarget, PendingDeletion};
     use crate::ports::{Completion, LlmErrorKind, TokenBudget};
 
     const USER: Uuid = Uuid::from_u128(7);
@@ -303,9 +318,33 @@ mod tests {
     struct FakeMeals {
         credits: FakeCredits,
         meals: RefCell<Vec<(Uuid, StoredMeal)>>,
+        deletions: FakeDeletions,
     }
 
     delegate_credit_store!(FakeMeals, credits);
+
+    impl DeletionStore for FakeMeals {
+        async fn due_deletions(
+            &self,
+            now: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<Vec<PendingDeletion>, StoreError> {
+            self.deletions.due_deletions(now, limit).await
+        }
+
+        async fn record_deletion_step(
+            &self,
+            id: Uuid,
+            step: &DeletionStep,
+        ) -> Result<(), StoreError> {
+            self.deletions.record_deletion_step(id, step).await
+        }
+    }
+
+    /// Where the fake keeps a meal photo's object.
+    fn photo_key(upload_id: Uuid) -> String {
+        format!("users/owner/meal_photo/{upload_id}")
+    }
 
     impl MealStore for FakeMeals {
         async fn log_meal(
@@ -354,12 +393,26 @@ mod tests {
             &self,
             user_id: Uuid,
             meal_id: Uuid,
-        ) -> Result<Option<StoredMeal>, StoreError> {
+            deletion_id: Uuid,
+        ) -> Result<Option<crate::ports::DeletedMeal>, StoreError> {
             let mut meals = self.meals.borrow_mut();
-            let index = meals
+            let Some(index) = meals
                 .iter()
-                .position(|(owner, meal)| *owner == user_id && meal.id == meal_id);
-            Ok(index.map(|index| meals.remove(index).1))
+                .position(|(owner, meal)| *owner == user_id && meal.id == meal_id)
+            else {
+                return Ok(None);
+            };
+            let meal = meals.remove(index).1;
+            let photo = meal.upload_id.map(|upload_id| PendingDeletion {
+                id: deletion_id,
+                target: DeletionTarget::Object(photo_key(upload_id)),
+                settle_after: DateTime::<Utc>::MIN_UTC,
+                attempts: 0,
+            });
+            if let Some(photo) = &photo {
+                self.deletions.queue(photo.clone());
+            }
+            Ok(Some(crate::ports::DeletedMeal { meal, photo }))
         }
     }
 
@@ -534,14 +587,89 @@ mod tests {
         assert!(other.meals.is_empty(), "nobody else's meals");
 
         let first = day.meals[0].id;
-        assert!(
-            delete(&store, Uuid::from_u128(99), first)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(delete(&store, USER, first).await.unwrap().is_some());
-        assert!(delete(&store, USER, first).await.unwrap().is_none());
+        let bucket = FakeBucket::default();
+        let ids = SequentialIds::from(500);
+        let now = noon();
+        let other = Uuid::from_u128(99);
+        let deleted = delete(&store, Some(&bucket), &ids, other, first, now).await;
+        assert!(deleted.unwrap().is_none());
+        let deleted = delete(&store, Some(&bucket), &ids, USER, first, now).await;
+        assert!(deleted.unwrap().is_some());
+        let deleted = delete(&store, Some(&bucket), &ids, USER, first, now).await;
+        assert!(deleted.unwrap().is_none());
+    }
+
+    fn noon() -> DateTime<Utc> {
+        "2026-12-03T12:00:00Z".parse().unwrap()
+    }
+
+    /// A photo meal logged straight into the fake store, its photo in `bucket`.
+    fn photo_meal(store: &FakeMeals, bucket: &FakeBucket, n: u128) -> (Uuid, String) {
+        let (meal_id, upload_id) = (Uuid::from_u128(n), Uuid::from_u128(n + 1));
+        let eaten_at = noon();
+        store.meals.borrow_mut().push((
+            USER,
+            StoredMeal {
+                id: meal_id,
+                upload_id: Some(upload_id),
+                description: None,
+                items: Vec::new(),
+                macros: Macros {
+                    kcal: 0.0,
+                    protein_g: 0.0,
+                    carbs_g: 0.0,
+                    fat_g: 0.0,
+                },
+                confidence: None,
+                eaten_at,
+                created_at: eaten_at,
+            },
+        ));
+        bucket.put(&photo_key(upload_id));
+        (meal_id, photo_key(upload_id))
+    }
+
+    #[tokio::test]
+    async fn deleting_a_photo_meal_deletes_its_photo() {
+        let (store, bucket, ids) = (FakeMeals::default(), FakeBucket::default(), ids());
+        let (meal, key) = photo_meal(&store, &bucket, 1);
+        let (_, kept) = photo_meal(&store, &bucket, 3);
+        let now = noon();
+        let deleted = delete(&store, Some(&bucket), &ids, USER, meal, now).await;
+        assert_eq!(deleted.unwrap().map(|meal| meal.id), Some(meal));
+        assert!(bucket.keys_under(&key).is_empty(), "the photo is gone");
+        assert_eq!(bucket.keys_under(&kept).len(), 1, "other photos stay");
+        assert!(store.deletions.pending.borrow().is_empty(), "nothing owed");
+    }
+
+    #[tokio::test]
+    async fn a_photo_the_bucket_refused_to_delete_is_retried_until_it_goes() {
+        let (store, bucket, ids) = (FakeMeals::default(), FakeBucket::default(), ids());
+        let (meal, key) = photo_meal(&store, &bucket, 1);
+        bucket.failing_deletes.set(2);
+        let now = noon();
+        let deleted = delete(&store, Some(&bucket), &ids, USER, meal, now).await;
+        assert!(deleted.unwrap().is_some(), "the meal goes even so");
+        assert_eq!(bucket.keys_under(&key).len(), 1);
+
+        // Not due again yet; then the bucket fails once more; then it works.
+        let drained = object_deletions::drain_due(&store, &bucket, now)
+            .await
+            .unwrap();
+        assert_eq!(drained, Default::default());
+        let later = now + chrono::Duration::minutes(1);
+        let drained = object_deletions::drain_due(&store, &bucket, later)
+            .await
+            .unwrap();
+        assert_eq!(drained.failed, 1);
+        assert_eq!(bucket.keys_under(&key).len(), 1);
+        let later = later + chrono::Duration::minutes(2);
+        let drained = object_deletions::drain_due(&store, &bucket, later)
+            .await
+            .unwrap();
+        assert_eq!(drained.done, 1);
+        assert!(bucket.keys_under(&key).is_empty());
+        assert!(store.deletions.pending.borrow().is_empty());
     }
 
     async fn day_of_other(store: &FakeMeals) -> MealDay {

@@ -12,6 +12,7 @@ pub mod meals;
 pub mod memories;
 #[cfg(test)]
 pub(crate) mod memory_workouts;
+pub mod object_deletions;
 pub mod stats;
 pub mod uploads;
 pub mod workouts;

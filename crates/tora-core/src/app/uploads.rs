@@ -87,10 +87,8 @@ pub async fn complete(
 mod tests {
     use std::cell::RefCell;
 
-    use http::Method;
-
     use super::*;
-    use crate::clients::s3::ObjectHead;
+    use crate::app::fakes::FakeBucket;
 
     #[derive(Default)]
     struct MemoryUploads(RefCell<Vec<(Uuid, Upload)>>);
@@ -136,49 +134,6 @@ mod tests {
         }
     }
 
-    /// A bucket holding the keys in `present`.
-    #[derive(Default)]
-    struct FakeStorage {
-        present: RefCell<Vec<String>>,
-    }
-
-    impl ObjectStorage for FakeStorage {
-        fn presign_put(
-            &self,
-            key: &ObjectKey,
-            content_type: &str,
-            bytes: u64,
-            expires_secs: u32,
-        ) -> Result<PresignedRequest, S3Error> {
-            Ok(PresignedRequest {
-                method: Method::PUT,
-                url: format!("https://bucket.test/{}", key.as_str()),
-                headers: vec![
-                    ("content-type", content_type.to_owned()),
-                    ("content-length", bytes.to_string()),
-                ],
-                expires_at_millis: i64::from(expires_secs) * 1000,
-            })
-        }
-        async fn get(&self, key: &ObjectKey) -> Result<Option<Vec<u8>>, S3Error> {
-            Ok(self
-                .present
-                .borrow()
-                .contains(&key.as_str().to_owned())
-                .then(|| vec![0xFF, 0xD8]))
-        }
-        async fn head(&self, key: &ObjectKey) -> Result<Option<ObjectHead>, S3Error> {
-            Ok(self
-                .present
-                .borrow()
-                .contains(&key.as_str().to_owned())
-                .then_some(ObjectHead {
-                    size: Some(1),
-                    content_type: None,
-                }))
-        }
-    }
-
     struct OneId(Uuid);
     impl Ids for OneId {
         fn new_uuid(&self) -> Uuid {
@@ -189,7 +144,7 @@ mod tests {
     #[tokio::test]
     async fn an_upload_completes_only_for_its_owner_once_its_object_is_there() {
         let store = MemoryUploads::default();
-        let storage = FakeStorage::default();
+        let storage = FakeBucket::default();
         let (alice, bob, id) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
         let wanted = UploadRequest::parse("meal_photo", "image/png", 42).unwrap();
         let requested = request(&store, &storage, &OneId(id), b"key", alice, &wanted, 60)
@@ -204,7 +159,7 @@ mod tests {
             complete(&store, &storage, alice, id).await,
             Err(UploadError::Missing)
         ));
-        storage.present.borrow_mut().push(key.as_str().to_owned());
+        storage.put(key.as_str());
         assert!(matches!(
             complete(&store, &storage, bob, id).await,
             Err(UploadError::NotFound)

@@ -222,6 +222,128 @@ pub fn signed_request(
     Ok(request)
 }
 
+/// A header-signed ListObjectsV2 of the keys under `prefix`, from `continuation`.
+pub fn list_request(
+    config: &S3Config,
+    prefix: &str,
+    continuation: Option<&str>,
+    time: SystemTime,
+) -> Result<Request<Vec<u8>>, SigningError> {
+    let mut query = format!("list-type=2&prefix={}", encode_query_value(prefix));
+    if let Some(token) = continuation {
+        query.push_str("&continuation-token=");
+        query.push_str(&encode_query_value(token));
+    }
+    // A path-style endpoint (`{origin}/{bucket}`) lists at its own path; a virtual
+    // host lists at `/`.
+    let has_path = config
+        .endpoint
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.contains('/'));
+    let separator = if has_path { "" } else { "/" };
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(format!("{}{separator}?{query}", config.endpoint))
+        .body(Vec::new())
+        .map_err(|_| SigningError::NoHost)?;
+    sign_request(&mut request, &config.scope(), SigningOptions::S3, time)?;
+    Ok(request)
+}
+
+/// A query value encoded as SigV4 canonicalises it: everything but the unreserved
+/// characters, `/` included.
+fn encode_query_value(value: &str) -> String {
+    encode_key(value).replace('/', "%2F")
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectPage {
+    pub keys: Vec<String>,
+    /// The token of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+/// Reads a `ListBucketResult`: the `<Key>` of every `<Contents>`, and
+/// `<NextContinuationToken>` when `<IsTruncated>` is true.
+pub fn parse_list(xml: &str) -> Result<ObjectPage, S3Error> {
+    if !xml.contains("<ListBucketResult") {
+        return Err(S3Error::Malformed("not a ListBucketResult"));
+    }
+    let mut keys = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find("<Contents>") {
+        let after = &rest[start + "<Contents>".len()..];
+        let end = after
+            .find("</Contents>")
+            .ok_or(S3Error::Malformed("unterminated Contents"))?;
+        let contents = &after[..end];
+        let key = element(contents, "Key").ok_or(S3Error::Malformed("Contents without Key"))?;
+        keys.push(unescape_xml(key));
+        rest = &after[end..];
+    }
+    let truncated = element(xml, "IsTruncated").is_some_and(|value| value.trim() == "true");
+    let next = if truncated {
+        Some(
+            element(xml, "NextContinuationToken")
+                .map(unescape_xml)
+                .ok_or(S3Error::Malformed(
+                    "truncated without NextContinuationToken",
+                ))?,
+        )
+    } else {
+        None
+    };
+    Ok(ObjectPage { keys, next })
+}
+
+/// The text of the first `<name>…</name>` in `xml`.
+fn element<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
+    let open = format!("<{name}>");
+    let close = format!("</{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&close)? + start;
+    Some(&xml[start..end])
+}
+
+/// XML's five entities and numeric character references.
+fn unescape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let entity_end = rest[amp..].find(';').map(|end| amp + end);
+        let decoded = entity_end.and_then(|end| {
+            let entity = &rest[amp + 1..end];
+            let ch = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => entity
+                    .strip_prefix("#x")
+                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                    .or_else(|| entity.strip_prefix('#').and_then(|dec| dec.parse().ok()))
+                    .and_then(char::from_u32),
+            }?;
+            Some((ch, end))
+        });
+        match decoded {
+            Some((ch, end)) => {
+                out.push(ch);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[amp + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// What `HEAD` tells about an object that exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectHead {
@@ -239,6 +361,20 @@ pub enum S3Error {
     /// the signature; 5xx: S3 itself).
     #[error("S3 answered {0}")]
     Rejected(StatusCode),
+    #[error("S3's answer could not be read: {0}")]
+    Malformed(&'static str),
+}
+
+impl S3Error {
+    /// What went wrong, without any message text: fit to store and log.
+    pub fn kind(&self) -> String {
+        match self {
+            S3Error::Signing(_) => "signing".to_owned(),
+            S3Error::Unavailable(_) => "transport".to_owned(),
+            S3Error::Rejected(status) => status.as_str().to_owned(),
+            S3Error::Malformed(_) => "malformed".to_owned(),
+        }
+    }
 }
 
 /// The worker's own requests to the bucket, over the `Transport` port.
@@ -281,6 +417,22 @@ impl<T: Transport, C: Clock> S3Client<'_, T, C> {
             StatusCode::NOT_FOUND => Ok(None),
             status => Err(S3Error::Rejected(status)),
         }
+    }
+
+    /// One page of the keys under `prefix`.
+    pub async fn list_objects(
+        &self,
+        prefix: &str,
+        continuation: Option<&str>,
+    ) -> Result<ObjectPage, S3Error> {
+        let request = list_request(self.config, prefix, continuation, signing_time(self.clock))?;
+        let response = self.transport.send(request).await?;
+        if response.status() != StatusCode::OK {
+            return Err(S3Error::Rejected(response.status()));
+        }
+        let body = String::from_utf8(response.into_body())
+            .map_err(|_| S3Error::Malformed("listing is not UTF-8"))?;
+        parse_list(&body)
     }
 
     /// Deleting a key that does not exist succeeds, as in S3.
@@ -344,6 +496,14 @@ impl<T: Transport, C: Clock> crate::ports::ObjectStorage for S3Client<'_, T, C> 
         key: &crate::domain::uploads::ObjectKey,
     ) -> Result<Option<Vec<u8>>, S3Error> {
         self.get_object(key.as_str()).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), S3Error> {
+        self.delete_object(key).await
+    }
+
+    async fn list(&self, prefix: &str, continuation: Option<&str>) -> Result<ObjectPage, S3Error> {
+        self.list_objects(prefix, continuation).await
     }
 }
 
@@ -571,6 +731,50 @@ mod tests {
         assert!(
             authorization.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date"),
             "{authorization}"
+        );
+    }
+
+    #[test]
+    fn a_listing_gives_its_keys_decoded_and_the_next_page() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>users/a/</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>true</IsTruncated><Contents><Key>users/a/meal_photo/1</Key><Size>3</Size></Contents><Contents><Key>users/a/x &amp; y&#x2F;z</Key><Size>1</Size></Contents><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>"#;
+        let page = parse_list(xml).unwrap();
+        assert_eq!(page.keys, ["users/a/meal_photo/1", "users/a/x & y/z"]);
+        assert_eq!(
+            page.next.as_deref(),
+            Some("1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=")
+        );
+
+        let last = parse_list(
+            "<ListBucketResult><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>",
+        )
+        .unwrap();
+        assert_eq!(last, ObjectPage::default());
+        assert!(parse_list("<Error><Code>AccessDenied</Code></Error>").is_err());
+        assert!(
+            parse_list("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_listing_is_signed_at_the_bucket_with_its_query_encoded() {
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_369_353_600);
+        let path_style = doc_config("http://127.0.0.1:4447/tora");
+        let request = list_request(&path_style, "users/a b/", Some("t/+="), time).unwrap();
+        assert_eq!(
+            request.uri().to_string(),
+            "http://127.0.0.1:4447/tora?list-type=2&prefix=users%2Fa%20b%2F&continuation-token=t%2F%2B%3D"
+        );
+        let authorization = request.headers()["authorization"].to_str().unwrap();
+        assert!(authorization.starts_with("AWS4-HMAC-SHA256 Credential="));
+        assert!(request.headers().contains_key("x-amz-content-sha256"));
+
+        let virtual_host = doc_config("https://examplebucket.s3.amazonaws.com");
+        let request = list_request(&virtual_host, "users/a/", None, time).unwrap();
+        assert_eq!(
+            request.uri().to_string(),
+            "https://examplebucket.s3.amazonaws.com/?list-type=2&prefix=users%2Fa%2F"
         );
     }
 }

@@ -5,12 +5,15 @@ use uuid::Uuid;
 
 use super::batch::{self, Typed, Writes};
 use super::credits::settle_statement;
+use super::object_deletions::{deletion_columns, optional_pending};
 use crate::clients::neon::{
     NeonClient, NeonError, Param, QueryResult, Row, Statement, TransactionOptions,
 };
 use crate::domain::credits::Credits;
 use crate::domain::meals::Macros;
-use crate::ports::{Clock, MealStore, ModelCharge, NewMeal, StoreError, StoredMeal, Transport};
+use crate::ports::{
+    Clock, DeletedMeal, MealStore, ModelCharge, NewMeal, StoreError, StoredMeal, Transport,
+};
 
 macro_rules! meal_columns {
     () => {
@@ -36,6 +39,24 @@ const DELETE_MEAL: &str = concat!(
     "delete from meals where id = $1::uuid and user_id = $2::uuid returning ",
     meal_columns!()
 );
+
+/// Queues the meal's photo for deletion, unless another meal was read from the same
+/// photo. Runs before the meal goes: it finds the photo through the meal.
+const QUEUE_MEAL_PHOTO: &str = concat!(
+    "insert into object_deletions (id, scope, object_key, settle_after)
+select $3::uuid, 'object', u.object_key, now()
+from meals m join uploads u on u.id = m.upload_id and u.user_id = m.user_id
+where m.id = $1::uuid and m.user_id = $2::uuid
+  and not exists (select 1 from meals other where other.upload_id = m.upload_id and other.id <> m.id)
+returning ",
+    deletion_columns!()
+);
+
+/// The upload whose object was just queued for deletion: nothing can use it any more.
+const DELETE_QUEUED_UPLOAD: &str = "\
+delete from uploads
+where user_id = $1::uuid
+  and object_key = (select object_key from object_deletions where id = $2::uuid)";
 
 const BALANCE: &str = "select credit_units from users where id = $1::uuid";
 
@@ -175,13 +196,30 @@ impl<T: Transport, C: Clock> MealStore for NeonClient<'_, T, C> {
         &self,
         user_id: Uuid,
         meal_id: Uuid,
-    ) -> Result<Option<StoredMeal>, StoreError> {
-        let deleted = Typed::new(
-            Statement::new(DELETE_MEAL, vec![meal_id.into(), user_id.into()]),
-            one_meal,
+        deletion_id: Uuid,
+    ) -> Result<Option<DeletedMeal>, StoreError> {
+        let (photo, meal, ()) = batch::run(
+            self,
+            (
+                Typed::new(
+                    Statement::new(
+                        QUEUE_MEAL_PHOTO,
+                        vec![meal_id.into(), user_id.into(), deletion_id.into()],
+                    ),
+                    optional_pending,
+                ),
+                Typed::new(
+                    Statement::new(DELETE_MEAL, vec![meal_id.into(), user_id.into()]),
+                    one_meal,
+                ),
+                batch::write(Statement::new(
+                    DELETE_QUEUED_UPLOAD,
+                    vec![user_id.into(), deletion_id.into()],
+                )),
+            ),
+            TransactionOptions::default(),
         )
-        .run(self)
         .await?;
-        Ok(deleted)
+        Ok(meal.map(|meal| DeletedMeal { meal, photo }))
     }
 }

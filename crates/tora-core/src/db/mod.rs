@@ -9,6 +9,7 @@ pub mod export;
 pub mod health;
 pub mod meals;
 pub mod memories;
+pub mod object_deletions;
 pub mod skills;
 pub mod stats;
 pub mod uploads;

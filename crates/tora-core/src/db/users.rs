@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 
 use super::Sql;
 use super::batch::{self, Typed};
+use super::object_deletions::{QUEUE_OWNER_PREFIX, optional_pending};
 use super::skills::states_by_subject;
 use crate::clients::neon::{NeonClient, NeonError, Param, Row, Statement, TransactionOptions};
 pub use crate::domain::account::{NewUser, SubjectHash, User};
 use crate::domain::credits::Credits;
+use crate::domain::object_deletions::PendingDeletion;
 use crate::domain::profile::{CoachStyle, DisplayName, ProfileChange, Timezone, Units};
 use crate::domain::skills::SkillRecord;
-use crate::ports::{AccountStore, Clock, StoreError, Transport};
+use crate::ports::{AccountStore, Clock, ObjectsToErase, StoreError, Transport};
 
 impl User {
     pub(crate) fn from_row(row: &Row) -> Result<Self, NeonError> {
@@ -173,27 +175,47 @@ insert into credit_grants (subject_hash) values (decode($1::text, 'hex'))
 on conflict (subject_hash) do nothing";
 
 /// Erases the user and everything they own in one transaction, keeping only the keyed
-/// hash of their subject in `credit_grants`. Returns how many rows went in total.
-async fn erase(db: &impl Sql, user_id: Uuid, subject_hash: &SubjectHash) -> Result<u64, NeonError> {
-    let statements = std::iter::once(Statement::new(
+/// hash of their subject in `credit_grants` and, with `objects`, the pending deletion
+/// of their objects in the bucket.
+async fn erase(
+    db: &impl Sql,
+    user_id: Uuid,
+    subject_hash: &SubjectHash,
+    objects: Option<&ObjectsToErase>,
+) -> Result<Option<PendingDeletion>, NeonError> {
+    let mut statements = vec![Statement::new(
         REMEMBER_GRANT,
         vec![Param::from(subject_hash.hex())],
-    ))
-    .chain(
+    )];
+    // Before the uploads go: it reads their expiry.
+    if let Some(objects) = objects {
+        statements.push(Statement::new(
+            QUEUE_OWNER_PREFIX,
+            vec![
+                objects.deletion_id.into(),
+                objects.prefix.as_str().into(),
+                user_id.into(),
+            ],
+        ));
+    }
+    statements.extend(
         ERASE_STATEMENTS
             .iter()
             .map(|sql| Statement::new(sql, vec![Param::from(user_id)])),
-    )
-    .collect();
-    let results = db
+    );
+    let mut results = db
         .transaction(statements, TransactionOptions::default())
-        .await?;
-    // The first statement is the grant's memory, not a removed row.
-    Ok(results
-        .iter()
-        .skip(1)
-        .filter_map(|result| result.row_count)
-        .sum())
+        .await?
+        .into_iter()
+        .skip(1);
+    match objects {
+        Some(_) => optional_pending(
+            results
+                .next()
+                .ok_or_else(|| NeonError::decode("erasure returned too few results"))?,
+        ),
+        None => Ok(None),
+    }
 }
 
 impl<T: Transport, C: Clock> AccountStore for NeonClient<'_, T, C> {
@@ -228,7 +250,12 @@ impl<T: Transport, C: Clock> AccountStore for NeonClient<'_, T, C> {
         Ok(update_profile(self, user_id, change).await?)
     }
 
-    async fn erase(&self, user_id: Uuid, subject_hash: &SubjectHash) -> Result<u64, StoreError> {
-        Ok(erase(self, user_id, subject_hash).await?)
+    async fn erase(
+        &self,
+        user_id: Uuid,
+        subject_hash: &SubjectHash,
+        objects: Option<&ObjectsToErase>,
+    ) -> Result<Option<PendingDeletion>, StoreError> {
+        Ok(erase(self, user_id, subject_hash, objects).await?)
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod extraction;
 pub mod meals;
 pub mod memory;
+pub mod object_deletions;
 pub mod parser;
 pub mod profile;
 pub mod skills;

@@ -6,8 +6,14 @@
 //!   must not have expired (`X-Amz-Date + X-Amz-Expires`), and the headers it signed must
 //!   be the ones sent: a PUT with another `content-type` or another `content-length`
 //!   than its URL was signed for is `SignatureDoesNotMatch`.
-//! - `GET /{bucket}?list-type=2&prefix=P` (ListObjectsV2), so tests can see what a
-//!   user's prefix holds.
+//! - `GET /{bucket}?list-type=2&prefix=P` (ListObjectsV2, with `max-keys` (at most
+//!   1000, S3's page) and `continuation-token`), so the worker can erase a user's
+//!   prefix and tests can see what it holds.
+//! - For tests, `POST /__faults` `{"next": [{"code": "InternalError"|"SlowDown"|
+//!   "ServiceUnavailable", "method": "DELETE"?, "prefix": "users/…/"?}]}` queues
+//!   failures: the next request matching a fault's method and key prefix (any when
+//!   absent) gets that error instead of its answer, each fault once. `DELETE /__faults`
+//!   empties the queue. The control path needs no signature (it is not S3's).
 //!
 //! Objects live on disk under `--data-dir`, one file per key (the key hex-encoded, so
 //! no key can climb out of the directory) and one beside it holding its content type.
@@ -45,6 +51,54 @@ pub const MAX_OBJECT_BYTES: usize = 256 * 1024 * 1024;
 pub struct S3Double {
     pub accepted: Accepted,
     pub data_dir: PathBuf,
+    pub faults: std::sync::Mutex<Vec<Fault>>,
+}
+
+/// A failure queued for the next matching request.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub code: FaultCode,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub prefix: Option<String>,
+}
+
+/// The S3 errors a fault answers with, as S3 sends them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub enum FaultCode {
+    InternalError,
+    SlowDown,
+    ServiceUnavailable,
+}
+
+impl FaultCode {
+    fn error(self) -> S3Error {
+        match self {
+            FaultCode::InternalError => S3Error::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+            ),
+            FaultCode::SlowDown => S3Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SlowDown",
+                "Please reduce your request rate.",
+            ),
+            FaultCode::ServiceUnavailable => S3Error::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "Service is unable to handle request.",
+            ),
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueFaults {
+    next: Vec<Fault>,
 }
 
 /// Serves the double on exactly `listen` until the process is stopped.
@@ -62,7 +116,7 @@ pub async fn serve(
         "s3-double: serving http://{listen} (region {}, key id {})",
         accepted.region, accepted.access_key_id
     );
-    let double = Arc::new(S3Double { accepted, data_dir });
+    let double = Arc::new(S3Double::new(accepted, data_dir));
     loop {
         let (stream, _peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -115,6 +169,55 @@ async fn receive(double: &S3Double, request: Request<Incoming>) -> Response<Full
 }
 
 impl S3Double {
+    pub fn new(accepted: Accepted, data_dir: PathBuf) -> Self {
+        Self {
+            accepted,
+            data_dir,
+            faults: std::sync::Mutex::default(),
+        }
+    }
+
+    /// `POST /__faults` queues faults, `DELETE /__faults` drops them all.
+    fn control_faults(&self, request: &Request<Bytes>) -> Response<Bytes> {
+        let Ok(mut faults) = self.faults.lock() else {
+            return empty(StatusCode::INTERNAL_SERVER_ERROR);
+        };
+        match *request.method() {
+            Method::DELETE => {
+                faults.clear();
+                empty(StatusCode::NO_CONTENT)
+            }
+            Method::POST => match serde_json::from_slice::<QueueFaults>(request.body()) {
+                Ok(queue) => {
+                    faults.extend(queue.next);
+                    empty(StatusCode::NO_CONTENT)
+                }
+                Err(error) => {
+                    let mut response = Response::new(Bytes::from(error.to_string()));
+                    *response.status_mut() = StatusCode::BAD_REQUEST;
+                    response
+                }
+            },
+            _ => empty(StatusCode::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    /// The first queued fault matching this request, taken off the queue.
+    fn take_fault(&self, method: &Method, key: Option<&str>) -> Option<S3Error> {
+        let mut faults = self.faults.lock().ok()?;
+        let index = faults.iter().position(|fault| {
+            fault
+                .method
+                .as_deref()
+                .is_none_or(|wanted| wanted.eq_ignore_ascii_case(method.as_str()))
+                && fault
+                    .prefix
+                    .as_deref()
+                    .is_none_or(|prefix| key.is_some_and(|key| key.starts_with(prefix)))
+        })?;
+        Some(faults.remove(index).code.error())
+    }
+
     /// Answers one request received at `now_secs`.
     pub fn handle(
         &self,
@@ -123,6 +226,9 @@ impl S3Double {
         request_id: &str,
     ) -> Response<Bytes> {
         let method = request.method();
+        if request.uri().path() == "/__faults" {
+            return self.control_faults(request);
+        }
         match self.answer(request, now_secs) {
             Ok(response) => response,
             Err(error) => error_response(method, &error, request_id),
@@ -149,6 +255,16 @@ impl S3Double {
         verify::verify(&self.accepted, &received, now_secs)?;
 
         let (bucket, key) = split_path(path)?;
+        // A listing's key is its prefix, for faults scoped to one user.
+        let fault_key = key.clone().or_else(|| {
+            verify::query_pairs(query)
+                .into_iter()
+                .find(|(name, _)| name == "prefix")
+                .map(|(_, prefix)| prefix)
+        });
+        if let Some(error) = self.take_fault(request.method(), fault_key.as_deref()) {
+            return Err(error);
+        }
         let bucket_dir = self.data_dir.join(bucket);
         match (request.method().clone(), key) {
             (Method::GET, None) => list(&bucket_dir, bucket, query),
@@ -313,12 +429,52 @@ fn list(bucket_dir: &Path, bucket: &str, query: &str) -> Result<Response<Bytes>,
         }
     }
     objects.sort();
+    let param = |wanted: &str| {
+        pairs
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.as_str())
+    };
+    let max_keys = match param("max-keys") {
+        None => 1000,
+        Some(raw) => raw.parse::<usize>().map_err(|_| {
+            S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidArgument",
+                "Provided max-keys not an integer or within integer range",
+            )
+        })?,
+    }
+    .min(1000);
+    // The token is the hex of the last key of the previous page (opaque to clients).
+    let after = match param("continuation-token") {
+        None => None,
+        Some(token) => Some(unhex(token).ok_or_else(|| {
+            S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidArgument",
+                "The continuation token provided is incorrect",
+            )
+        })?),
+    };
+    let mut objects: Vec<(String, u64)> = objects
+        .into_iter()
+        .filter(|(key, _)| after.as_deref().is_none_or(|after| key.as_str() > after))
+        .collect();
+    let truncated = objects.len() > max_keys;
+    objects.truncate(max_keys);
     let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{}</Name><Prefix>{}</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>{}</Name><Prefix>{}</Prefix><KeyCount>{}</KeyCount><MaxKeys>{max_keys}</MaxKeys><IsTruncated>{truncated}</IsTruncated>",
         escape(bucket),
         escape(&prefix),
         objects.len()
     );
+    if let (true, Some((last, _))) = (truncated, objects.last()) {
+        xml.push_str(&format!(
+            "<NextContinuationToken>{}</NextContinuationToken>",
+            verify::hex(last.as_bytes())
+        ));
+    }
     for (key, size) in &objects {
         xml.push_str(&format!(
             "<Contents><Key>{}</Key><Size>{size}</Size><StorageClass>STANDARD</StorageClass></Contents>",

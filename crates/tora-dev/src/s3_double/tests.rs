@@ -27,6 +27,7 @@ fn double(dir: &Path) -> S3Double {
             region: "us-east-1".into(),
         },
         data_dir: dir.to_owned(),
+        faults: Default::default(),
     }
 }
 
@@ -254,4 +255,123 @@ fn listing_shows_the_keys_under_a_prefix() {
         body.contains("<Key>users/a/x</Key>") && !body.contains("users/b/z"),
         "{body}"
     );
+}
+
+/// A header-signed GET of `url` (a listing), as the double receives it.
+fn signed_get(url: &str) -> Request<Bytes> {
+    let time = UNIX_EPOCH + Duration::from_secs(NOW as u64);
+    let mut list = http::Request::get(url).body(Vec::new()).unwrap();
+    let creds = config("local-secret").credentials;
+    let scope = tora_core::clients::sigv4::SigningScope {
+        credentials: &creds,
+        region: "us-east-1",
+        service: "s3",
+    };
+    tora_core::clients::sigv4::sign_request(
+        &mut list,
+        &scope,
+        tora_core::clients::sigv4::SigningOptions::S3,
+        time,
+    )
+    .unwrap();
+    let headers: Vec<(&str, String)> = list
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.to_str().unwrap().to_owned()))
+        .collect();
+    request(Method::GET, &list.uri().to_string(), &headers, b"")
+}
+
+fn put_keys(double: &S3Double, keys: &[&str]) {
+    for key in keys {
+        let put = put_url(key, "image/png", 1, 60);
+        let response = double.handle(
+            &request(Method::PUT, &put.url, &put.headers, b"1"),
+            NOW,
+            "r",
+        );
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+#[test]
+fn a_long_listing_comes_in_pages_the_worker_can_follow() {
+    let dir = data_dir("pages");
+    let double = double(&dir);
+    put_keys(
+        &double,
+        &["users/a/1", "users/a/2", "users/a/3", "users/b/1"],
+    );
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        // The worker's own listing request, with a page size of two.
+        let time = UNIX_EPOCH + Duration::from_secs(NOW as u64);
+        let core = tora_core::clients::s3::list_request(
+            &config("local-secret"),
+            "users/a/",
+            token.as_deref(),
+            time,
+        )
+        .unwrap();
+        let url = format!("{}&max-keys=2", core.uri());
+        let response = double.handle(&signed_get(&url), NOW, "r");
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        assert_eq!(response.status(), StatusCode::OK, "{body}");
+        let page = tora_core::clients::s3::parse_list(&body).unwrap();
+        keys.extend(page.keys);
+        pages += 1;
+        match page.next {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    assert_eq!(keys, ["users/a/1", "users/a/2", "users/a/3"]);
+    let bad = double.handle(
+        &signed_get("http://127.0.0.1:4447/tora?list-type=2&continuation-token=zz"),
+        NOW,
+        "r",
+    );
+    assert_eq!(code(&bad), "InvalidArgument");
+}
+
+#[test]
+fn a_queued_fault_fails_the_next_matching_request_once() {
+    let dir = data_dir("faults");
+    let double = double(&dir);
+    put_keys(&double, &["users/a/1", "users/b/1"]);
+    let queue = request(
+        Method::POST,
+        "http://127.0.0.1:4447/__faults",
+        &[],
+        br#"{"next": [{"code": "SlowDown", "method": "DELETE", "prefix": "users/a/"}]}"#,
+    );
+    assert_eq!(
+        double.handle(&queue, NOW, "r").status(),
+        StatusCode::NO_CONTENT
+    );
+
+    let other = double.handle(
+        &signed(Method::DELETE, "users/b/1", "local-secret"),
+        NOW,
+        "r",
+    );
+    assert_eq!(other.status(), StatusCode::NO_CONTENT, "another prefix");
+    let get = double.handle(&signed(Method::GET, "users/a/1", "local-secret"), NOW, "r");
+    assert_eq!(get.status(), StatusCode::OK, "another method");
+    let failed = double.handle(
+        &signed(Method::DELETE, "users/a/1", "local-secret"),
+        NOW,
+        "r",
+    );
+    assert_eq!(failed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(code(&failed), "SlowDown");
+    let retried = double.handle(
+        &signed(Method::DELETE, "users/a/1", "local-secret"),
+        NOW,
+        "r",
+    );
+    assert_eq!(retried.status(), StatusCode::NO_CONTENT, "each fault once");
 }

@@ -160,7 +160,15 @@ pub(super) async fn delete_me<P: Platform>(
     caller: &AuthenticatedSubject,
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let user = resolve(context, caller).await?;
-    accounts::erase_account(&context.db, &user, &context.config.credits).await?;
+    accounts::erase_account(
+        &context.db,
+        context.storage().as_ref(),
+        context.platform.ids(),
+        &user,
+        &context.config.credits,
+        context.now(),
+    )
+    .await?;
     Ok(no_content())
 }
 

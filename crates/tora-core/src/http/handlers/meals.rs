@@ -256,8 +256,15 @@ pub(super) async fn delete_meal<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let meal_id = workout_id(params)?;
     let user = resolve(context, caller).await?;
-    meals::delete(&context.db, user.id, meal_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    meals::delete(
+        &context.db,
+        context.storage().as_ref(),
+        context.platform.ids(),
+        user.id,
+        meal_id,
+        context.now(),
+    )
+    .await?
+    .ok_or(ApiError::NotFound)?;
     Ok(no_content())
 }
