@@ -162,6 +162,94 @@ impl Stack {
         assert_eq!(response.status(), 200, "queueing {faults}");
     }
 
+    /// Queues faults in the S3 double (`[{"code", "method", "prefix"}]`).
+    pub async fn s3_faults(&self, faults: &Value) {
+        let origin = self
+            .s3
+            .endpoint
+            .rsplit_once('/')
+            .map_or(self.s3.endpoint.as_str(), |(origin, _bucket)| origin);
+        let response = self
+            .client
+            .post(format!("{origin}/__faults"))
+            .json(&serde_json::json!({ "next": faults }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204, "queueing {faults}");
+    }
+
+    /// Every key in the bucket under `prefix`, by the worker's own signed
+    /// ListObjectsV2, page after page.
+    pub async fn bucket_keys(&self, prefix: &str) -> Vec<String> {
+        let clock = tora_dev::tokens::SystemClock;
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let request = tora_core::clients::s3::list_request(
+                &self.s3,
+                prefix,
+                token.as_deref(),
+                tora_core::clients::sigv4::signing_time(&clock),
+            )
+            .unwrap();
+            let mut builder = self.client.get(request.uri().to_string());
+            for (name, value) in request.headers() {
+                builder = builder.header(name.as_str(), value.to_str().unwrap());
+            }
+            let response = builder.send().await.unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert_eq!(status, 200, "listing {prefix}: {body}");
+            let page = tora_core::clients::s3::parse_list(&body).unwrap();
+            keys.extend(page.keys);
+            match page.next {
+                Some(next) => token = Some(next),
+                None => return keys,
+            }
+        }
+    }
+
+    /// Requests a meal-photo upload, PUTs `bytes` to the bucket and, when `finish`,
+    /// completes it; the upload id.
+    pub async fn uploaded_photo(&self, user: &TestUser, bytes: Vec<u8>, finish: bool) -> String {
+        let body = serde_json::json!({
+            "kind": "meal_photo", "content_type": "image/jpeg", "bytes": bytes.len()
+        });
+        let (status, _, upload) = self
+            .send_json(user, Method::POST, "/v1/uploads", &body)
+            .await;
+        assert_eq!(status, 201, "{upload}");
+        let response = Client::new()
+            .put(upload["url"].as_str().unwrap())
+            .header("content-type", "image/jpeg")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let id = upload["upload_id"].as_str().unwrap().to_owned();
+        if finish {
+            let path = format!("/v1/uploads/{id}/complete");
+            let (status, _, done) = self
+                .send_json(user, Method::POST, &path, &serde_json::json!({}))
+                .await;
+            assert_eq!(status, 200, "{done}");
+        }
+        id
+    }
+
+    /// The bucket key of an upload, from the database.
+    pub async fn object_key(&self, upload_id: &str) -> String {
+        let rows = self
+            .sql(
+                "select object_key from uploads where id = $1::uuid",
+                &[upload_id],
+            )
+            .await;
+        rows[0][0].as_str().unwrap().to_owned()
+    }
+
     /// Fires the Cron Trigger once (wrangler's scheduled route).
     pub async fn run_cron(&self) {
         let response = self
@@ -258,6 +346,16 @@ impl Stack {
         counts.push(("users".to_owned(), rows[0][0].as_i64().unwrap()));
         counts
     }
+}
+
+/// A tiny JPEG (the start of one: the Bedrock double reads no pixels).
+pub fn jpeg_bytes() -> Vec<u8> {
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
+    ];
+    bytes.extend(std::iter::repeat_n(0x42, 500));
+    bytes.extend([0xFF, 0xD9]);
+    bytes
 }
 
 pub struct TestUser {

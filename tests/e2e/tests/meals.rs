@@ -5,7 +5,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use tora_e2e::{Stack, TestUser, assert_problem};
+use tora_e2e::{Stack, TestUser, assert_problem, jpeg_bytes};
 
 async fn log_meal(
     stack: &Stack,
@@ -210,50 +210,16 @@ async fn a_meal_told_in_chat_is_logged_the_same_way_and_a_retry_logs_it_once() {
     assert_eq!(meals[0]["description"], "200 g chicken and 150 g rice");
 }
 
-/// A tiny JPEG (the start of one: the double reads no pixels).
-fn jpeg_bytes() -> Vec<u8> {
-    let mut bytes = vec![
-        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
-    ];
-    bytes.extend(std::iter::repeat_n(0x42, 500));
-    bytes.extend([0xFF, 0xD9]);
-    bytes
-}
-
-/// Requests an upload, PUTs `bytes` to the bucket and, when `finish`, completes it.
-async fn uploaded_photo(stack: &Stack, user: &TestUser, bytes: Vec<u8>, finish: bool) -> String {
-    let body = json!({"kind": "meal_photo", "content_type": "image/jpeg", "bytes": bytes.len()});
-    let (status, _, upload) = stack
-        .send_json(user, Method::POST, "/v1/uploads", &body)
-        .await;
-    assert_eq!(status, 201, "{upload}");
-    let response = reqwest::Client::new()
-        .put(upload["url"].as_str().unwrap())
-        .header("content-type", "image/jpeg")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let id = upload["upload_id"].as_str().unwrap().to_owned();
-    if finish {
-        let path = format!("/v1/uploads/{id}/complete");
-        let (status, _, done) = stack.send_json(user, Method::POST, &path, &json!({})).await;
-        assert_eq!(status, 200, "{done}");
-    }
-    id
-}
-
 #[tokio::test]
 async fn a_meal_photo_is_read_from_the_bucket_only_once_completed_and_only_by_its_owner() {
     let stack = Stack::from_env();
     let user = stack.new_user();
-    let pending = uploaded_photo(&stack, &user, jpeg_bytes(), false).await;
+    let pending = stack.uploaded_photo(&user, jpeg_bytes(), false).await;
     let (status, headers, problem) = log_meal(&stack, &user, &json!({"upload_id": pending})).await;
     assert_problem(status, &headers, &problem, 422, "validation-failed");
     assert_eq!(problem["errors"][0]["field"], "upload_id");
 
-    let photo = uploaded_photo(&stack, &user, jpeg_bytes(), true).await;
+    let photo = stack.uploaded_photo(&user, jpeg_bytes(), true).await;
     let other = stack.new_user();
     let (status, headers, problem) = log_meal(&stack, &other, &json!({"upload_id": photo})).await;
     assert_problem(status, &headers, &problem, 422, "validation-failed");
