@@ -521,8 +521,21 @@ pub struct ExportStart {
     pub messages: Vec<ExportedMessage>,
     pub ledger: Vec<LedgerEntry>,
     pub memories: Vec<Memory>,
+    pub meals: Vec<StoredMeal>,
+    pub uploads: Vec<crate::domain::uploads::Upload>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
+}
+
+/// How many rows of each paged section the first round trip of an export reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportLimits {
+    pub workouts: u32,
+    pub messages: u32,
+    pub ledger: u32,
+    pub memories: u32,
+    pub meals: u32,
+    pub uploads: u32,
 }
 
 /// The reads behind an export, oldest first, in pages so that no read holds
@@ -531,10 +544,7 @@ pub trait ExportStore {
     async fn export_start(
         &self,
         user_id: Uuid,
-        workouts: u32,
-        messages: u32,
-        ledger: u32,
-        memories: u32,
+        limits: ExportLimits,
     ) -> Result<ExportStart, StoreError>;
 
     async fn workouts_after(
@@ -566,6 +576,22 @@ pub trait ExportStore {
         after: PageCursor,
         limit: u32,
     ) -> Result<Vec<Memory>, StoreError>;
+
+    /// Meals after a position (`eaten_at`, id), oldest first.
+    async fn meals_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<StoredMeal>, StoreError>;
+
+    /// Uploads after a position (`created_at`, id), oldest first.
+    async fn uploads_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<crate::domain::uploads::Upload>, StoreError>;
 }
 
 /// What remembering a workout reads first (one round trip).

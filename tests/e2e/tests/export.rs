@@ -47,6 +47,18 @@ async fn user_with_data(stack: &Stack, user: &TestUser) -> (Value, Value) {
     // Both are remembered after their responses; wait, so the export is the same
     // whenever it runs.
     stack.memories(user, 2).await;
+    let (status, _, meal) = stack
+        .send_json(
+            user,
+            Method::POST,
+            "/v1/meals",
+            &json!({"description": "200 g chicken and 150 g rice", "eaten_at": "2026-11-20T11:30:00Z"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{meal}");
+    stack
+        .uploaded_photo(user, tora_e2e::jpeg_bytes(), true)
+        .await;
     stack
         .sql(
             "insert into chat_messages (id, user_id, client_message_id, role, body, status, result)
@@ -113,6 +125,23 @@ async fn the_json_export_holds_everything_the_user_stored_and_nothing_else() {
     assert_eq!(custom.len(), 1);
     assert_eq!(custom[0]["name"], "Farmer walk");
     assert_eq!(custom[0]["id"], newer["entries"][1]["exercise"]);
+
+    // Meals as `GET /v1/meals` shows them, and the uploads' metadata (not the bytes,
+    // not the bucket key).
+    let (status, _, day) = stack.get_json(&user, "/v1/meals?date=2026-11-20").await;
+    assert_eq!(status, 200, "{day}");
+    assert_eq!(body["meals"], day["meals"]);
+    assert_eq!(
+        body["meals"][0]["description"],
+        "200 g chicken and 150 g rice"
+    );
+    let uploads = body["uploads"].as_array().unwrap();
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    assert_eq!(uploads[0]["kind"], "meal_photo");
+    assert_eq!(uploads[0]["content_type"], "image/jpeg");
+    assert_eq!(uploads[0]["bytes"], tora_e2e::jpeg_bytes().len());
+    assert!(uploads[0]["completed_at"].is_string());
+    assert!(!body.to_string().contains("users/"), "no bucket keys");
 }
 
 #[tokio::test]
@@ -234,7 +263,15 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
     let memories = sections[3];
     assert_eq!(memories.len(), 3, "a header and two memories, oldest first");
     assert_eq!(memories[0][6], "summary");
-    let profile = &sections[6][1];
+    let meals = sections[4];
+    assert_eq!(meals.len(), 2, "a header and the meal");
+    assert_eq!(meals[1][0], "meal");
+    assert_eq!(meals[1][3], "2026-11-20 12:30:00", "eaten at, in Berlin");
+    assert_eq!(meals[1][4], "200 g chicken and 150 g rice");
+    let uploads = sections[5];
+    assert_eq!(uploads.len(), 2, "a header and the photo");
+    assert_eq!(&uploads[1][2..4], ["meal_photo", "image/jpeg"]);
+    let profile = &sections[8][1];
     assert_eq!(profile[3], "Ana");
     assert_eq!(profile[5], "Europe/Berlin");
 }
@@ -258,6 +295,8 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         "workouts",
         "chat_messages",
         "memories",
+        "meals",
+        "uploads",
         "skill_states",
         "custom_exercises",
     ] {
@@ -275,8 +314,8 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         .await
         .unwrap();
     let rows = tora_test_support::csv::parse(&text).unwrap();
-    // Seven headers, six gaps, the starter grant and the profile row.
-    assert_eq!(rows.len(), 15, "{text}");
+    // Nine headers, eight gaps, the starter grant and the profile row.
+    assert_eq!(rows.len(), 19, "{text}");
     assert!(
         rows.iter()
             .any(|row| row[0] == "credit_entry" && row[3] == "starter_grant")

@@ -81,7 +81,10 @@ async fn deleting_a_photo_meal_deletes_its_photo_once_no_meal_uses_it() {
         delete(&stack, &user, &format!("/v1/meals/{lunch}")).await,
         204
     );
-    assert_eq!(stack.bucket_keys(&shared_key).await, vec![shared_key.clone()]);
+    assert_eq!(
+        stack.bucket_keys(&shared_key).await,
+        vec![shared_key.clone()]
+    );
 
     assert_eq!(
         delete(&stack, &user, &format!("/v1/meals/{lunch_again}")).await,
@@ -125,7 +128,10 @@ async fn an_erased_account_leaves_nothing_of_theirs_in_the_bucket() {
         stack.bucket_keys(&prefix).await.is_empty(),
         "the prefix is empty"
     );
-    assert_eq!(stack.bucket_keys(&others_key).await, vec![others_key.clone()]);
+    assert_eq!(
+        stack.bucket_keys(&others_key).await,
+        vec![others_key.clone()]
+    );
     // The upload URLs handed out are still alive: the prefix is looked at again once
     // they are dead, then forgotten.
     let owed = pending(&stack, &prefix).await;

@@ -7,8 +7,11 @@ use uuid::Uuid;
 
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::memory::Memory;
+use crate::domain::uploads::Upload;
 use crate::domain::workout::StoredWorkout;
-use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError};
+use crate::ports::{
+    ExportLimits, ExportStore, LedgerEntry, Page, PageCursor, StoreError, StoredMeal,
+};
 
 /// Workouts per page: up to 200 sets each, so a page stays a few megabytes at worst.
 pub const WORKOUTS_PER_PAGE: u32 = 50;
@@ -19,12 +22,19 @@ pub const LEDGER_PER_PAGE: u32 = 500;
 /// Memories per page (a summary of at most 600 characters each; vectors stay out).
 pub const MEMORIES_PER_PAGE: u32 = 500;
 
+/// Meals per page (a few foods each).
+pub const MEALS_PER_PAGE: u32 = 500;
+/// Uploads per page (their metadata only; the objects stay in the bucket).
+pub const UPLOADS_PER_PAGE: u32 = 500;
+
 /// What the first round trip of an export reads.
 pub struct ExportStart {
     pub workouts: Page<StoredWorkout>,
     pub messages: Page<ExportedMessage>,
     pub ledger: Page<LedgerEntry>,
     pub memories: Page<Memory>,
+    pub meals: Page<StoredMeal>,
+    pub uploads: Page<Upload>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
 }
@@ -33,10 +43,14 @@ pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStar
     let start = store
         .export_start(
             user_id,
-            WORKOUTS_PER_PAGE + 1,
-            MESSAGES_PER_PAGE + 1,
-            LEDGER_PER_PAGE + 1,
-            MEMORIES_PER_PAGE + 1,
+            ExportLimits {
+                workouts: WORKOUTS_PER_PAGE + 1,
+                messages: MESSAGES_PER_PAGE + 1,
+                ledger: LEDGER_PER_PAGE + 1,
+                memories: MEMORIES_PER_PAGE + 1,
+                meals: MEALS_PER_PAGE + 1,
+                uploads: UPLOADS_PER_PAGE + 1,
+            },
         )
         .await?;
     Ok(ExportStart {
@@ -44,6 +58,8 @@ pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStar
         messages: Page::of(start.messages, MESSAGES_PER_PAGE),
         ledger: Page::of(start.ledger, LEDGER_PER_PAGE),
         memories: Page::of(start.memories, MEMORIES_PER_PAGE),
+        meals: Page::of(start.meals, MEALS_PER_PAGE),
+        uploads: Page::of(start.uploads, UPLOADS_PER_PAGE),
         skill_states: start.skill_states,
         custom_exercises: start.custom_exercises,
     })
@@ -95,4 +111,28 @@ pub async fn memories_after(
         .memories_after(user_id, after, MEMORIES_PER_PAGE + 1)
         .await?;
     Ok(Page::of(fetched, MEMORIES_PER_PAGE))
+}
+
+/// The page of meals after `after`.
+pub async fn meals_after(
+    store: &impl ExportStore,
+    user_id: Uuid,
+    after: PageCursor,
+) -> Result<Page<StoredMeal>, StoreError> {
+    let fetched = store
+        .meals_after(user_id, after, MEALS_PER_PAGE + 1)
+        .await?;
+    Ok(Page::of(fetched, MEALS_PER_PAGE))
+}
+
+/// The page of uploads after `after`.
+pub async fn uploads_after(
+    store: &impl ExportStore,
+    user_id: Uuid,
+    after: PageCursor,
+) -> Result<Page<Upload>, StoreError> {
+    let fetched = store
+        .uploads_after(user_id, after, UPLOADS_PER_PAGE + 1)
+        .await?;
+    Ok(Page::of(fetched, UPLOADS_PER_PAGE))
 }

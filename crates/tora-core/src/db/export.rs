@@ -1,21 +1,25 @@
 //! Everything a person stored, for their export, oldest first and in pages: workouts
-//! (in the shape the API shows them), chat messages, credit ledger rows and memories
-//! page by their position; skill
-//! rows and custom exercises are few and come whole.
+//! (in the shape the API shows them), chat messages, credit ledger rows, memories,
+//! meals and uploads page by their position; skill rows and custom exercises are few
+//! and come whole.
 
 use uuid::Uuid;
 
 use super::batch::{self, Typed};
 use super::chat::status_and_answer;
 use super::credits::ledger_oldest_first;
+use super::meals::meals_oldest_first;
 use super::memories::memories_oldest_first;
+use super::uploads::uploads_oldest_first;
 use super::workouts::workouts_from;
 use crate::clients::neon::{NeonClient, NeonError, Row, Statement, TransactionOptions};
 pub use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::memory::Memory;
+use crate::domain::uploads::Upload;
 use crate::domain::workout::StoredWorkout;
 use crate::ports::{
-    Clock, ExportStart, ExportStore, LedgerEntry, PageCursor, StoreError, Transport,
+    Clock, ExportLimits, ExportStart, ExportStore, LedgerEntry, PageCursor, StoreError, StoredMeal,
+    Transport,
 };
 
 /// Workouts after a position, oldest first.
@@ -142,29 +146,31 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
     async fn export_start(
         &self,
         user_id: Uuid,
-        workouts: u32,
-        messages: u32,
-        ledger: u32,
-        memories: u32,
+        limits: ExportLimits,
     ) -> Result<ExportStart, StoreError> {
-        let (workouts, messages, ledger, memories, skill_states, custom_exercises) = batch::run(
-            self,
-            (
-                workouts_after(user_id, None, workouts),
-                messages_after(user_id, None, messages),
-                ledger_oldest_first(user_id, None, ledger),
-                memories_oldest_first(user_id, None, memories),
-                skill_states(user_id),
-                custom_exercises(user_id),
-            ),
-            read_only(),
-        )
-        .await?;
+        let (workouts, messages, ledger, memories, meals, uploads, skill_states, custom_exercises) =
+            batch::run(
+                self,
+                (
+                    workouts_after(user_id, None, limits.workouts),
+                    messages_after(user_id, None, limits.messages),
+                    ledger_oldest_first(user_id, None, limits.ledger),
+                    memories_oldest_first(user_id, None, limits.memories),
+                    meals_oldest_first(user_id, None, limits.meals),
+                    uploads_oldest_first(user_id, None, limits.uploads),
+                    skill_states(user_id),
+                    custom_exercises(user_id),
+                ),
+                read_only(),
+            )
+            .await?;
         Ok(ExportStart {
             workouts,
             messages,
             ledger,
             memories,
+            meals,
+            uploads,
             skill_states,
             custom_exercises,
         })
@@ -210,6 +216,28 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         limit: u32,
     ) -> Result<Vec<Memory>, StoreError> {
         Ok(memories_oldest_first(user_id, Some(after), limit)
+            .run(self)
+            .await?)
+    }
+
+    async fn meals_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<StoredMeal>, StoreError> {
+        Ok(meals_oldest_first(user_id, Some(after), limit)
+            .run(self)
+            .await?)
+    }
+
+    async fn uploads_after(
+        &self,
+        user_id: Uuid,
+        after: PageCursor,
+        limit: u32,
+    ) -> Result<Vec<Upload>, StoreError> {
+        Ok(uploads_oldest_first(user_id, Some(after), limit)
             .run(self)
             .await?)
     }

@@ -58,6 +58,30 @@ delete from uploads
 where user_id = $1::uuid
   and object_key = (select object_key from object_deletions where id = $2::uuid)";
 
+/// A page of meals after a position (`eaten_at`, id), oldest first, for the export.
+const SELECT_MEALS_AFTER: &str = concat!(
+    "select ",
+    meal_columns!(),
+    " from meals where user_id = $1::uuid
+  and ($2::timestamptz is null or (eaten_at, id) > ($2::timestamptz, $3::uuid))
+order by eaten_at, id
+limit $4::int4"
+);
+
+pub fn meals_oldest_first(
+    user_id: Uuid,
+    after: Option<crate::ports::PageCursor>,
+    limit: u32,
+) -> Typed<Vec<StoredMeal>> {
+    Typed::new(
+        Statement::new(
+            SELECT_MEALS_AFTER,
+            super::page_params(user_id, after, limit),
+        ),
+        meals_from,
+    )
+}
+
 const BALANCE: &str = "select credit_units from users where id = $1::uuid";
 
 const INSERT_MEAL: &str = "\

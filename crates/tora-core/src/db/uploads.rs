@@ -22,6 +22,29 @@ update uploads set completed_at = coalesce(completed_at, now())
 where user_id = $1::uuid and id = $2::uuid
 returning id, kind, object_key, content_type, size_bytes, created_at, expires_at, completed_at";
 
+/// A page of uploads after a position (`created_at`, id), oldest first, for the export.
+const SELECT_UPLOADS_AFTER: &str = "\
+select id, kind, object_key, content_type, size_bytes, created_at, expires_at, completed_at
+from uploads
+where user_id = $1::uuid
+  and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
+order by created_at, id
+limit $4::int4";
+
+pub fn uploads_oldest_first(
+    user_id: Uuid,
+    after: Option<crate::ports::PageCursor>,
+    limit: u32,
+) -> super::batch::Typed<Vec<Upload>> {
+    super::batch::Typed::new(
+        Statement::new(
+            SELECT_UPLOADS_AFTER,
+            super::page_params(user_id, after, limit),
+        ),
+        |result| result.rows.iter().map(upload).collect(),
+    )
+}
+
 fn upload(row: &Row) -> Result<Upload, NeonError> {
     let kind: String = row.get("kind")?;
     let size: i64 = row.get("size_bytes")?;

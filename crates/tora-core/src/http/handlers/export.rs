@@ -13,6 +13,9 @@
 //!                                "credits_spent"} | null, "created_at"}],
 //!  "credit_ledger": [...as GET /v1/credits ledger items, oldest first],
 //!  "memories": [...as GET /v1/memories items, oldest first],
+//!  "meals": [...as GET /v1/meals items, oldest eaten first],
+//!  "uploads": [{"upload_id", "kind", "content_type", "bytes", "created_at",
+//!               "completed_at"}, oldest first; the objects stay in the bucket],
 //!  "skill_states": [{"skill", "name", "state", "mastery", "practised", "best_progress",
 //!                    "mastered_at", "updated_at"}],
 //!  "custom_exercises": [{"id", "name", "category", "created_at"}]}
@@ -39,10 +42,15 @@
 //!    token units, exact).
 //! 4. `memory`: `memory_id, workout_id, performed_at, created_at, model, summary`, oldest
 //!    first.
-//! 5. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
+//! 5. `meal`: `meal_id, eaten_at, eaten_at_local, description, upload_id, items` (JSON
+//!    `[{"name", "grams"}]`), `kcal, protein_g, carbs_g, fat_g, confidence, created_at`,
+//!    oldest eaten first.
+//! 6. `upload`: `upload_id, kind, content_type, bytes, created_at, expires_at,
+//!    completed_at` (empty: never completed), oldest first.
+//! 7. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
 //!    updated_at`.
-//! 6. `custom_exercise`: `exercise, name, category, created_at`.
-//! 7. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
+//! 8. `custom_exercise`: `exercise, name, category, created_at`.
+//! 9. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
 //!    exported_at`.
 
 use std::borrow::Cow;
@@ -53,8 +61,10 @@ use serde::Serialize;
 
 use super::credits::{LedgerItem, reason_name};
 use super::me::MeResponse;
+use super::meals::MealView;
 use super::memories::MemoryView;
 use super::resolve;
+use super::uploads::UploadView;
 use super::workouts::{WorkoutResponse, timestamp};
 use crate::app::export::{self, ExportStart};
 use crate::auth::AuthenticatedSubject;
@@ -63,10 +73,11 @@ use crate::domain::chat::ChatAnswer;
 use crate::domain::credits::TokensPerCredit;
 use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState};
 use crate::domain::memory::Memory;
+use crate::domain::uploads::Upload;
 use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, Reply, RequestContext};
-use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError};
+use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError, StoredMeal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -130,6 +141,8 @@ enum Section {
     Messages,
     Ledger,
     Memories,
+    Meals,
+    Uploads,
     Rest,
     Done,
 }
@@ -147,6 +160,8 @@ pub struct ExportStream {
     messages: Page<ExportedMessage>,
     ledger: Page<LedgerEntry>,
     memories: Page<Memory>,
+    meals: Page<StoredMeal>,
+    uploads: Page<Upload>,
     skill_states: Vec<ExportedSkillState>,
     custom_exercises: Vec<CustomExercise>,
     /// JSON: whether the array being written has an item yet (commas go between).
@@ -171,6 +186,8 @@ impl ExportStream {
             messages: start.messages,
             ledger: start.ledger,
             memories: start.memories,
+            meals: start.meals,
+            uploads: start.uploads,
             skill_states: start.skill_states,
             custom_exercises: start.custom_exercises,
             wrote_item: false,
@@ -259,6 +276,41 @@ impl ExportStream {
                     }
                     None => {
                         out.end_memories();
+                        self.wrote_item = false;
+                        self.section = Section::Meals;
+                    }
+                }
+            }
+            Section::Meals => {
+                let page = std::mem::take(&mut self.meals);
+                let next = self.write_page(&mut out, page, Self::write_meal, |meal| PageCursor {
+                    at: meal.eaten_at,
+                    id: meal.id,
+                });
+                match next {
+                    Some(after) => {
+                        self.meals = export::meals_after(store, self.user.id, after).await?;
+                    }
+                    None => {
+                        out.end_meals();
+                        self.wrote_item = false;
+                        self.section = Section::Uploads;
+                    }
+                }
+            }
+            Section::Uploads => {
+                let page = std::mem::take(&mut self.uploads);
+                let next =
+                    self.write_page(&mut out, page, Self::write_upload, |upload| PageCursor {
+                        at: upload.created_at,
+                        id: upload.id,
+                    });
+                match next {
+                    Some(after) => {
+                        self.uploads = export::uploads_after(store, self.user.id, after).await?;
+                    }
+                    None => {
+                        out.end_uploads();
                         self.section = Section::Rest;
                     }
                 }
@@ -406,6 +458,62 @@ impl ExportStream {
                 timestamp(memory.created_at),
                 text_cell(&memory.model),
                 text_cell(&memory.summary),
+            ]),
+        }
+    }
+
+    fn write_meal(&mut self, out: &mut Output, meal: &StoredMeal) {
+        match self.format {
+            Format::Json => {
+                if self.wrote_item {
+                    out.text.push(',');
+                }
+                self.wrote_item = true;
+                out.json(&MealView::from(meal));
+            }
+            Format::Csv => {
+                let items: Vec<serde_json::Value> = meal
+                    .items
+                    .iter()
+                    .map(|(name, grams)| serde_json::json!({"name": name, "grams": grams}))
+                    .collect();
+                out.csv_row([
+                    "meal".to_owned(),
+                    meal.id.to_string(),
+                    timestamp(meal.eaten_at),
+                    local_time(meal.eaten_at, &self.user),
+                    text_cell(meal.description.as_deref().unwrap_or_default()),
+                    opt(meal.upload_id),
+                    text_cell(&serde_json::Value::from(items).to_string()),
+                    meal.macros.kcal.to_string(),
+                    meal.macros.protein_g.to_string(),
+                    meal.macros.carbs_g.to_string(),
+                    meal.macros.fat_g.to_string(),
+                    opt(meal.confidence),
+                    timestamp(meal.created_at),
+                ]);
+            }
+        }
+    }
+
+    fn write_upload(&mut self, out: &mut Output, upload: &Upload) {
+        match self.format {
+            Format::Json => {
+                if self.wrote_item {
+                    out.text.push(',');
+                }
+                self.wrote_item = true;
+                out.json(&UploadView::from(upload));
+            }
+            Format::Csv => out.csv_row([
+                "upload".to_owned(),
+                upload.id.to_string(),
+                upload.kind.as_str().to_owned(),
+                text_cell(&upload.content_type),
+                upload.bytes.to_string(),
+                timestamp(upload.created_at),
+                opt(upload.expires_at.map(timestamp)),
+                opt(upload.completed_at.map(timestamp)),
             ]),
         }
     }
@@ -589,6 +697,49 @@ impl Output {
 
     fn end_memories(&mut self) {
         match self.format {
+            Format::Json => self.text.push_str("],\"meals\":["),
+            Format::Csv => {
+                self.gap();
+                self.csv_row([
+                    "record_type",
+                    "meal_id",
+                    "eaten_at",
+                    "eaten_at_local",
+                    "description",
+                    "upload_id",
+                    "items",
+                    "kcal",
+                    "protein_g",
+                    "carbs_g",
+                    "fat_g",
+                    "confidence",
+                    "created_at",
+                ]);
+            }
+        }
+    }
+
+    fn end_meals(&mut self) {
+        match self.format {
+            Format::Json => self.text.push_str("],\"uploads\":["),
+            Format::Csv => {
+                self.gap();
+                self.csv_row([
+                    "record_type",
+                    "upload_id",
+                    "kind",
+                    "content_type",
+                    "bytes",
+                    "created_at",
+                    "expires_at",
+                    "completed_at",
+                ]);
+            }
+        }
+    }
+
+    fn end_uploads(&mut self) {
+        match self.format {
             Format::Json => self.text.push(']'),
             Format::Csv => self.gap(),
         }
@@ -696,6 +847,13 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 }
 
 /// A workout's row, then a row per set.
+/// An instant as the person's wall clock showed it.
+fn local_time(at: DateTime<Utc>, user: &User) -> String {
+    at.with_timezone(&user.timezone.tz())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {
     let workout_id = workout.id.to_string();
     out.csv_row(
@@ -703,11 +861,7 @@ fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {
             "workout".to_owned(),
             workout_id.clone(),
             timestamp(workout.performed_at),
-            workout
-                .performed_at
-                .with_timezone(&user.timezone.tz())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            local_time(workout.performed_at, user),
             text_cell(workout.notes.as_deref().unwrap_or_default()),
             if workout.source_message_id.is_some() {
                 "chat"
@@ -884,15 +1038,49 @@ mod tests {
         async fn export_start(
             &self,
             _user_id: Uuid,
-            workouts: u32,
-            messages: u32,
-            _ledger: u32,
-            _memories: u32,
+            limits: crate::ports::ExportLimits,
         ) -> Result<crate::ports::ExportStart, StoreError> {
             self.round_trips.set(self.round_trips.get() + 1);
             Ok(crate::ports::ExportStart {
-                workouts: after(&self.workouts, |w| (w.performed_at, w.id), None, workouts),
-                messages: after(&self.messages, |m| (m.created_at, m.id), None, messages),
+                workouts: after(
+                    &self.workouts,
+                    |w| (w.performed_at, w.id),
+                    None,
+                    limits.workouts,
+                ),
+                messages: after(
+                    &self.messages,
+                    |m| (m.created_at, m.id),
+                    None,
+                    limits.messages,
+                ),
+                meals: vec![StoredMeal {
+                    id: Uuid::from_u128(90),
+                    upload_id: Some(Uuid::from_u128(91)),
+                    description: Some("=1+1 chicken, rice".into()),
+                    items: vec![("chicken".into(), 200.0), ("rice".into(), 150.0)],
+                    macros: crate::domain::meals::Macros {
+                        kcal: 525.0,
+                        protein_g: 66.0,
+                        carbs_g: 42.0,
+                        fat_g: 9.0,
+                    },
+                    confidence: Some(0.9),
+                    eaten_at: at("2026-11-24T11:30:00Z"),
+                    created_at: at("2026-11-24T11:31:00Z"),
+                }],
+                uploads: vec![Upload {
+                    id: Uuid::from_u128(91),
+                    kind: crate::domain::uploads::UploadKind::MealPhoto,
+                    object_key: crate::domain::uploads::ObjectKey::stored(
+                        "users/x/meal_photo/91".into(),
+                    ),
+                    content_type: "image/jpeg".into(),
+                    bytes: 2048,
+                    created_at: at("2026-11-24T11:29:00Z"),
+                    expires_at: Some(at("2026-11-24T11:44:00Z")),
+                    completed_at: Some(at("2026-11-24T11:30:00Z")),
+                }],
                 ledger: vec![LedgerEntry {
                     id: Uuid::from_u128(77),
                     delta: crate::domain::credits::Credits::from_units(-1801),
@@ -976,6 +1164,26 @@ mod tests {
             self.round_trips.set(self.round_trips.get() + 1);
             Ok(vec![])
         }
+
+        async fn meals_after(
+            &self,
+            _user_id: Uuid,
+            _cursor: PageCursor,
+            _limit: u32,
+        ) -> Result<Vec<StoredMeal>, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(vec![])
+        }
+
+        async fn uploads_after(
+            &self,
+            _user_id: Uuid,
+            _cursor: PageCursor,
+            _limit: u32,
+        ) -> Result<Vec<Upload>, StoreError> {
+            self.round_trips.set(self.round_trips.get() + 1);
+            Ok(vec![])
+        }
     }
 
     /// The whole body, and the size of its largest chunk.
@@ -1019,7 +1227,7 @@ mod tests {
         // The strict reader also checks the quoting and the CRLF line endings.
         let rows = tora_test_support::csv::parse(&text).unwrap();
         let sections: Vec<&[Vec<String>]> = rows.split(|row| row == &[""]).collect();
-        assert_eq!(sections.len(), 7, "{rows:?}");
+        assert_eq!(sections.len(), 9, "{rows:?}");
         for section in &sections {
             let width = section[0].len();
             assert_eq!(section[0][0], "record_type");
@@ -1059,12 +1267,33 @@ mod tests {
         assert_eq!(memories[1][0], "memory");
         assert_eq!(memories[1][2], Uuid::from_u128(1_000).to_string());
         assert_eq!(memories[1][6], "2026-01-01: Pull-up 8/7, L-sit 12.5s");
-        assert_eq!(sections[4][1][1], "pull_up");
-        assert_eq!(sections[4][1][4], "", "no mastery for an unmastered skill");
-        assert_eq!(sections[4][1][6], "0.5");
-        assert_eq!(sections[5].len(), 1, "an empty section keeps its header");
-        assert_eq!(sections[6][1][3], "Ana, \"the\" athlete");
-        assert_eq!(sections[6][1][6], "42");
+        let meals = sections[4];
+        assert_eq!(meals[1][0], "meal");
+        assert_eq!(meals[1][3], "2026-11-24 12:30:00", "eaten at, in Berlin");
+        assert_eq!(meals[1][4], "'=1+1 chicken, rice", "a formula made inert");
+        assert_eq!(meals[1][5], Uuid::from_u128(91).to_string());
+        let items: Value = serde_json::from_str(&meals[1][6]).unwrap();
+        assert_eq!(items[1], json!({"name": "rice", "grams": 150.0}));
+        assert_eq!(&meals[1][7..12], ["525", "66", "42", "9", "0.9"]);
+        let uploads = sections[5];
+        assert_eq!(uploads[1][0], "upload");
+        assert_eq!(
+            &uploads[1][1..5],
+            [
+                &Uuid::from_u128(91).to_string(),
+                "meal_photo",
+                "image/jpeg",
+                "2048"
+            ]
+        );
+        assert_eq!(uploads[1][7], "2026-11-24T11:30:00.000Z", "completed");
+        assert!(!text.contains("users/x/"), "bucket keys stay out");
+        assert_eq!(sections[6][1][1], "pull_up");
+        assert_eq!(sections[6][1][4], "", "no mastery for an unmastered skill");
+        assert_eq!(sections[6][1][6], "0.5");
+        assert_eq!(sections[7].len(), 1, "an empty section keeps its header");
+        assert_eq!(sections[8][1][3], "Ana, \"the\" athlete");
+        assert_eq!(sections[8][1][6], "42");
     }
 
     #[tokio::test]
@@ -1083,6 +1312,18 @@ mod tests {
         assert_eq!(document["skill_states"][0]["mastered_at"], Value::Null);
         assert_eq!(document["custom_exercises"], json!([]));
         assert_eq!(document["credit_ledger"][0]["delta_units"], -1801);
+        assert_eq!(document["meals"][0]["kcal"], 525.0);
+        assert_eq!(document["meals"][0]["items"][0]["name"], "chicken");
+        assert_eq!(
+            document["meals"][0]["upload_id"],
+            Uuid::from_u128(91).to_string()
+        );
+        assert_eq!(document["uploads"][0]["kind"], "meal_photo");
+        assert_eq!(document["uploads"][0]["bytes"], 2048);
+        assert_eq!(
+            document["uploads"][0]["completed_at"],
+            "2026-11-24T11:30:00.000Z"
+        );
         assert_eq!(document["credit_ledger"][0]["input_tokens"], 1234);
         assert_eq!(
             document["memories"][0]["summary"],

@@ -71,7 +71,7 @@ struct ItemView<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct MealView<'a> {
+pub(super) struct MealView<'a> {
     id: String,
     description: Option<&'a str>,
     upload_id: Option<String>,

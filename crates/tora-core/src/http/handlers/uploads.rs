@@ -42,7 +42,7 @@ struct RequestedUploadView {
 }
 
 #[derive(Debug, Serialize)]
-struct UploadView {
+pub(super) struct UploadView {
     upload_id: String,
     kind: &'static str,
     content_type: String,
