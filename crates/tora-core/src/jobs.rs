@@ -49,6 +49,7 @@ pub async fn run_scheduled<T: Transport, C: Clock, S: Sleep, I: Ids>(
         match object_deletions::drain_due(&db, &storage, now(io.clock)).await {
             Ok(summary) => {
                 line["objects_deleted"] = serde_json::json!({
+                    "abandoned_uploads": summary.abandoned,
                     "done": summary.done,
                     "again": summary.again,
                     "failed": summary.failed,

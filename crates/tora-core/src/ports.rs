@@ -995,6 +995,16 @@ pub trait DeletionStore {
         limit: u32,
     ) -> Result<Vec<crate::domain::object_deletions::PendingDeletion>, StoreError>;
 
+    /// Forgets uploads whose URL expired before `expired_before` without the upload
+    /// being completed (at most `limit`), queueing their objects for deletion in the
+    /// same transaction: a client may have sent the bytes and never said so. Returns
+    /// how many were forgotten.
+    async fn abandon_uploads(
+        &self,
+        expired_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
     /// Records the outcome of one attempt at deletion `id`.
     async fn record_deletion_step(
         &self,

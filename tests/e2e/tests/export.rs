@@ -183,6 +183,8 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
             "chat_message",
             "credit_entry",
             "memory",
+            "meal",
+            "upload",
             "skill_state",
             "custom_exercise",
             "profile"

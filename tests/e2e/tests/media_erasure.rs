@@ -191,3 +191,40 @@ async fn a_bucket_failing_half_way_through_an_erasure_is_finished_by_the_cron() 
     assert!(stack.bucket_keys(&prefix).await.is_empty(), "finished");
     assert!(pending(&stack, &prefix).await.is_empty(), "and forgotten");
 }
+
+#[tokio::test]
+async fn an_upload_never_completed_is_forgotten_a_day_after_its_url_died() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    // The bytes were sent, but the app never said so.
+    let abandoned = stack.uploaded_photo(&user, jpeg_bytes(), false).await;
+    let fresh = stack.uploaded_photo(&user, jpeg_bytes(), false).await;
+    let key = stack.object_key(&abandoned).await;
+    let fresh_key = stack.object_key(&fresh).await;
+    stack
+        .sql(
+            "update uploads set expires_at = now() - interval '25 hours' where id = $1::uuid",
+            &[&abandoned],
+        )
+        .await;
+
+    stack.run_cron().await;
+    let left = stack
+        .sql(
+            "select id::text from uploads where id in ($1::uuid, $2::uuid)",
+            &[&abandoned, &fresh],
+        )
+        .await;
+    assert_eq!(
+        left,
+        vec![vec![json!(fresh)]],
+        "only the abandoned one goes"
+    );
+    assert!(stack.bucket_keys(&key).await.is_empty(), "with its object");
+    assert_eq!(stack.bucket_keys(&fresh_key).await, vec![fresh_key.clone()]);
+    let path = format!("/v1/uploads/{abandoned}/complete");
+    let (status, _, _) = stack
+        .send_json(&user, Method::POST, &path, &json!({}))
+        .await;
+    assert_eq!(status, 404);
+}

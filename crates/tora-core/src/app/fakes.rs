@@ -387,6 +387,15 @@ impl crate::ports::DeletionStore for FakeDeletions {
             .collect())
     }
 
+    /// The fake keeps no uploads: nothing to abandon.
+    async fn abandon_uploads(
+        &self,
+        _expired_before: chrono::DateTime<chrono::Utc>,
+        _limit: u32,
+    ) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
     async fn record_deletion_step(
         &self,
         id: Uuid,

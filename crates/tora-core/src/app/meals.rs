@@ -332,6 +332,14 @@ mod tests {
             self.deletions.due_deletions(now, limit).await
         }
 
+        async fn abandon_uploads(
+            &self,
+            expired_before: DateTime<Utc>,
+            limit: u32,
+        ) -> Result<u64, StoreError> {
+            self.deletions.abandon_uploads(expired_before, limit).await
+        }
+
         async fn record_deletion_step(
             &self,
             id: Uuid,

@@ -70,21 +70,40 @@ async fn delete_target(
     }
 }
 
+/// How long after its URL expired a never-completed upload is forgotten (and its
+/// object deleted, if the bytes came after all): long enough that a client retrying a
+/// completion after a bad network day still finds it.
+pub const ABANDONED_AFTER_HOURS: i64 = 24;
+
+/// Uploads one scheduled run forgets at most.
+pub const ABANDONED_PER_RUN: u32 = 100;
+
 /// What one scheduled run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DrainSummary {
+    /// Never-completed uploads forgotten (their objects queued).
+    pub abandoned: u64,
     pub done: u32,
     pub again: u32,
     pub failed: u32,
 }
 
-/// Works off the deletions due at `now` (at most [`DELETIONS_PER_RUN`]).
+/// Forgets long-abandoned uploads, then works off the deletions due at `now` (at most
+/// [`DELETIONS_PER_RUN`]).
 pub async fn drain_due(
     store: &impl DeletionStore,
     storage: &impl ObjectStorage,
     now: DateTime<Utc>,
 ) -> Result<DrainSummary, StoreError> {
-    let mut summary = DrainSummary::default();
+    let mut summary = DrainSummary {
+        abandoned: store
+            .abandon_uploads(
+                now - chrono::Duration::hours(ABANDONED_AFTER_HOURS),
+                ABANDONED_PER_RUN,
+            )
+            .await?,
+        ..DrainSummary::default()
+    };
     for deletion in store.due_deletions(now, DELETIONS_PER_RUN).await? {
         match attempt(store, storage, &deletion, now).await? {
             DeletionStep::Done => summary.done += 1,

@@ -29,6 +29,20 @@ returning ",
     deletion_columns!()
 );
 
+/// Never-completed uploads whose URL is long dead: their rows go and their objects
+/// (if the bytes were sent after all) are queued, in one statement.
+const ABANDON_UPLOADS: &str = "\
+with abandoned as (
+    delete from uploads
+    where id in (
+        select id from uploads
+        where completed_at is null and expires_at < $1::timestamptz
+        order by expires_at
+        limit $2::int4)
+    returning object_key)
+insert into object_deletions (id, scope, object_key, settle_after)
+select gen_random_uuid(), 'object', object_key, now() from abandoned";
+
 const DUE: &str = concat!(
     "select ",
     deletion_columns!(),
@@ -82,6 +96,21 @@ impl<T: Transport, C: Clock> DeletionStore for NeonClient<'_, T, C> {
             .iter()
             .map(pending_from_row)
             .collect::<Result<_, _>>()?)
+    }
+
+    async fn abandon_uploads(
+        &self,
+        expired_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let result = self
+            .query(Statement::new(
+                ABANDON_UPLOADS,
+                vec![expired_before.to_rfc3339().into(), limit.into()],
+            ))
+            .await?;
+        Ok(result.row_count.unwrap_or(0))
     }
 
     async fn record_deletion_step(&self, id: Uuid, step: &DeletionStep) -> Result<(), StoreError> {
