@@ -44,7 +44,7 @@ const DELETE_MEAL: &str = concat!(
 /// photo. Runs before the meal goes: it finds the photo through the meal.
 const QUEUE_MEAL_PHOTO: &str = concat!(
     "insert into object_deletions (id, scope, object_key, settle_after)
-select $3::uuid, 'object', u.object_key, now()
+select $3::uuid, 'object', u.object_key, 'epoch'::timestamptz
 from meals m join uploads u on u.id = m.upload_id and u.user_id = m.user_id
 where m.id = $1::uuid and m.user_id = $2::uuid
   and not exists (select 1 from meals other where other.upload_id = m.upload_id and other.id <> m.id)

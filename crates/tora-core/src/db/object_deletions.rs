@@ -22,7 +22,7 @@ pub(crate) use deletion_columns;
 /// last upload URL handed to them is dead. Runs before their uploads are deleted.
 pub const QUEUE_OWNER_PREFIX: &str = concat!(
     "insert into object_deletions (id, scope, object_key, settle_after)
-select $1::uuid, 'prefix', $2::text, greatest(now(), max(expires_at))
+select $1::uuid, 'prefix', $2::text, coalesce(max(expires_at), 'epoch'::timestamptz)
 from uploads where user_id = $3::uuid
 having count(*) > 0
 returning ",
@@ -30,7 +30,8 @@ returning ",
 );
 
 /// Never-completed uploads whose URL is long dead: their rows go and their objects
-/// (if the bytes were sent after all) are queued, in one statement.
+/// (if the bytes were sent after all) are queued, in one statement. A single object
+/// has nothing to wait for (`epoch`), and is due at once: the same run deletes it.
 const ABANDON_UPLOADS: &str = "\
 with abandoned as (
     delete from uploads
@@ -40,8 +41,8 @@ with abandoned as (
         order by expires_at
         limit $2::int4)
     returning object_key)
-insert into object_deletions (id, scope, object_key, settle_after)
-select gen_random_uuid(), 'object', object_key, now() from abandoned";
+insert into object_deletions (id, scope, object_key, settle_after, next_attempt_at)
+select gen_random_uuid(), 'object', object_key, 'epoch', 'epoch' from abandoned";
 
 const DUE: &str = concat!(
     "select ",

@@ -14,6 +14,9 @@
 //!   failures: the next request matching a fault's method and key prefix (any when
 //!   absent) gets that error instead of its answer, each fault once. `DELETE /__faults`
 //!   empties the queue. The control path needs no signature (it is not S3's).
+//! - For people trying the API, `GET /__objects?prefix=users/…/` lists what the double
+//!   holds as JSON (`{"objects": [{"bucket", "key", "size"}]}`), unsigned, so `curl`
+//!   can show that an erased account left nothing behind.
 //!
 //! Objects live on disk under `--data-dir`, one file per key (the key hex-encoded, so
 //! no key can climb out of the directory) and one beside it holding its content type.
@@ -202,6 +205,33 @@ impl S3Double {
         }
     }
 
+    /// Every object under `prefix` in every bucket, as JSON.
+    fn inspect_objects(&self, query: &str) -> Response<Bytes> {
+        let prefix = verify::query_pairs(query)
+            .into_iter()
+            .find(|(name, _)| name == "prefix")
+            .map(|(_, prefix)| prefix)
+            .unwrap_or_default();
+        let mut objects = Vec::new();
+        for bucket in std::fs::read_dir(&self.data_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let bucket_name = bucket.file_name().to_string_lossy().into_owned();
+            for (key, size) in stored_objects(&bucket.path(), &prefix) {
+                objects.push(serde_json::json!({"bucket": bucket_name, "key": key, "size": size}));
+            }
+        }
+        let mut response = Response::new(Bytes::from(
+            serde_json::json!({ "objects": objects }).to_string(),
+        ));
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+
     /// The first queued fault matching this request, taken off the queue.
     fn take_fault(&self, method: &Method, key: Option<&str>) -> Option<S3Error> {
         let mut faults = self.faults.lock().ok()?;
@@ -228,6 +258,9 @@ impl S3Double {
         let method = request.method();
         if request.uri().path() == "/__faults" {
             return self.control_faults(request);
+        }
+        if request.uri().path() == "/__objects" && *method == Method::GET {
+            return self.inspect_objects(request.uri().query().unwrap_or_default());
         }
         match self.answer(request, now_secs) {
             Ok(response) => response,
@@ -414,21 +447,7 @@ fn list(bucket_dir: &Path, bucket: &str, query: &str) -> Result<Response<Bytes>,
         .find(|(name, _)| name == "prefix")
         .map(|(_, value)| value.clone())
         .unwrap_or_default();
-    let mut objects = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(bucket_dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(hex_key) = name.strip_suffix(".object") else {
-                continue;
-            };
-            let Some(key) = unhex(hex_key) else { continue };
-            if key.starts_with(&prefix) {
-                let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
-                objects.push((key, size));
-            }
-        }
-    }
-    objects.sort();
+    let objects = stored_objects(bucket_dir, &prefix);
     let param = |wanted: &str| {
         pairs
             .iter()
@@ -483,6 +502,26 @@ fn list(bucket_dir: &Path, bucket: &str, query: &str) -> Result<Response<Bytes>,
     }
     xml.push_str("</ListBucketResult>");
     Ok(xml_response(StatusCode::OK, xml))
+}
+
+/// The keys (and sizes) stored in `bucket_dir` under `prefix`, in key order.
+fn stored_objects(bucket_dir: &Path, prefix: &str) -> Vec<(String, u64)> {
+    let mut objects = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(bucket_dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(hex_key) = name.strip_suffix(".object") else {
+                continue;
+            };
+            let Some(key) = unhex(hex_key) else { continue };
+            if key.starts_with(prefix) {
+                let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+                objects.push((key, size));
+            }
+        }
+    }
+    objects.sort();
+    objects
 }
 
 fn unhex(text: &str) -> Option<String> {

@@ -375,3 +375,22 @@ fn a_queued_fault_fails_the_next_matching_request_once() {
     );
     assert_eq!(retried.status(), StatusCode::NO_CONTENT, "each fault once");
 }
+
+#[test]
+fn what_the_double_holds_can_be_looked_at_without_signing() {
+    let dir = data_dir("inspect");
+    let double = double(&dir);
+    put_keys(&double, &["users/a/1", "users/b/1"]);
+    let look = request(
+        Method::GET,
+        "http://127.0.0.1:4447/__objects?prefix=users%2Fa%2F",
+        &[],
+        b"",
+    );
+    let response = double.handle(&look, NOW, "r");
+    let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"objects": [{"bucket": "tora", "key": "users/a/1", "size": 1}]})
+    );
+}
