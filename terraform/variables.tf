@@ -14,12 +14,12 @@ variable "environment" {
 # --- Cloudflare ---------------------------------------------------------------
 
 variable "cloudflare_account_id" {
-  description = "Cloudflare account that owns the worker."
+  description = "Cloudflare account that owns the worker (TF_VAR_cloudflare_account_id; in CI the repository variable CLOUDFLARE_ACCOUNT_ID)."
   type        = string
 }
 
 variable "cloudflare_zone_id" {
-  description = "The zone the API's hostname is in."
+  description = "The zone the API's hostname is in (TF_VAR_cloudflare_zone_id; in CI the repository variable CLOUDFLARE_ZONE_ID)."
   type        = string
 }
 
@@ -101,6 +101,11 @@ variable "uploads_bucket_name" {
 variable "jwt_issuer" {
   description = "Required `iss` of tokens (JWT_ISSUER), e.g. https://<project>.supabase.co/auth/v1."
   type        = string
+
+  validation {
+    condition     = startswith(var.jwt_issuer, "https://") && !strcontains(var.jwt_issuer, "REPLACE_WITH")
+    error_message = "jwt_issuer must be the identity provider's https issuer: fill in env/<environment>.tfvars."
+  }
 }
 
 variable "jwt_audience" {
@@ -112,6 +117,11 @@ variable "jwt_audience" {
 variable "jwks_url" {
   description = "JWKS of the identity provider (JWKS_URL) for ES256/RS256 tokens."
   type        = string
+
+  validation {
+    condition     = startswith(var.jwks_url, "https://") && !strcontains(var.jwks_url, "REPLACE_WITH")
+    error_message = "jwks_url must be the identity provider's https JWKS URL: fill in env/<environment>.tfvars."
+  }
 }
 
 variable "jwt_hs256_secret" {

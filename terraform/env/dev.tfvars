@@ -1,9 +1,7 @@
 # A shared development environment: the same stack, smaller and under other names.
-environment           = "dev"
-cloudflare_account_id = "REPLACE_WITH_ACCOUNT_ID"
-cloudflare_zone_id    = "REPLACE_WITH_ZONE_ID"
-api_hostname          = "api-dev.tora.app"
-worker_name           = "tora-api-dev"
+environment  = "dev"
+api_hostname = "api-dev.tora.app"
+worker_name  = "tora-api-dev"
 
 neon_region_id = "aws-us-east-2"
 neon_max_cu    = 0.5

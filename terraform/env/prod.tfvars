@@ -1,10 +1,8 @@
 # Production. Secrets are not here: the worker's are made by this stack, and an HS256
 # secret (if one is used) comes from TF_VAR_jwt_hs256_secret.
-environment           = "prod"
-cloudflare_account_id = "REPLACE_WITH_ACCOUNT_ID"
-cloudflare_zone_id    = "REPLACE_WITH_ZONE_ID"
-api_hostname          = "api.tora.app"
-worker_name           = "tora-api"
+environment  = "prod"
+api_hostname = "api.tora.app"
+worker_name  = "tora-api"
 
 neon_region_id = "aws-us-east-2"
 neon_max_cu    = 2
