@@ -292,6 +292,27 @@ impl Terraform {
             .map(|attribute| &attribute.expr)
     }
 
+    /// An argument of `resource "kind" "name"`.
+    fn resource_argument(&self, kind: &str, name: &str, argument: &str) -> Option<&Expression> {
+        self.files
+            .values()
+            .flat_map(|body| body.blocks())
+            .filter(|block| {
+                block.identifier.as_str() == "resource"
+                    && block
+                        .labels
+                        .first()
+                        .is_some_and(|label| label.as_str() == kind)
+                    && block
+                        .labels
+                        .get(1)
+                        .is_some_and(|label| label.as_str() == name)
+            })
+            .flat_map(|block| block.body.attributes())
+            .find(|attribute| attribute.key.as_str() == argument)
+            .map(|attribute| &attribute.expr)
+    }
+
     /// The source text of `resource "kind" ...`, up to the next top-level block.
     fn resource_text(&self, kind: &str) -> &str {
         let opening = format!("resource \"{kind}\"");
@@ -383,19 +404,55 @@ fn prod_tfvars() -> Body {
     hcl::parse(&read("terraform/env/prod.tfvars")).expect("terraform/env/prod.tfvars is HCL")
 }
 
-/// What a `worker_vars` entry is in production, when it is a literal or an input
-/// variable (from prod.tfvars, else its default); `None` when a resource decides it.
+/// What a `worker_vars` entry is in production, when it is known before `apply`: a
+/// literal, an input variable (from prod.tfvars, else its default), `join(sep, var.x)`,
+/// or an argument of a resource that is one of those (`aws_s3_bucket.uploads.bucket`).
+/// `None` when the provider decides it (a Neon host, a CloudFront domain).
 fn production_value(terraform: &Terraform, tfvars: &Body, expr: &Expression) -> Option<String> {
     if let Some(value) = literal(expr) {
         return Some(value);
     }
-    let name = variable_name(expr)?;
-    tfvars
-        .attributes()
-        .find(|attribute| attribute.key.as_str() == name)
-        .map(|attribute| &attribute.expr)
-        .or_else(|| terraform.variable_default(name))
-        .and_then(literal)
+    if let Expression::FuncCall(call) = expr
+        && call.name.name.as_str() == "join"
+        && let [Expression::String(separator), list] = call.args.as_slice()
+    {
+        let Expression::Array(items) = production_expr(terraform, tfvars, list)? else {
+            return None;
+        };
+        let items: Option<Vec<String>> = items.iter().map(literal).collect();
+        return Some(items?.join(separator));
+    }
+    production_expr(terraform, tfvars, expr).and_then(literal)
+}
+
+/// The expression an input variable or a resource argument stands for in production.
+fn production_expr<'a>(
+    terraform: &'a Terraform,
+    tfvars: &'a Body,
+    expr: &'a Expression,
+) -> Option<&'a Expression> {
+    if let Some(name) = variable_name(expr) {
+        return tfvars
+            .attributes()
+            .find(|attribute| attribute.key.as_str() == name)
+            .map(|attribute| &attribute.expr)
+            .or_else(|| terraform.variable_default(name));
+    }
+    let Expression::Traversal(traversal) = expr else {
+        return None;
+    };
+    let (
+        Expression::Variable(kind),
+        [
+            TraversalOperator::GetAttr(name),
+            TraversalOperator::GetAttr(argument),
+        ],
+    ) = (&traversal.expr, traversal.operators.as_slice())
+    else {
+        return None;
+    };
+    let argument = terraform.resource_argument(kind.as_str(), name.as_str(), argument.as_str())?;
+    production_expr(terraform, tfvars, argument).or(Some(argument))
 }
 
 #[test]
@@ -524,6 +581,20 @@ fn production_wrangler_matches_the_code_and_terraform() {
                     ));
                 }
             }
+        }
+    }
+    // Wrangler does not inherit [vars]: production repeats every var whose production
+    // value is known before `apply`.
+    for name in object_keys(worker_vars) {
+        if vars.contains_key(&name) {
+            continue;
+        }
+        let expr = object_entry(worker_vars, &name).expect("a key of worker_vars");
+        if let Some(value) = production_value(&terraform, &tfvars, expr) {
+            problems.push(format!(
+                "wrangler.toml [env.production.vars] lacks `{name}`, which Terraform sets \
+                 to \"{value}\" in production"
+            ));
         }
     }
     check_bindings("wrangler.toml [env.production]", production, &mut problems);
