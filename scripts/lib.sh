@@ -167,20 +167,21 @@ start_wrangler() {
 # (checkov pins a fork of python-hcl2 that installs the same `hcl2` module, so the real
 # python-hcl2 cannot share its environment): scripts/python-tools.txt (actionlint with
 # shellcheck, checkov) in .tora/venv, scripts/python-hcl2.txt in .tora/venv-hcl2.
-# Installed again only when a list changed.
+# Installed again only when a list changed (the venv keeps a copy of the list it has).
 ensure_venv() {
   local venv="$1" requirements="$2" python stamp="$1/.installed"
   python="$(command -v python3 || true)"
   [ -n "$python" ] || fail "Python 3.9+ is required for the static checks"
   if [ ! -x "$venv/bin/python" ]; then
     say "creating the Python virtualenv ${venv#"$ROOT"/} (first run only)"
-    "$python" -m venv "$venv"
+    "$python" -m venv "$venv" \
+      || fail "python3 -m venv failed (on Debian or Ubuntu: apt-get install python3-venv)"
   fi
-  if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ]; then
+  if ! cmp -s "$requirements" "$stamp"; then
     say "installing ${requirements#"$ROOT"/} into ${venv#"$ROOT"/}"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
       -r "$requirements"
-    touch "$stamp"
+    cp "$requirements" "$stamp"
   fi
 }
 VENV="$STATE_DIR/venv"
