@@ -147,7 +147,7 @@ resource "cloudflare_worker_version" "api" {
 }
 
 # All traffic to the version just made. Migrations run before this apply (see
-# .github/workflows/deploy.yml), so the code never meets a schema older than it needs.
+# .github/workflows/ci.yml), so the code never meets a schema older than it needs.
 resource "cloudflare_workers_deployment" "api" {
   account_id  = var.cloudflare_account_id
   script_name = cloudflare_worker.api.name
