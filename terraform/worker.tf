@@ -162,7 +162,7 @@ resource "cloudflare_workers_deployment" "api" {
 resource "cloudflare_workers_cron_trigger" "api" {
   account_id  = var.cloudflare_account_id
   script_name = cloudflare_worker.api.name
-  schedules   = local.cron_schedules
+  schedules   = [for cron in local.cron_schedules : { cron = cron }]
 
   depends_on = [cloudflare_workers_deployment.api]
 }
