@@ -165,8 +165,8 @@ start_wrangler() {
 
 # The static checks' Python tools, each list in a virtualenv of its own under .tora/
 # (checkov pins a fork of python-hcl2 that installs the same `hcl2` module, so the real
-# python-hcl2 cannot share its environment): scripts/python-tools.txt (actionlint with
-# shellcheck, checkov) in .tora/venv, scripts/python-hcl2.txt in .tora/venv-hcl2.
+# python-hcl2 cannot share its environment): scripts/python-tools.txt (actionlint, its
+# shell linter and checkov) in .tora/venv, scripts/python-hcl2.txt in .tora/venv-hcl2.
 # Installed again only when a list changed (the venv keeps a copy of the list it has).
 ensure_venv() {
   local venv="$1" requirements="$2" python stamp="$1/.installed"
