@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The static checks, first in scripts/test.sh so that they fail fast; also run alone
 # (`bash scripts/static-checks.sh`). Each prints what it ran and how long it took:
-#   - actionlint (with shellcheck for the `run:` scripts) on .github/workflows/
+#   - actionlint (with shellcheck for the `run:` scripts) on .github/workflows/, and
+#     shellcheck on scripts/ and .ci/run
 #   - every Terraform file parsed with python-hcl2, and every checkov skip explained
 #   - terraform fmt -check, when a terraform binary is installed (skipped otherwise)
 #   - checkov on terraform/, bounded in time
@@ -23,6 +24,10 @@ timed() {
 actionlint_workflows() {
   # The venv's bin first, so actionlint finds the pinned shellcheck.
   PATH="$VENV/bin:$PATH" "$VENV/bin/actionlint" -no-color
+}
+
+shellcheck_scripts() {
+  "$VENV/bin/shellcheck" -x --source-path=SCRIPTDIR scripts/*.sh .ci/run
 }
 
 parse_terraform() {
@@ -72,6 +77,7 @@ config_consistency() {
 }
 
 timed "actionlint on the GitHub workflows" actionlint_workflows
+timed "shellcheck on the scripts" shellcheck_scripts
 timed "parsing every Terraform file (python-hcl2)" parse_terraform
 timed "terraform fmt -check" terraform_fmt
 timed "checkov on terraform/" run_checkov
