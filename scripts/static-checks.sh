@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The static checks, first in scripts/test.sh so that they fail fast; also run alone
 # (`bash scripts/static-checks.sh`). Each prints what it ran and how long it took:
-#   - actionlint (with shellcheck for the `run:` scripts) on .github/workflows/, and
-#     shellcheck on scripts/ and .ci/run
+#   - actionlint (with shellcheck for the `run:` scripts) on .github/workflows/
+#   - the same shellcheck on scripts/ and .ci/run
 #   - every Terraform file parsed with python-hcl2, and every checkov skip explained
 #   - terraform fmt -check, when a terraform binary is installed (skipped otherwise)
 #   - checkov on terraform/, bounded in time
