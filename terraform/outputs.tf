@@ -24,7 +24,7 @@ output "neon_sql_url" {
 }
 
 output "database_url" {
-  description = "The app role's connection string, for `tora-dev migrate` in the deploy workflow."
+  description = "The app role's connection string (migrations.tf gives it to the migration runner; this is for a person who needs psql)."
   value       = local.database_url
   sensitive   = true
 }

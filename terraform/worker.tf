@@ -146,8 +146,8 @@ resource "cloudflare_worker_version" "api" {
   }
 }
 
-# All traffic to the version just made. Migrations run before this apply (see
-# .github/workflows/ci.yml), so the code never meets a schema older than it needs.
+# All traffic to the version just made, once the migrations have run (migrations.tf),
+# so the code never meets a schema older than it needs.
 resource "cloudflare_workers_deployment" "api" {
   account_id  = var.cloudflare_account_id
   script_name = cloudflare_worker.api.name
@@ -157,6 +157,8 @@ resource "cloudflare_workers_deployment" "api" {
     version_id = cloudflare_worker_version.api.id
     percentage = 100
   }]
+
+  depends_on = [terraform_data.migrations]
 }
 
 resource "cloudflare_workers_cron_trigger" "api" {
