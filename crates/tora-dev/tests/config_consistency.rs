@@ -542,6 +542,15 @@ fn terraform_binds_every_setting_the_code_needs_and_nothing_else() {
     {
         problems.push("cloudflare_workers_cron_trigger does not use local.cron_schedules".into());
     }
+    // Migrations before code: no new version gets traffic before they ran.
+    if !terraform
+        .resource_text("cloudflare_workers_deployment")
+        .contains("terraform_data.migrations")
+    {
+        problems.push(
+            "cloudflare_workers_deployment does not wait for terraform_data.migrations".into(),
+        );
+    }
     assert_agree("terraform/", problems);
 }
 
