@@ -162,3 +162,31 @@ start_wrangler() {
     --show-interactive-dev-session=false --test-scheduled "${vars[@]}"
   wait_for_port "$port" wrangler "$LAST_PID" 120
 }
+
+# The static checks' Python tools, each list in a virtualenv of its own under .tora/
+# (checkov pins a fork of python-hcl2 that installs the same `hcl2` module, so the real
+# python-hcl2 cannot share its environment): scripts/python-tools.txt (actionlint, its
+# shell linter and checkov) in .tora/venv, scripts/python-hcl2.txt in .tora/venv-hcl2.
+# Installed again only when a list changed (the venv keeps a copy of the list it has).
+ensure_venv() {
+  local venv="$1" requirements="$2" python stamp="$1/.installed"
+  python="$(command -v python3 || true)"
+  [ -n "$python" ] || fail "Python 3.9+ is required for the static checks"
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating the Python virtualenv ${venv#"$ROOT"/} (first run only)"
+    "$python" -m venv "$venv" \
+      || fail "python3 -m venv failed (on Debian or Ubuntu: apt-get install python3-venv)"
+  fi
+  if ! cmp -s "$requirements" "$stamp"; then
+    say "installing ${requirements#"$ROOT"/} into ${venv#"$ROOT"/}"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
+      -r "$requirements"
+    cp "$requirements" "$stamp"
+  fi
+}
+VENV="$STATE_DIR/venv"
+HCL2_VENV="$STATE_DIR/venv-hcl2"
+ensure_python_tools() {
+  ensure_venv "$VENV" "$ROOT/scripts/python-tools.txt"
+  ensure_venv "$HCL2_VENV" "$ROOT/scripts/python-hcl2.txt"
+}

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, the native unit tests, then the whole stack
-# on free ports (embedded Postgres, local Neon endpoint, local JWKS issuer, Bedrock
-# double, the built worker under `wrangler dev`) for the Neon driver conformance test and the end-to-end
-# suite over HTTP. Everything it starts is stopped on exit, also on failure.
+# Runs every test: the static checks (scripts/static-checks.sh: GitHub workflows,
+# Terraform, configuration consistency), formatting and lints, the native unit tests,
+# then the whole stack on free ports (embedded Postgres, local Neon endpoint, local JWKS
+# issuer, Bedrock double, the built worker under `wrangler dev`) for the Neon driver
+# conformance test and the end-to-end suite over HTTP. Everything it starts is stopped on exit, also on failure.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
+
+# Fast static checks first: workflows, Terraform, and configuration consistency.
+bash scripts/static-checks.sh
 
 ensure_rust_tools
 ensure_node_packages

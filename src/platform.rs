@@ -147,8 +147,8 @@ pub struct BindingRateLimiter<'a> {
 impl RateLimiter for BindingRateLimiter<'_> {
     async fn allow(&self, scope: RateLimitScope, key: &str) -> bool {
         let binding = match scope {
-            RateLimitScope::PerIp => "PER_IP_LIMITER",
-            RateLimitScope::PerUser => "PER_USER_LIMITER",
+            RateLimitScope::PerIp => tora_core::config::PER_IP_LIMITER,
+            RateLimitScope::PerUser => tora_core::config::PER_USER_LIMITER,
         };
         // Fail open: a missing binding or a limiter error must not take the API down.
         match self.env.rate_limiter(binding) {

@@ -14,6 +14,243 @@ use crate::domain::credits::{Credits, TokensPerCredit};
 use crate::domain::exercises::CdnDomain;
 use crate::secret::Secret;
 
+/// What kind of thing a setting is, and where a deployment declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    /// A plain-text var (`[vars]` in `wrangler.toml`, a `plain_text` binding).
+    Var,
+    /// A secret (`wrangler secret put`, `.dev.vars`, a `secret_text` binding).
+    Secret,
+    /// A Workers Rate Limiting binding, called by `src/platform.rs`; `limit` requests
+    /// per `period` seconds (10 or 60).
+    RateLimit { limit: u32, period: u32 },
+    /// A Cron Trigger schedule; `name` is the cron expression that runs
+    /// `#[event(scheduled)]`.
+    Cron,
+}
+
+impl SettingKind {
+    /// The name of the kind in the README's configuration table.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Var => "var",
+            Self::Secret => "secret",
+            Self::RateLimit { .. } => "rate limit",
+            Self::Cron => "cron",
+        }
+    }
+}
+
+/// One thing the worker reads from its deployment, declared once, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    pub name: &'static str,
+    pub kind: SettingKind,
+    /// The worker does not start without it.
+    pub required: bool,
+    /// What it means, as the README's configuration table says it.
+    pub meaning: &'static str,
+}
+
+impl Setting {
+    const fn new(
+        name: &'static str,
+        kind: SettingKind,
+        required: bool,
+        meaning: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            kind,
+            required,
+            meaning,
+        }
+    }
+    const fn required_var(name: &'static str, meaning: &'static str) -> Self {
+        Self::new(name, SettingKind::Var, true, meaning)
+    }
+    const fn optional_var(name: &'static str, meaning: &'static str) -> Self {
+        Self::new(name, SettingKind::Var, false, meaning)
+    }
+    const fn required_secret(name: &'static str, meaning: &'static str) -> Self {
+        Self::new(name, SettingKind::Secret, true, meaning)
+    }
+    const fn optional_secret(name: &'static str, meaning: &'static str) -> Self {
+        Self::new(name, SettingKind::Secret, false, meaning)
+    }
+
+    /// Whether `Config::from_lookup` reads it (vars and secrets; bindings and the
+    /// schedule are the runtime's).
+    pub const fn is_read_by_config(&self) -> bool {
+        matches!(self.kind, SettingKind::Var | SettingKind::Secret)
+    }
+}
+
+/// The binding of the per-IP rate limit (`RateLimitScope::PerIp`).
+pub const PER_IP_LIMITER: &str = "PER_IP_LIMITER";
+/// The binding of the per-user rate limit (`RateLimitScope::PerUser`).
+pub const PER_USER_LIMITER: &str = "PER_USER_LIMITER";
+
+/// Every var, secret, binding and schedule the worker reads, with its meaning: the one
+/// source of truth. `Config::from_lookup` reads only these names (a test records what it
+/// reads), and a test in `crates/tora-dev` keeps `wrangler.toml`, the Terraform worker and
+/// the README's configuration table equal to it.
+pub const SETTINGS: &[Setting] = &[
+    Setting::required_var(
+        "NEON_SQL_URL",
+        "Neon's SQL-over-HTTP endpoint, `https://<endpoint-host>/sql`",
+    ),
+    Setting::required_secret(
+        "DATABASE_URL",
+        "the Neon connection string (`postgresql://user:pass@host/db`)",
+    ),
+    Setting::required_var("JWT_ISSUER", "required `iss` of tokens"),
+    Setting::required_var("JWT_AUDIENCE", "required `aud` of tokens"),
+    Setting::optional_secret(
+        "JWT_HS256_SECRET",
+        "shared secret for HS256 tokens (raw bytes, e.g. Supabase legacy)",
+    ),
+    Setting::optional_var(
+        "JWKS_URL",
+        "JWKS for ES256/RS256 tokens; keys cached 10 min, refetched on an unknown `kid`",
+    ),
+    Setting::optional_var(
+        "JWKS_UNKNOWN_KID_REFETCH_SECONDS",
+        "least time between refetches caused by unknown `kid`s (default 30)",
+    ),
+    Setting::optional_var(
+        "STARTER_CREDITS",
+        "credits granted on a subject's first request, once ever (default 100)",
+    ),
+    Setting::optional_var(
+        "TOKENS_PER_CREDIT",
+        "tokens one credit buys (default 3000); balances are kept in tokens, so changing it reprices what is shown, not what is held",
+    ),
+    Setting::optional_secret(
+        "ADMIN_API_SECRET",
+        "bearer secret of `POST /admin/credits`, compared in constant time; unset, admin routes refuse everyone",
+    ),
+    Setting::required_secret(
+        "SUBJECT_HASH_KEY",
+        "HMAC key of the subject hashes that remember a starter grant after erasure (required; changing it forgets who had one)",
+    ),
+    Setting::optional_var(
+        "CORS_ALLOWED_ORIGINS",
+        "comma-separated exact origins allowed from browsers",
+    ),
+    Setting::optional_var(
+        "RATE_LIMIT_PERIOD_SECONDS",
+        "the rate limit window, sent as `retry-after` (default 60)",
+    ),
+    Setting::optional_secret(
+        "BEDROCK_API_KEY",
+        "a Bedrock API key, sent as `Authorization: Bearer`; used instead of the AWS keys when set",
+    ),
+    Setting::optional_secret(
+        "AWS_ACCESS_KEY_ID",
+        "IAM access key for Bedrock (SigV4); needs `bedrock:InvokeModel` on the model and, for a `us.` profile, on the model in every destination region",
+    ),
+    Setting::optional_secret("AWS_SECRET_ACCESS_KEY", "its secret key"),
+    Setting::optional_secret("AWS_SESSION_TOKEN", "optional, with temporary credentials"),
+    Setting::optional_var(
+        "BEDROCK_MODEL_ID",
+        "Converse model or inference profile id or ARN (default `us.amazon.nova-lite-v1:0`)",
+    ),
+    Setting::optional_var(
+        "BEDROCK_REGION",
+        "signing region and default endpoint's region (default `us-east-1`)",
+    ),
+    Setting::optional_var(
+        "BEDROCK_ENDPOINT",
+        "override of `https://bedrock-runtime.<region>.amazonaws.com`, e.g. a local double on `http://127.0.0.1:<port>`",
+    ),
+    Setting::optional_var(
+        "EMBEDDING_DIMENSIONS",
+        "Titan Text Embeddings V2 size: 256, 512 or 1024 (default 1024)",
+    ),
+    Setting::optional_var(
+        "BEDROCK_RETRY_BUDGET_MS",
+        "most time one model call may spend across retries, 0–25000 (default 8000)",
+    ),
+    Setting::optional_var(
+        "CHAT_MODEL_WAIT_MS",
+        "how long a chat request waits for the model before answering 202 `pending`, 0–25000 (default 5000)",
+    ),
+    Setting::optional_var(
+        "MODEL_MIN_CONFIDENCE",
+        "below this confidence (0–1, default 0.6) the model's reading is `proposed`, not logged",
+    ),
+    Setting::optional_var(
+        "PENDING_MAX_ATTEMPTS",
+        "model reads of a pending message before it is `failed`, 1–20 (default 5)",
+    ),
+    Setting::optional_var(
+        "PENDING_RETRY_BASE_SECONDS",
+        "wait after a message's first failed read; doubles per failure (default 60)",
+    ),
+    Setting::optional_var(
+        "S3_BUCKET",
+        "the uploads bucket; unset, there are no uploads and the other `S3_*` settings are not read",
+    ),
+    Setting::optional_var(
+        "S3_REGION",
+        "the bucket's region, signed into every URL (default `us-east-1`)",
+    ),
+    Setting::optional_var(
+        "S3_ENDPOINT",
+        "override of the virtual-hosted `https://<bucket>.s3.<region>.amazonaws.com`; a path-style URL with the bucket in it, e.g. `http://127.0.0.1:4447/<bucket>` for the local double",
+    ),
+    Setting::optional_secret(
+        "S3_ACCESS_KEY_ID",
+        "the bucket's own IAM key (`s3:PutObject`, `s3:GetObject`, `s3:DeleteObject` on `users/*`); unset, `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` are reused",
+    ),
+    Setting::optional_secret(
+        "S3_SECRET_ACCESS_KEY",
+        "its secret key (required with `S3_ACCESS_KEY_ID`)",
+    ),
+    Setting::optional_secret(
+        "S3_SESSION_TOKEN",
+        "optional, with temporary credentials; a presigned URL dies with them",
+    ),
+    Setting::optional_var(
+        "UPLOAD_URL_EXPIRES_SECONDS",
+        "how long a presigned upload URL works, 1–604800 (default 900)",
+    ),
+    Setting::optional_var(
+        "VIDEO_CDN_DOMAIN",
+        "host of the CloudFront distribution serving exercise videos (`videos.tora.app`, no scheme); unset, `video_url` falls back to presigned storage links",
+    ),
+    Setting::new(
+        PER_IP_LIMITER,
+        SettingKind::RateLimit {
+            limit: 600,
+            period: 60,
+        },
+        false,
+        "every request, keyed by client IP, before authentication; unbound, requests are not limited",
+    ),
+    Setting::new(
+        PER_USER_LIMITER,
+        SettingKind::RateLimit {
+            limit: 120,
+            period: 60,
+        },
+        false,
+        "authenticated requests, keyed by the token's subject; unbound, requests are not limited",
+    ),
+    Setting::new(
+        "*/5 * * * *",
+        SettingKind::Cron,
+        false,
+        "the scheduled jobs: expired credit holds given back, due pending messages retried",
+    ),
+];
+
+/// The setting called `name`, if the worker reads one.
+pub fn setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|setting| setting.name == name)
+}
+
 /// Everything the API needs to know about its deployment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -642,6 +879,121 @@ mod tests {
         assert_eq!(
             Config::from_lookup(lookup(&pairs)).unwrap_err(),
             ConfigError::Missing("SUBJECT_HASH_KEY")
+        );
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::{BTreeSet, HashMap};
+
+    /// A valid value for every var and secret, so that every branch of the parsing runs.
+    const EVERYTHING: &[(&str, &str)] = &[
+        ("NEON_SQL_URL", "http://127.0.0.1:4444/sql"),
+        ("DATABASE_URL", "postgresql://tora:tora@localhost/tora"),
+        ("JWT_ISSUER", "https://auth.example/auth/v1"),
+        ("JWT_AUDIENCE", "authenticated"),
+        ("JWT_HS256_SECRET", "dev-secret-with-enough-length-000"),
+        (
+            "JWKS_URL",
+            "https://auth.example/auth/v1/.well-known/jwks.json",
+        ),
+        ("JWKS_UNKNOWN_KID_REFETCH_SECONDS", "30"),
+        ("STARTER_CREDITS", "100"),
+        ("TOKENS_PER_CREDIT", "3000"),
+        ("ADMIN_API_SECRET", "admin-secret"),
+        ("SUBJECT_HASH_KEY", "subject-hash-key"),
+        ("CORS_ALLOWED_ORIGINS", "https://app.tora.app"),
+        ("RATE_LIMIT_PERIOD_SECONDS", "60"),
+        ("BEDROCK_API_KEY", "bedrock-key"),
+        ("AWS_ACCESS_KEY_ID", "AKIAMODEL"),
+        ("AWS_SECRET_ACCESS_KEY", "model-secret"),
+        ("AWS_SESSION_TOKEN", "model-session"),
+        ("BEDROCK_MODEL_ID", "us.amazon.nova-lite-v1:0"),
+        ("BEDROCK_REGION", "us-east-1"),
+        ("BEDROCK_ENDPOINT", "http://127.0.0.1:4446"),
+        ("EMBEDDING_DIMENSIONS", "1024"),
+        ("BEDROCK_RETRY_BUDGET_MS", "8000"),
+        ("CHAT_MODEL_WAIT_MS", "5000"),
+        ("MODEL_MIN_CONFIDENCE", "0.6"),
+        ("PENDING_MAX_ATTEMPTS", "5"),
+        ("PENDING_RETRY_BASE_SECONDS", "60"),
+        ("S3_BUCKET", "tora-uploads"),
+        ("S3_REGION", "us-east-1"),
+        ("S3_ENDPOINT", "http://127.0.0.1:4447/tora-uploads"),
+        ("S3_ACCESS_KEY_ID", "AKIABUCKET"),
+        ("S3_SECRET_ACCESS_KEY", "bucket-secret"),
+        ("S3_SESSION_TOKEN", "bucket-session"),
+        ("UPLOAD_URL_EXPIRES_SECONDS", "900"),
+        ("VIDEO_CDN_DOMAIN", "videos.tora.app"),
+    ];
+
+    /// The names `from_lookup` asks for when given `values` (it must accept them).
+    fn names_read(values: &[(&str, &str)]) -> BTreeSet<String> {
+        let values: HashMap<&str, &str> = values.iter().copied().collect();
+        let read = RefCell::new(BTreeSet::new());
+        let config = Config::from_lookup(|name| {
+            read.borrow_mut().insert(name.to_owned());
+            values.get(name).map(|value| (*value).to_owned())
+        });
+        assert!(config.is_ok(), "the example values are valid: {config:?}");
+        read.into_inner()
+    }
+
+    #[test]
+    fn from_lookup_reads_exactly_the_declared_vars_and_secrets() {
+        // Some names are read only on some paths: the model's session token when its
+        // access keys are used, the AWS keys again when the bucket has none of its own.
+        let without = |names: &[&str]| -> Vec<(&str, &str)> {
+            EVERYTHING
+                .iter()
+                .copied()
+                .filter(|(name, _)| !names.contains(name))
+                .collect()
+        };
+        let mut read = names_read(EVERYTHING);
+        read.extend(names_read(&without(&[
+            "BEDROCK_API_KEY",
+            "S3_ACCESS_KEY_ID",
+            "S3_SECRET_ACCESS_KEY",
+            "S3_SESSION_TOKEN",
+        ])));
+        let declared: BTreeSet<String> = SETTINGS
+            .iter()
+            .filter(|setting| setting.is_read_by_config())
+            .map(|setting| setting.name.to_owned())
+            .collect();
+        let undeclared: Vec<_> = read.difference(&declared).collect();
+        assert!(
+            undeclared.is_empty(),
+            "Config::from_lookup reads {undeclared:?}, which config::SETTINGS does not \
+             declare: add each to the table with its kind and meaning"
+        );
+        let unread: Vec<_> = declared.difference(&read).collect();
+        assert!(
+            unread.is_empty(),
+            "config::SETTINGS declares {unread:?} as vars or secrets, but \
+             Config::from_lookup never reads them (or this test gives them no value)"
+        );
+    }
+
+    #[test]
+    fn every_setting_is_declared_once_with_a_meaning() {
+        let mut names = BTreeSet::new();
+        for setting in SETTINGS {
+            assert!(names.insert(setting.name), "{} twice", setting.name);
+            assert!(!setting.meaning.trim().is_empty(), "{}", setting.name);
+            assert!(
+                !setting.meaning.contains('|'),
+                "{}: breaks the table",
+                setting.name
+            );
+        }
+        assert_eq!(
+            setting(PER_IP_LIMITER).map(|setting| setting.kind.label()),
+            Some("rate limit")
         );
     }
 }

@@ -13,9 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// One migration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +52,7 @@ const CREATE_TABLE: &str = "create table if not exists schema_migrations (
 pub async fn run(database_url: &str, dir: &Path) -> anyhow::Result<Vec<String>> {
     // Read and check the files before touching the database.
     let migrations = list(dir)?;
-    let (mut client, connection) = tokio_postgres::connect(database_url, NoTls)
-        .await
-        .map_err(|e| anyhow::anyhow!("could not connect to the database: {e}"))?;
-    let connection = tokio::spawn(connection);
+    let (mut client, connection) = connect(database_url).await?;
 
     client.batch_execute(CREATE_TABLE).await?;
     let applied = client
@@ -99,6 +99,43 @@ pub async fn run(database_url: &str, dir: &Path) -> anyhow::Result<Vec<String>> 
     // reported through the failing call.
     let _ = connection.await;
     Ok(newly_applied)
+}
+
+/// Connects as the URL asks: over TLS, verified against the Mozilla roots, with
+/// `sslmode=require` (Neon's connection strings, which the deploy migrates with), and in
+/// plain text otherwise (the local Postgres). Returns the client and the task that
+/// drives its connection.
+async fn connect(
+    database_url: &str,
+) -> anyhow::Result<(
+    tokio_postgres::Client,
+    tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+)> {
+    // The URL holds a password: no error here repeats it.
+    let config: tokio_postgres::Config = database_url
+        .parse()
+        .map_err(|e| anyhow::anyhow!("the database URL is not a Postgres URL: {e}"))?;
+    let unreachable =
+        |e: tokio_postgres::Error| anyhow::anyhow!("could not connect to the database: {e}");
+    if config.get_ssl_mode() == SslMode::Require {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let (client, connection) = config
+            .connect(MakeRustlsConnect::new(tls))
+            .await
+            .map_err(unreachable)?;
+        Ok((client, tokio::spawn(connection)))
+    } else {
+        let (client, connection) = config.connect(NoTls).await.map_err(unreachable)?;
+        Ok((client, tokio::spawn(connection)))
+    }
 }
 
 /// Says which migration failed and, for a Postgres error, everything Postgres said.
