@@ -188,7 +188,7 @@ async fn streaks_count_training_days_in_the_users_timezone() {
     let (_, _, body) = get(&stack, &user, "/v1/stats/summary").await;
     assert_eq!(
         body["streak"],
-        json!({"current_days": 0, "longest_days": 0})
+        json!({"current_days": 0, "longest_days": 0, "current_weeks": null, "longest_weeks": null})
     );
     assert_eq!(body["personal_records"], json!([]));
 
@@ -208,7 +208,7 @@ async fn streaks_count_training_days_in_the_users_timezone() {
     let (_, _, body) = get(&stack, &user, "/v1/stats/summary").await;
     assert_eq!(
         body["streak"],
-        json!({"current_days": 2, "longest_days": 4}),
+        json!({"current_days": 2, "longest_days": 4, "current_weeks": null, "longest_weeks": null}),
         "{body}"
     );
 
@@ -218,7 +218,7 @@ async fn streaks_count_training_days_in_the_users_timezone() {
     let (_, _, body) = get(&stack, &user, "/v1/stats/summary").await;
     assert_eq!(
         body["streak"],
-        json!({"current_days": 3, "longest_days": 4}),
+        json!({"current_days": 3, "longest_days": 4, "current_weeks": null, "longest_weeks": null}),
         "{body}"
     );
 
@@ -229,7 +229,7 @@ async fn streaks_count_training_days_in_the_users_timezone() {
     assert_eq!(body["timezone"], "UTC");
     assert_eq!(
         body["streak"],
-        json!({"current_days": 2, "longest_days": 4}),
+        json!({"current_days": 2, "longest_days": 4, "current_weeks": null, "longest_weeks": null}),
         "{body}"
     );
 }
@@ -252,7 +252,7 @@ async fn a_streak_broken_two_days_ago_is_not_current() {
     let (_, _, body) = get(&stack, &user, "/v1/stats/summary").await;
     assert_eq!(
         body["streak"],
-        json!({"current_days": 0, "longest_days": 2})
+        json!({"current_days": 0, "longest_days": 2, "current_weeks": null, "longest_weeks": null})
     );
 }
 
@@ -464,4 +464,102 @@ async fn bad_stats_input_is_refused_with_the_parameter_named() {
         assert_problem(status, &headers, &body, 422, "validation-failed");
         assert_eq!(body["errors"][0]["field"], field, "{query}");
     }
+}
+
+#[tokio::test]
+async fn a_weekly_goal_with_planned_rest_days_keeps_both_streaks() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    set_timezone(&stack, &user, BERLIN).await;
+    let plan = json!({"weekly_goal_days": 5, "rest_days": ["sun", "sat"]});
+    let (status, _, me) = stack.send_json(&user, Method::PATCH, "/v1/me", &plan).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["weekly_goal_days"], 5);
+    assert_eq!(me["rest_days"], json!(["sat", "sun"]));
+
+    // Monday to Friday of the two weeks before this one, and this week's weekdays
+    // before today: every weekend a planned rest.
+    let weekday = scalar(
+        &stack,
+        "select (extract(isodow from now() at time zone $1::text)::int4 - 1)::text",
+        &[BERLIN],
+    )
+    .await
+    .parse::<i32>()
+    .unwrap();
+    let this_week_days = weekday.min(5);
+    let mut days: Vec<i32> = (-14..-9).chain(-7..-2).collect();
+    days.extend(0..this_week_days);
+    for day in days {
+        let at = in_week(&stack, BERLIN, day, "12:00").await;
+        log(
+            &stack,
+            &user,
+            &at,
+            json!([{"exercise": "push_up", "sets": [{"reps": 20}]}]),
+        )
+        .await;
+    }
+
+    let (status, _, body) = get(&stack, &user, "/v1/stats/summary").await;
+    assert_eq!(status, 200, "{body}");
+    let this_week_met = this_week_days == 5;
+    let weeks = if this_week_met { 3 } else { 2 };
+    assert_eq!(
+        body["streak"],
+        json!({"current_days": 10 + this_week_days, "longest_days": 10 + this_week_days,
+               "current_weeks": weeks, "longest_weeks": weeks}),
+        "weekday {weekday}: {body}"
+    );
+    assert_eq!(
+        body["this_week"],
+        json!({"week_start": monday(&stack, BERLIN, 0).await, "training_days": this_week_days,
+               "goal_days": 5, "goal_met": this_week_met})
+    );
+
+    // Without planned rest, every weekend breaks the daily run; the weeks still count.
+    let (status, _, _) = stack
+        .send_json(&user, Method::PATCH, "/v1/me", &json!({"rest_days": []}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, _, body) = get(&stack, &user, "/v1/stats/summary").await;
+    let yesterday_trained = (1..=5).contains(&weekday);
+    let current = if yesterday_trained { this_week_days } else { 0 };
+    assert_eq!(
+        body["streak"]["current_days"], current,
+        "weekday {weekday}: {body}"
+    );
+    assert_eq!(body["streak"]["longest_days"], 5.max(this_week_days));
+    assert_eq!(body["streak"]["current_weeks"], weeks);
+
+    // No goal, no weekly streak.
+    let (status, _, me) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            "/v1/me",
+            &json!({"weekly_goal_days": null}),
+        )
+        .await;
+    assert_eq!((status, &me["weekly_goal_days"]), (200, &Value::Null));
+    let (_, _, body) = get(&stack, &user, "/v1/stats/summary").await;
+    assert_eq!(body["streak"]["current_weeks"], Value::Null);
+    assert_eq!(body["this_week"]["goal_met"], Value::Null);
+
+    let (status, headers, problem) = stack
+        .send_json(
+            &user,
+            Method::PATCH,
+            "/v1/me",
+            &json!({"weekly_goal_days": 9, "rest_days": ["caturday"]}),
+        )
+        .await;
+    assert_problem(status, &headers, &problem, 422, "validation-failed");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["weekly_goal_days", "rest_days"]);
 }

@@ -176,6 +176,8 @@ impl ChatStore for FakeChatStore {
                 units: Units::Kg,
                 timezone: "UTC".parse::<Timezone>().unwrap(),
                 coach_style: self.coach_style.get(),
+                weekly_goal: None,
+                rest_days: crate::domain::profile::RestDays::NONE,
                 credit_balance: Credits::ZERO,
                 created_at: now(),
                 updated_at: now(),

@@ -4,10 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::domain::profile::Timezone;
+use crate::domain::profile::{RestDays, Timezone, WeeklyGoal};
 use crate::domain::stats::{
-    ExerciseInfo, ExerciseSession, PersonalRecord, Streak, WeekSummary, earliest_instant_of,
-    local_date, streak, training_days, week_starts, weekly_volume,
+    ExerciseInfo, ExerciseSession, PersonalRecord, Streak, WeekProgress, WeekSummary,
+    earliest_instant_of, local_date, streak, this_week, training_days, week_starts, weekly_volume,
 };
 use crate::ports::{StatsStore, StoreError};
 
@@ -18,7 +18,15 @@ pub struct Summary {
     pub today: NaiveDate,
     pub weeks: Vec<WeekSummary>,
     pub streak: Streak,
+    pub this_week: WeekProgress,
     pub personal_records: Vec<PersonalRecord>,
+}
+
+/// What the person aims for: the weekly goal and the planned rest days.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrainingPlan {
+    pub weekly_goal: Option<WeeklyGoal>,
+    pub rest_days: RestDays,
 }
 
 /// The last `weeks` weeks (this one included) in `timezone`, as of `now`.
@@ -26,6 +34,7 @@ pub async fn summary(
     store: &impl StatsStore,
     user_id: Uuid,
     timezone: Timezone,
+    plan: TrainingPlan,
     now: DateTime<Utc>,
     weeks: u32,
 ) -> Result<Summary, StoreError> {
@@ -38,7 +47,8 @@ pub async fn summary(
     Ok(Summary {
         today,
         weeks: weekly_volume(&facts.volumes, timezone, today, weeks),
-        streak: streak(&days, today),
+        streak: streak(&days, today, plan.rest_days, plan.weekly_goal),
+        this_week: this_week(&days, today, plan.weekly_goal),
         personal_records: facts.personal_records,
     })
 }

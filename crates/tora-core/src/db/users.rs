@@ -12,7 +12,9 @@ use crate::clients::neon::{NeonClient, NeonError, Param, Row, Statement, Transac
 pub use crate::domain::account::{NewUser, SubjectHash, User};
 use crate::domain::credits::Credits;
 use crate::domain::object_deletions::PendingDeletion;
-use crate::domain::profile::{CoachStyle, DisplayName, ProfileChange, Timezone, Units};
+use crate::domain::profile::{
+    CoachStyle, DisplayName, ProfileChange, RestDays, Timezone, Units, WeeklyGoal,
+};
 use crate::domain::skills::SkillRecord;
 use crate::ports::{AccountStore, Clock, ObjectsToErase, StoreError, Transport};
 
@@ -36,6 +38,13 @@ impl User {
             coach_style: coach_style
                 .parse()
                 .map_err(|_| NeonError::decode("users.coach_style holds an unknown style"))?,
+            weekly_goal: row
+                .get::<Option<i64>>("weekly_goal_days")?
+                .map(WeeklyGoal::new)
+                .transpose()
+                .map_err(|_| NeonError::decode("users.weekly_goal_days is out of range"))?,
+            rest_days: RestDays::from_bits(row.get("rest_days")?)
+                .ok_or_else(|| NeonError::decode("users.rest_days names no week"))?,
             credit_balance: Credits::from_units(row.get("credit_units")?),
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
@@ -69,8 +78,8 @@ from inserted
 where credit_units > 0";
 
 const SELECT_USER_BY_SUBJECT: &str = "\
-select id, auth_subject, email, display_name, units, timezone, coach_style, credit_units,
-       created_at, updated_at
+select id, auth_subject, email, display_name, units, timezone, coach_style,
+       weekly_goal_days::int8, rest_days::int8, credit_units, created_at, updated_at
 from users
 where auth_subject = $1::text";
 
@@ -122,10 +131,12 @@ update users set
     units = coalesce($4::text, units),
     timezone = coalesce($5::text, timezone),
     coach_style = coalesce($6::text, coach_style),
+    weekly_goal_days = case when $7::bool then $8::int2 else weekly_goal_days end,
+    rest_days = coalesce($9::int2, rest_days),
     updated_at = now()
 where id = $1::uuid
-returning id, auth_subject, email, display_name, units, timezone, coach_style, credit_units,
-          created_at, updated_at";
+returning id, auth_subject, email, display_name, units, timezone, coach_style,
+          weekly_goal_days::int8, rest_days::int8, credit_units, created_at, updated_at";
 
 async fn update_profile(
     db: &impl Sql,
@@ -143,6 +154,13 @@ async fn update_profile(
                 change.units.map(Units::as_str).into(),
                 change.timezone.map(Timezone::name).into(),
                 change.coach_style.map(CoachStyle::as_str).into(),
+                change.weekly_goal.is_some().into(),
+                change
+                    .weekly_goal
+                    .flatten()
+                    .map(|goal| i64::from(goal.days()))
+                    .into(),
+                change.rest_days.map(RestDays::bits).into(),
             ],
         ))
         .await?;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use hmac::{KeyInit, Mac};
 
 use crate::domain::credits::Credits;
-use crate::domain::profile::{CoachStyle, Timezone, Units};
+use crate::domain::profile::{CoachStyle, RestDays, Timezone, Units, WeeklyGoal};
 use crate::domain::text::SingleLine;
 
 /// The email address the identity provider vouches for: optional profile data, one
@@ -25,6 +25,9 @@ pub struct User {
     pub units: Units,
     pub timezone: Timezone,
     pub coach_style: CoachStyle,
+    /// Training days a week the person aims for; `None`: no goal.
+    pub weekly_goal: Option<WeeklyGoal>,
+    pub rest_days: RestDays,
     /// In token units (`domain::credits`).
     pub credit_balance: Credits,
     pub created_at: DateTime<Utc>,

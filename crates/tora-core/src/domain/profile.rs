@@ -15,6 +15,84 @@ pub enum ProfileError {
     UnknownTimezone,
     #[error("must be \"templated\" or \"ai\"")]
     UnknownCoachStyle,
+    #[error("must be a whole number of days from 1 to 7, or null for no goal")]
+    WeeklyGoalOutOfRange,
+    #[error(
+        "must be a list of distinct weekdays: \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\""
+    )]
+    UnknownRestDay,
+}
+
+/// How many days a week the person means to train (1 to 7). Weeks that reach it make
+/// the weekly streak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeeklyGoal(u8);
+
+impl WeeklyGoal {
+    pub fn new(days: i64) -> Result<Self, ProfileError> {
+        u8::try_from(days)
+            .ok()
+            .filter(|days| (1..=7).contains(days))
+            .map(Self)
+            .ok_or(ProfileError::WeeklyGoalOutOfRange)
+    }
+
+    pub fn days(self) -> u32 {
+        u32::from(self.0)
+    }
+}
+
+/// The weekdays the person plans to rest on. A planned rest day without training
+/// neither counts toward nor breaks the daily streak. Stored as a bit per weekday,
+/// Monday the lowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RestDays(u8);
+
+/// Weekday names as the API spells them, Monday first.
+pub const WEEKDAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl RestDays {
+    pub const NONE: RestDays = RestDays(0);
+
+    /// From the API's list of names; each at most once.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, ProfileError> {
+        let mut bits = 0_u8;
+        for name in names {
+            let index = WEEKDAY_NAMES
+                .iter()
+                .position(|known| *known == name.as_ref())
+                .ok_or(ProfileError::UnknownRestDay)?;
+            let bit = 1_u8 << index;
+            if bits & bit != 0 {
+                return Err(ProfileError::UnknownRestDay);
+            }
+            bits |= bit;
+        }
+        Ok(Self(bits))
+    }
+
+    /// From the stored bits; `None` when they name no week.
+    pub fn from_bits(bits: i64) -> Option<Self> {
+        u8::try_from(bits).ok().filter(|bits| *bits < 128).map(Self)
+    }
+
+    pub fn bits(self) -> i64 {
+        i64::from(self.0)
+    }
+
+    pub fn contains(self, weekday: chrono::Weekday) -> bool {
+        self.0 & (1 << weekday.num_days_from_monday()) != 0
+    }
+
+    /// The names, Monday first.
+    pub fn names(self) -> Vec<&'static str> {
+        WEEKDAY_NAMES
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| self.0 & (1 << index) != 0)
+            .map(|(_, name)| *name)
+            .collect()
+    }
 }
 
 /// How the coach's replies to logged workouts are phrased: by fixed templates (free),
@@ -124,6 +202,9 @@ pub struct ProfileChange {
     pub units: Option<Units>,
     pub timezone: Option<Timezone>,
     pub coach_style: Option<CoachStyle>,
+    /// `Some(None)` removes the goal.
+    pub weekly_goal: Option<Option<WeeklyGoal>>,
+    pub rest_days: Option<RestDays>,
 }
 
 impl ProfileChange {
@@ -132,6 +213,8 @@ impl ProfileChange {
             && self.units.is_none()
             && self.timezone.is_none()
             && self.coach_style.is_none()
+            && self.weekly_goal.is_none()
+            && self.rest_days.is_none()
     }
 }
 
@@ -139,6 +222,36 @@ impl ProfileChange {
 mod tests {
     use super::*;
     use crate::domain::text::TextError;
+
+    #[test]
+    fn a_weekly_goal_is_one_to_seven_days() {
+        assert_eq!(WeeklyGoal::new(5).map(WeeklyGoal::days), Ok(5));
+        for days in [0, 8, -1, 300] {
+            assert_eq!(
+                WeeklyGoal::new(days),
+                Err(ProfileError::WeeklyGoalOutOfRange)
+            );
+        }
+    }
+
+    #[test]
+    fn rest_days_are_distinct_weekdays_kept_as_bits() {
+        let weekend = RestDays::parse(&["sun", "sat"]).unwrap();
+        assert_eq!(weekend.names(), ["sat", "sun"]);
+        assert!(weekend.contains(chrono::Weekday::Sat));
+        assert!(!weekend.contains(chrono::Weekday::Mon));
+        assert_eq!(RestDays::from_bits(weekend.bits()), Some(weekend));
+        assert_eq!(RestDays::parse::<&str>(&[]), Ok(RestDays::NONE));
+        assert_eq!(
+            RestDays::parse(&["sat", "sat"]),
+            Err(ProfileError::UnknownRestDay)
+        );
+        assert_eq!(
+            RestDays::parse(&["Saturday"]),
+            Err(ProfileError::UnknownRestDay)
+        );
+        assert_eq!(RestDays::from_bits(128), None);
+    }
 
     #[test]
     fn display_names_follow_the_single_line_text_rule() {

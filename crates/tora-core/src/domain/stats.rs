@@ -10,13 +10,13 @@
 //! seconds. A rep range ("8-10") counts its lower end, the reps surely done. Assisted
 //! sets count: the work was done, it just is not a record.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::AddAssign;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::profile::Timezone;
+use super::profile::{RestDays, Timezone, WeeklyGoal};
 use super::workout::{LoggedSet, SetFields};
 
 /// The calendar date of an instant in a timezone.
@@ -198,13 +198,18 @@ pub fn weekly_volume(
         .collect()
 }
 
-/// Runs of consecutive training days.
+/// Runs of consecutive training days, and of weeks that reached the weekly goal.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Streak {
     /// The run ending today, or yesterday when nothing is logged today yet; else 0.
     pub current_days: u32,
     /// The longest run ever.
     pub longest_days: u32,
+    /// Weeks in a row that reached the goal, ending with this week when it has
+    /// already reached it, else with last week; `None` without a goal.
+    pub current_weeks: Option<u32>,
+    /// The longest such run; `None` without a goal.
+    pub longest_weeks: Option<u32>,
 }
 
 /// The local dates on which the person trained.
@@ -218,26 +223,112 @@ pub fn training_days(
         .collect()
 }
 
-/// The current and longest streaks of `days` as seen on `today`. Days after today (a
-/// workout dated ahead) count toward the longest streak only.
-pub fn streak(days: &BTreeSet<NaiveDate>, today: NaiveDate) -> Streak {
+/// The streaks of `days` as seen on `today`. A planned rest day (`rest`) without
+/// training neither counts nor breaks a run of days; today does not break one until it
+/// is over. Days after today (a workout dated ahead) count toward the longest runs
+/// only. Weeks start on Monday; the current week does not break the weekly run before
+/// it ends.
+pub fn streak(
+    days: &BTreeSet<NaiveDate>,
+    today: NaiveDate,
+    rest: RestDays,
+    goal: Option<WeeklyGoal>,
+) -> Streak {
+    let (current_days, longest_days) = daily_runs(days, today, rest);
+    let weekly = goal.map(|goal| weekly_runs(days, today, goal));
+    Streak {
+        current_days,
+        longest_days,
+        current_weeks: weekly.map(|(current, _)| current),
+        longest_weeks: weekly.map(|(_, longest)| longest),
+    }
+}
+
+/// (current, longest) runs of training days, bridging planned rest days.
+fn daily_runs(days: &BTreeSet<NaiveDate>, today: NaiveDate, rest: RestDays) -> (u32, u32) {
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return (0, 0);
+    };
     let yesterday = days_before(today, 1);
-    let mut result = Streak::default();
-    let mut run = 0_u32;
-    let mut previous: Option<NaiveDate> = None;
-    for &day in days {
-        run = match previous {
-            Some(before) if before.succ_opt() == Some(day) => run.saturating_add(1),
-            _ => 1,
-        };
-        previous = Some(day);
-        result.longest_days = result.longest_days.max(run);
-        if day == today || day == yesterday {
-            // Today's run, when there is one, replaces yesterday's (it extends it).
-            result.current_days = run;
+    let (mut run, mut longest, mut current) = (0_u32, 0_u32, 0_u32);
+    let mut day = first;
+    while day <= last.max(today) {
+        if days.contains(&day) {
+            run = run.saturating_add(1);
+            longest = longest.max(run);
+        } else if !rest.contains(day.weekday()) && day != today {
+            run = 0;
+        }
+        if day == yesterday || (day == today && days.contains(&day)) {
+            current = run;
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
         }
     }
-    result
+    (current, longest)
+}
+
+/// (current, longest) runs of weeks with at least `goal` training days.
+fn weekly_runs(days: &BTreeSet<NaiveDate>, today: NaiveDate, goal: WeeklyGoal) -> (u32, u32) {
+    let mut per_week: BTreeMap<NaiveDate, u32> = BTreeMap::new();
+    for day in days {
+        *per_week.entry(week_start(*day)).or_default() += 1;
+    }
+    let Some(&first) = per_week.keys().next() else {
+        return (0, 0);
+    };
+    let this_week = week_start(today);
+    let last = per_week
+        .keys()
+        .next_back()
+        .copied()
+        .unwrap_or(first)
+        .max(this_week);
+    let met = |week: NaiveDate| per_week.get(&week).copied().unwrap_or(0) >= goal.days();
+    let (mut run, mut longest, mut current) = (0_u32, 0_u32, 0_u32);
+    let mut week = first;
+    while week <= last {
+        if met(week) {
+            run = run.saturating_add(1);
+            longest = longest.max(run);
+        } else if week != this_week {
+            run = 0;
+        }
+        if week == days_before(this_week, 7) || (week == this_week && met(week)) {
+            current = run;
+        }
+        match week.checked_add_days(Days::new(7)) {
+            Some(next) => week = next,
+            None => break,
+        }
+    }
+    (current, longest)
+}
+
+/// This week against the goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekProgress {
+    pub week_start: NaiveDate,
+    pub training_days: u32,
+    pub goal: Option<WeeklyGoal>,
+}
+
+pub fn this_week(
+    days: &BTreeSet<NaiveDate>,
+    today: NaiveDate,
+    goal: Option<WeeklyGoal>,
+) -> WeekProgress {
+    let start = week_start(today);
+    let end = start
+        .checked_add_days(Days::new(7))
+        .unwrap_or(NaiveDate::MAX);
+    WeekProgress {
+        week_start: start,
+        training_days: u32::try_from(days.range(start..end).count()).unwrap_or(u32::MAX),
+        goal,
+    }
 }
 
 /// The work of one set: reps and seconds, doubled when done on each side.
@@ -555,14 +646,94 @@ mod tests {
         ];
         for (list, current, longest) in cases {
             assert_eq!(
-                streak(&days(list), date(today)),
+                streak(&days(list), date(today), RestDays::NONE, None),
                 Streak {
                     current_days: current,
-                    longest_days: longest
+                    longest_days: longest,
+                    ..Streak::default()
                 },
                 "{list:?}"
             );
         }
+    }
+
+    #[test]
+    fn planned_rest_days_bridge_the_daily_streak_without_counting() {
+        let weekend = RestDays::parse(&["sat", "sun"]).unwrap();
+        // Mon 2026-11-16 .. Fri 11-20 trained, the weekend rested, Mon 11-23 trained.
+        let trained = days(&[
+            "2026-11-16",
+            "2026-11-17",
+            "2026-11-18",
+            "2026-11-19",
+            "2026-11-20",
+            "2026-11-23",
+        ]);
+        let on = |today: &str, rest| streak(&trained, date(today), rest, None);
+        assert_eq!(
+            on("2026-11-23", weekend).current_days,
+            6,
+            "five days, rest, one day"
+        );
+        assert_eq!(on("2026-11-23", RestDays::NONE).current_days, 1);
+        // On the Sunday itself, the run is still alive.
+        let until_friday = days(&["2026-11-19", "2026-11-20"]);
+        assert_eq!(
+            streak(&until_friday, date("2026-11-22"), weekend, None).current_days,
+            2
+        );
+        assert_eq!(
+            streak(&until_friday, date("2026-11-22"), RestDays::NONE, None).current_days,
+            0
+        );
+        // An unplanned day off still breaks it: Tuesday 11-24 is not a rest day.
+        assert_eq!(on("2026-11-25", weekend).current_days, 0);
+        assert_eq!(on("2026-11-25", weekend).longest_days, 6);
+        // Training on a rest day counts.
+        let with_saturday = days(&["2026-11-20", "2026-11-21", "2026-11-23"]);
+        assert_eq!(
+            streak(&with_saturday, date("2026-11-23"), weekend, None).current_days,
+            3
+        );
+    }
+
+    #[test]
+    fn weeks_that_reach_the_goal_make_the_weekly_streak() {
+        let goal = WeeklyGoal::new(3).ok();
+        // Weeks of 11-02 (3 days), 11-09 (4), 11-16 (3): three weeks met.
+        let trained = days(&[
+            "2026-11-02",
+            "2026-11-04",
+            "2026-11-06",
+            "2026-11-09",
+            "2026-11-10",
+            "2026-11-12",
+            "2026-11-14",
+            "2026-11-16",
+            "2026-11-18",
+            "2026-11-22",
+        ]);
+        // Wednesday 11-25 of a week with one day so far: still three, not broken.
+        let mut with_this_week = trained.clone();
+        with_this_week.insert(date("2026-11-23"));
+        let now = streak(&with_this_week, date("2026-11-25"), RestDays::NONE, goal);
+        assert_eq!((now.current_weeks, now.longest_weeks), (Some(3), Some(3)));
+        // Once this week reaches the goal, it counts.
+        with_this_week.extend([date("2026-11-24"), date("2026-11-25")]);
+        let now = streak(&with_this_week, date("2026-11-25"), RestDays::NONE, goal);
+        assert_eq!((now.current_weeks, now.longest_weeks), (Some(4), Some(4)));
+        // A week below the goal breaks it; the daily streak is unaffected by weeks.
+        let later = streak(&trained, date("2026-12-02"), RestDays::NONE, goal);
+        assert_eq!(
+            (later.current_weeks, later.longest_weeks),
+            (Some(0), Some(3))
+        );
+        // No goal, no weekly streak.
+        let none = streak(&trained, date("2026-11-25"), RestDays::NONE, None);
+        assert_eq!((none.current_weeks, none.longest_weeks), (None, None));
+        let progress = this_week(&with_this_week, date("2026-11-25"), goal);
+        assert_eq!(progress.week_start, date("2026-11-23"));
+        assert_eq!(progress.training_days, 3);
     }
 
     #[test]
@@ -576,10 +747,11 @@ mod tests {
         ];
         let berlin = training_days(instants, zone("Europe/Berlin"));
         assert_eq!(
-            streak(&berlin, date("2026-03-30")),
+            streak(&berlin, date("2026-03-30"), RestDays::NONE, None),
             Streak {
                 current_days: 3,
-                longest_days: 3
+                longest_days: 3,
+                ..Streak::default()
             }
         );
         // Two sessions around local midnight are two days, one in UTC.

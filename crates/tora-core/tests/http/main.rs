@@ -38,6 +38,8 @@ fn user_row(units: &str, display_name: Value) -> Value {
         units,
         "UTC",
         "templated",
+        null,
+        "0",
         "300000",
         "2026-11-25 10:00:00.123+00",
         "2026-11-25 10:00:00.123+00"
@@ -54,7 +56,7 @@ fn result(columns: &[&str], rows: Vec<Value>) -> Value {
     })
 }
 
-const USER_COLUMNS: [&str; 10] = [
+const USER_COLUMNS: [&str; 12] = [
     "id",
     "auth_subject",
     "email",
@@ -62,6 +64,8 @@ const USER_COLUMNS: [&str; 10] = [
     "units",
     "timezone",
     "coach_style",
+    "weekly_goal_days",
+    "rest_days",
     "credit_units",
     "created_at",
     "updated_at",
@@ -840,7 +844,10 @@ async fn a_valid_patch_is_one_update_with_cast_parameters() {
     );
     assert_eq!(
         update["params"],
-        json!([USER_ID, "true", "Ana", "lb", null, null])
+        json!([
+            USER_ID, "true", "Ana", "lb", null, null, "false", null, null
+        ]),
+        "absent fields are kept: no goal change, no rest-day change"
     );
     assert_eq!(handled.log.db_round_trips, 2);
 }

@@ -958,6 +958,8 @@ mod tests {
             units: Units::Kg,
             timezone: "Europe/Berlin".parse::<Timezone>().unwrap(),
             coach_style: crate::domain::profile::CoachStyle::Templated,
+            weekly_goal: None,
+            rest_days: crate::domain::profile::RestDays::NONE,
             credit_balance: crate::domain::credits::Credits::from_units(42),
             created_at: at("2026-11-01T10:00:00Z"),
             updated_at: at("2026-11-01T10:00:00Z"),

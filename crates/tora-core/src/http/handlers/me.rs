@@ -7,7 +7,9 @@ use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
 use crate::db::users::User;
 use crate::domain::credits::TokensPerCredit;
-use crate::domain::profile::{CoachStyle, DisplayName, ProfileChange, Timezone, Units};
+use crate::domain::profile::{
+    CoachStyle, DisplayName, ProfileChange, RestDays, Timezone, Units, WeeklyGoal,
+};
 use crate::http::json::{decode, field_errors};
 use crate::http::{ApiError, FieldError, Platform, RequestContext};
 
@@ -21,6 +23,10 @@ pub struct MeResponse {
     pub timezone: &'static str,
     /// `templated`, or `ai` for replies phrased by the model (metered).
     pub coach_style: &'static str,
+    /// Training days a week the person aims for (1 to 7); null: no goal.
+    pub weekly_goal_days: Option<u32>,
+    /// Weekdays planned for rest (`mon` … `sun`), Monday first.
+    pub rest_days: Vec<&'static str>,
     pub credits: CreditsView,
     pub created_at: String,
 }
@@ -42,6 +48,8 @@ impl MeResponse {
             units: user.units.as_str(),
             timezone: user.timezone.name(),
             coach_style: user.coach_style.as_str(),
+            weekly_goal_days: user.weekly_goal.map(WeeklyGoal::days),
+            rest_days: user.rest_days.names(),
             credits: CreditsView {
                 balance: super::credits::in_credits(user.credit_balance, rate),
                 units: user.credit_balance.units(),
@@ -70,6 +78,28 @@ pub struct UpdateMeRequest {
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 16)))]
     pub coach_style: Option<String>,
+    /// `null` removes the goal.
+    #[serde(default, deserialize_with = "number_or_null")]
+    #[garde(skip)]
+    pub weekly_goal_days: Option<Option<i64>>,
+    /// Checked in `into_change`; `[]` plans no rest day.
+    #[serde(default, deserialize_with = "list_not_null")]
+    #[garde(inner(length(max = 7)))]
+    pub rest_days: Option<Vec<String>>,
+}
+
+/// Distinguishes `"weekly_goal_days": null` (remove it) from an absent field.
+fn number_or_null<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(deserializer).map(Some)
+}
+
+/// A list that is either given or absent; `null` is refused.
+fn list_not_null<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    Vec::<String>::deserialize(deserializer).map(Some)
 }
 
 /// Distinguishes `"display_name": null` (clear it) from an absent field (keep it).
@@ -117,12 +147,29 @@ impl UpdateMeRequest {
                 .map_err(|error| errors.push(FieldError::new("coach_style", error.to_string())))
                 .ok()
         });
+        let weekly_goal = match self.weekly_goal_days {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(days)) => WeeklyGoal::new(days)
+                .map(|goal| Some(Some(goal)))
+                .unwrap_or_else(|error| {
+                    errors.push(FieldError::new("weekly_goal_days", error.to_string()));
+                    None
+                }),
+        };
+        let rest_days = self.rest_days.and_then(|names| {
+            RestDays::parse(&names)
+                .map_err(|error| errors.push(FieldError::new("rest_days", error.to_string())))
+                .ok()
+        });
         if errors.is_empty() {
             Ok(ProfileChange {
                 display_name,
                 units,
                 timezone,
                 coach_style,
+                weekly_goal,
+                rest_days,
             })
         } else {
             Err(ApiError::Validation(errors))
@@ -202,6 +249,34 @@ mod tests {
         };
         let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
         assert_eq!(fields, ["display_name", "units", "timezone"]);
+    }
+
+    #[test]
+    fn a_goal_can_be_set_or_removed_and_rest_days_are_weekdays() {
+        let set = change(r#"{"weekly_goal_days":4,"rest_days":["sat","sun"]}"#).unwrap();
+        assert_eq!(set.weekly_goal, Some(WeeklyGoal::new(4).ok()));
+        assert_eq!(set.rest_days, RestDays::parse(&["sat", "sun"]).ok());
+        assert_eq!(
+            change(r#"{"weekly_goal_days":null}"#).unwrap().weekly_goal,
+            Some(None)
+        );
+        assert_eq!(
+            change(r#"{"rest_days":[]}"#).unwrap().rest_days,
+            Some(RestDays::NONE)
+        );
+        let Err(ApiError::Validation(errors)) =
+            change(r#"{"weekly_goal_days":8,"rest_days":["sat","Sunday"]}"#)
+        else {
+            panic!("expected validation errors");
+        };
+        let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["weekly_goal_days", "rest_days"]);
+        for body in [r#"{"rest_days":null}"#, r#"{"weekly_goal_days":"4"}"#] {
+            assert!(
+                matches!(change(body), Err(ApiError::Validation(_))),
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,9 @@
 //!  "weeks": [{"week_start": "2026-11-23", "workouts": 2, "training_days": 2,
 //!             "categories": {"push": {"reps": 36, "hold_seconds": 0.0}, "pull": {...},
 //!                            "legs": {...}, "core": {...}, "skill": {...}, "other": {...}}}],
-//!  "streak": {"current_days": 3, "longest_days": 9},
+//!  "streak": {"current_days": 3, "longest_days": 9, "current_weeks": 4, "longest_weeks": 6},
+//!  "this_week": {"week_start": "2026-11-23", "training_days": 2, "goal_days": 4,
+//!                "goal_met": false},
 //!  "personal_records": [{"exercise": "pull_up", "name": "Pull-up", "category": "pull",
 //!     "custom": false, "sessions": 12, "last_performed_at": "...",
 //!     "max_reps": {"reps": 12, "achieved_at": "...", "workout_id": "..."} | null,
@@ -23,7 +25,10 @@
 //! ```
 //! `weeks` runs oldest first and ends with the current week; weeks without training
 //! are there with zeros. The current streak counts today, or ends yesterday when
-//! nothing is logged today yet. Records are the first time the best value was reached,
+//! nothing is logged today yet; a planned rest day (`rest_days` in `/v1/me`) without
+//! training neither counts nor breaks it. The weekly streak (null without
+//! `weekly_goal_days`) counts weeks in a row with at least the goal's training days;
+//! this week joins it once it reaches the goal and does not break it before it ends. Records are the first time the best value was reached,
 //! one entry per exercise ever logged, sorted by name.
 //!
 //! `GET /v1/stats/exercises/{id}?from=&to=` (a catalog id or the caller's own exercise
@@ -48,7 +53,7 @@ use super::{json, resolve};
 use crate::app::stats::{self, ExerciseHistory, Summary};
 use crate::auth::AuthenticatedSubject;
 use crate::db::stats::{Achieved, ExerciseSession, PersonalRecord};
-use crate::domain::profile::Timezone;
+use crate::domain::profile::{Timezone, WeeklyGoal};
 use crate::domain::stats::{
     CategoryVolumes, Volume, VolumeCategory, WeekSummary, session_volume, top_set,
 };
@@ -122,6 +127,18 @@ impl From<&WeekSummary> for WeekView {
 struct StreakView {
     current_days: u32,
     longest_days: u32,
+    /// Null without a weekly goal.
+    current_weeks: Option<u32>,
+    longest_weeks: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+struct WeekProgressView {
+    week_start: String,
+    training_days: u32,
+    goal_days: Option<u32>,
+    /// Whether this week already reached the goal (null without one).
+    goal_met: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -211,6 +228,7 @@ struct SummaryResponse {
     today: String,
     weeks: Vec<WeekView>,
     streak: StreakView,
+    this_week: WeekProgressView,
     personal_records: Vec<RecordView>,
 }
 
@@ -223,6 +241,17 @@ impl SummaryResponse {
             streak: StreakView {
                 current_days: summary.streak.current_days,
                 longest_days: summary.streak.longest_days,
+                current_weeks: summary.streak.current_weeks,
+                longest_weeks: summary.streak.longest_weeks,
+            },
+            this_week: WeekProgressView {
+                week_start: date(summary.this_week.week_start),
+                training_days: summary.this_week.training_days,
+                goal_days: summary.this_week.goal.map(WeeklyGoal::days),
+                goal_met: summary
+                    .this_week
+                    .goal
+                    .map(|goal| summary.this_week.training_days >= goal.days()),
             },
             personal_records: summary
                 .personal_records
@@ -239,7 +268,19 @@ pub(super) async fn summary<P: Platform>(
 ) -> Result<Response<Vec<u8>>, ApiError> {
     let weeks = Query::parse(context.query.as_deref()).bounded("weeks", 1, 52, 8)?;
     let user = resolve(context, caller).await?;
-    let summary = stats::summary(&context.db, user.id, user.timezone, context.now(), weeks).await?;
+    let plan = stats::TrainingPlan {
+        weekly_goal: user.weekly_goal,
+        rest_days: user.rest_days,
+    };
+    let summary = stats::summary(
+        &context.db,
+        user.id,
+        user.timezone,
+        plan,
+        context.now(),
+        weeks,
+    )
+    .await?;
     json(
         StatusCode::OK,
         &SummaryResponse::new(&summary, user.timezone),
