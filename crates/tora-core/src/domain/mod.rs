@@ -9,6 +9,7 @@ pub mod credits;
 pub mod exercises;
 pub mod export;
 pub mod extraction;
+pub mod imports;
 pub mod meals;
 pub mod memory;
 pub mod object_deletions;
