@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod hevy;
+pub mod mapping;
 pub mod strong;
 
 use chrono::NaiveDateTime;
