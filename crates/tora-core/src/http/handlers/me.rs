@@ -13,6 +13,7 @@ use crate::http::{ApiError, FieldError, Platform, RequestContext};
 
 /// The caller's account as the app shows it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     pub id: String,
     pub email: Option<String>,
@@ -28,7 +29,9 @@ pub struct MeResponse {
 /// The balance in credits (a whole number when it is one) and, exactly, in token
 /// units.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccountCredits))]
 pub struct CreditsView {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     pub balance: serde_json::Value,
     pub units: i64,
 }
@@ -55,6 +58,7 @@ impl MeResponse {
 
 /// `PATCH /v1/me`: every field optional; `display_name: null` clears the name.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// Checked by the text rule in `into_change`, with the other fields.

@@ -24,6 +24,7 @@ use crate::ports::{MealSource, StoredMeal};
 
 /// Exactly one of `description` and `upload_id` (a completed meal photo).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogMealRequest {
     #[serde(default)]
@@ -41,7 +42,8 @@ enum Source {
 }
 
 #[derive(Debug, Serialize)]
-struct MacrosView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct MacrosView {
     kcal: f64,
     protein_g: f64,
     carbs_g: f64,
@@ -65,13 +67,15 @@ impl From<Macros> for MacrosView {
 }
 
 #[derive(Debug, Serialize)]
-struct ItemView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct ItemView<'a> {
     name: &'a str,
     grams: f64,
 }
 
 #[derive(Debug, Serialize)]
-struct MealView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct MealView<'a> {
     id: String,
     description: Option<&'a str>,
     upload_id: Option<String>,
@@ -108,13 +112,17 @@ impl<'a> From<&'a StoredMeal> for MealView<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct CreditsView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MealCredits))]
+pub(crate) struct CreditsView {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     spent: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     balance: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
-struct LoggedView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LoggedView<'a> {
     meal: MealView<'a>,
     credits: CreditsView,
 }
@@ -205,7 +213,8 @@ pub(super) async fn log_meal<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct DayView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct DayView<'a> {
     date: String,
     timezone: &'static str,
     meals: Vec<MealView<'a>>,

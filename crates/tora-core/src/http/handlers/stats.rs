@@ -57,7 +57,8 @@ use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, RequestContext};
 
 #[derive(Debug, Serialize, PartialEq)]
-struct VolumeView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct VolumeView {
     reps: u64,
     hold_seconds: f64,
 }
@@ -72,7 +73,8 @@ impl From<Volume> for VolumeView {
 }
 
 #[derive(Debug, Serialize)]
-struct CategoriesView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct CategoriesView {
     push: VolumeView,
     pull: VolumeView,
     legs: VolumeView,
@@ -100,7 +102,8 @@ fn date(day: NaiveDate) -> String {
 }
 
 #[derive(Debug, Serialize)]
-struct WeekView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct WeekView {
     week_start: String,
     workouts: u32,
     training_days: u32,
@@ -119,27 +122,31 @@ impl From<&WeekSummary> for WeekView {
 }
 
 #[derive(Debug, Serialize)]
-struct StreakView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct StreakView {
     current_days: u32,
     longest_days: u32,
 }
 
 #[derive(Debug, Serialize)]
-struct RepsRecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct RepsRecordView {
     reps: u32,
     achieved_at: String,
     workout_id: String,
 }
 
 #[derive(Debug, Serialize)]
-struct HoldRecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct HoldRecordView {
     seconds: f64,
     achieved_at: String,
     workout_id: String,
 }
 
 #[derive(Debug, Serialize)]
-struct LoadRecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LoadRecordView {
     added_kg: f64,
     reps: Option<u32>,
     seconds: Option<f64>,
@@ -149,7 +156,8 @@ struct LoadRecordView {
 }
 
 #[derive(Debug, Serialize)]
-struct RecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct RecordView {
     exercise: String,
     name: String,
     category: &'static str,
@@ -206,7 +214,8 @@ impl From<&PersonalRecord> for RecordView {
 }
 
 #[derive(Debug, Serialize)]
-struct SummaryResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SummaryResponse {
     timezone: &'static str,
     today: String,
     weeks: Vec<WeekView>,
@@ -247,7 +256,8 @@ pub(super) async fn summary<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct SessionView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ExerciseSession))]
+pub(crate) struct SessionView {
     workout_id: String,
     performed_at: String,
     best_set: Option<LoggedSet>,
@@ -271,7 +281,8 @@ impl From<&ExerciseSession> for SessionView {
 }
 
 #[derive(Debug, Serialize)]
-struct ExerciseHistoryResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct ExerciseHistoryResponse {
     exercise: String,
     name: String,
     category: &'static str,

@@ -17,6 +17,7 @@ use crate::http::{ApiError, Platform, RequestContext};
 
 /// `{kind, content_type, bytes}`; the rules are applied in `UploadRequest::parse`.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequestBody {
     pub kind: String,
@@ -25,7 +26,8 @@ pub struct UploadRequestBody {
 }
 
 #[derive(Debug, Serialize)]
-struct SignedHeaders {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SignedHeaders {
     #[serde(rename = "content-type")]
     content_type: String,
     #[serde(rename = "content-length")]
@@ -33,7 +35,8 @@ struct SignedHeaders {
 }
 
 #[derive(Debug, Serialize)]
-struct RequestedUploadView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct RequestedUploadView {
     upload_id: String,
     url: String,
     method: &'static str,
@@ -42,7 +45,8 @@ struct RequestedUploadView {
 }
 
 #[derive(Debug, Serialize)]
-struct UploadView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct UploadView {
     upload_id: String,
     kind: &'static str,
     content_type: String,

@@ -25,6 +25,7 @@ use crate::jobs::Job;
 use crate::ports::PageCursor;
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryView {
     pub exercise: String,
     pub name: String,
@@ -33,6 +34,7 @@ pub struct EntryView {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkoutResponse {
     pub id: String,
     pub performed_at: String,
@@ -81,6 +83,7 @@ impl From<&StoredWorkout> for WorkoutResponse {
 
 /// How the skill tree moved.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillRefView {
     pub skill: String,
     pub name: String,
@@ -98,6 +101,7 @@ pub(super) fn skill_refs(catalog: &Catalog, ids: &[String]) -> Vec<SkillRefView>
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillChangesView {
     pub mastered: Vec<SkillRefView>,
     pub unlocked: Vec<SkillRefView>,
@@ -120,12 +124,14 @@ impl SkillChangesView {
 }
 
 #[derive(Debug, Serialize)]
-struct LoggedResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LoggedResponse {
     workout: WorkoutResponse,
     skills: SkillChangesView,
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetRequest {
     #[garde(skip)]
@@ -149,6 +155,7 @@ pub struct SetRequest {
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
     /// A catalog exercise id.
@@ -163,6 +170,7 @@ pub struct EntryRequest {
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogWorkoutRequest {
     #[garde(skip)]
@@ -175,6 +183,7 @@ pub struct LogWorkoutRequest {
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EditWorkoutRequest {
     #[serde(default, deserialize_with = "not_null")]
@@ -399,7 +408,8 @@ pub(super) async fn log_workout<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct WorkoutPage {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct WorkoutPage {
     items: Vec<WorkoutResponse>,
     next_cursor: Option<String>,
 }
@@ -445,7 +455,8 @@ pub(super) async fn get_workout<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct EditedResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct EditedResponse {
     workout: Option<WorkoutResponse>,
     skills: SkillChangesView,
 }
