@@ -92,4 +92,23 @@ TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
 TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN" \
   cargo test --locked -p tora-e2e -- --test-threads 4
 
+say "schemathesis: every documented operation against the running worker, from its /openapi.json"
+ensure_python_tool schemathesis "schemathesis==4.32.5"
+API_URL="http://127.0.0.1:$API_PORT"
+# No 5xx, and every status, content type and body as the document says. Bounded: a
+# few examples per operation (about 1,300 requests, half a minute), under `timeout`.
+schemathesis_run() {
+  timeout 300 "$PYTHON_TOOL" run "$API_URL/openapi.json" --url "$API_URL" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples 8 --request-timeout 30 --workers 2 --seed 20261203 \
+    --suppress-health-check all --no-color "$@"
+}
+# User routes as a fresh user every few requests (scripts/schemathesis_hooks.py), so
+# the per-user rate limit leaves every operation tested.
+TORA_FUZZ_JWT_SECRET="$SECRET" TORA_FUZZ_JWT_ISSUER="$ISSUER" TORA_FUZZ_JWT_AUDIENCE="$AUDIENCE" \
+SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py" \
+  schemathesis_run --exclude-tag admin
+# Operator routes with the admin secret.
+schemathesis_run --include-tag admin -H "authorization: Bearer $ADMIN_SECRET"
+
 say "all tests passed"
