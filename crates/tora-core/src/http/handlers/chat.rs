@@ -37,8 +37,10 @@ use crate::ports::PageCursor;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostChatRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000))]
     pub message: String,
     /// Chosen by the app, unique per message; makes retries safe.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,100}$"))]
     pub client_message_id: String,
 }
 
@@ -80,6 +82,7 @@ pub(crate) struct CreditsView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatAnswer))]
 pub(crate) struct AnswerView<'a> {
     message_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(logged|answered|proposed|pending|failed)$"))]
     status: &'static str,
     reply: &'a str,
     /// The logged workout, in the same shape as `GET /v1/workouts/{id}`.
@@ -274,6 +277,7 @@ pub(super) async fn get_message<P: Platform>(
 pub struct ConfirmRequest {
     #[serde(default)]
     #[garde(length(min = 1, max = 50), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub entries: Option<Vec<EntryRequest>>,
 }
 

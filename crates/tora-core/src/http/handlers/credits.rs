@@ -191,15 +191,20 @@ const MAX_TOP_UP_CREDITS: i64 = 1_000_000;
 #[serde(deny_unknown_fields)]
 pub struct TopUpRequest {
     #[garde(inner(length(min = 1, max = 255)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub subject: Option<String>,
     #[garde(inner(length(min = 1, max = 64)))]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub user_id: Option<String>,
     #[garde(range(min = 1, max = MAX_TOP_UP_CREDITS))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
     pub credits: i64,
     #[garde(inner(length(chars, max = 500)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub note: Option<String>,
     /// Makes a retried top-up add nothing more.
     #[garde(inner(length(min = 1, max = 100)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub idempotency_key: Option<String>,
 }
 

@@ -18,9 +18,11 @@ pub struct MeResponse {
     pub id: String,
     pub email: Option<String>,
     pub display_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$"))]
     pub units: &'static str,
     pub timezone: &'static str,
     /// `templated`, or `ai` for replies phrased by the model (metered).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(templated|ai)$"))]
     pub coach_style: &'static str,
     pub credits: CreditsView,
     pub created_at: String,
@@ -64,15 +66,19 @@ pub struct UpdateMeRequest {
     /// Checked by the text rule in `into_change`, with the other fields.
     #[serde(default, deserialize_with = "present_or_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 60))]
     pub display_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 8)))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$", nullable = false))]
     pub units: Option<String>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(min = 1, max = 64)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, nullable = false))]
     pub timezone: Option<String>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 16)))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(templated|ai)$", nullable = false))]
     pub coach_style: Option<String>,
 }
 

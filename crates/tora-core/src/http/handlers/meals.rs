@@ -28,8 +28,10 @@ use crate::ports::{MealSource, StoredMeal};
 #[serde(deny_unknown_fields)]
 pub struct LogMealRequest {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub description: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub upload_id: Option<String>,
     #[serde(default)]
     pub eaten_at: Option<DateTime<Utc>>,

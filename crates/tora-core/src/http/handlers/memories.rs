@@ -96,6 +96,7 @@ pub(super) async fn delete_memory<P: Platform>(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AskRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
     pub question: String,
 }
 

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
@@ -503,6 +504,34 @@ fn chat_answers(schemas: &mut Schemas) -> Vec<(u16, &'static str, Option<Success
     ]
 }
 
+/// Where a success response's body names something other operations take as `{id}`:
+/// (the operation, the runtime expression of the id). Clients and schemathesis's
+/// stateful tests follow these links.
+fn links(endpoint: Endpoint) -> &'static [(&'static str, &'static str)] {
+    const WORKOUT: &str = "$response.body#/workout/id";
+    const MESSAGE: &str = "$response.body#/message_id";
+    match endpoint {
+        Endpoint::LogWorkout => &[
+            ("getWorkout", WORKOUT),
+            ("editWorkout", WORKOUT),
+            ("deleteWorkout", WORKOUT),
+        ],
+        Endpoint::PostChat => &[
+            ("getChatMessage", MESSAGE),
+            ("confirmChatMessage", MESSAGE),
+            ("retryChatMessage", MESSAGE),
+        ],
+        Endpoint::LogMeal => &[("deleteMeal", "$response.body#/meal/id")],
+        Endpoint::RequestUpload => &[("completeUpload", "$response.body#/upload_id")],
+        Endpoint::ListExercises => &[
+            ("getExercise", "$response.body#/items/0/id"),
+            ("exerciseStats", "$response.body#/items/0/id"),
+        ],
+        Endpoint::ListSkills => &[("getSkill", "$response.body#/skills/0/id")],
+        _ => &[],
+    }
+}
+
 /// What any operation of this kind can fail with, whatever it does.
 fn common_problems(access: Access, body: BodyRule, has_id: bool, has_query: bool) -> Vec<u16> {
     let mut statuses = vec![403, 429, 500, 503];
@@ -542,6 +571,23 @@ fn problem_meaning(status: u16) -> &'static str {
         502 => "the model or the storage failed",
         503 => "a service the API depends on is unavailable; try again shortly",
         _ => "a problem",
+    }
+}
+
+/// A workout entry's `exercise` is an id of the compiled-in catalog (anything else is a
+/// 422): the document lists them, so clients get the ids as a type.
+fn name_the_catalog_exercises(schemas: &mut Schemas) {
+    let Ok(catalog) = crate::domain::catalog::Catalog::embedded() else {
+        return;
+    };
+    let ids: Vec<&str> = catalog.exercises().iter().map(|exercise| exercise.id()).collect();
+    if let Some(RefOr::T(Schema::Object(entry))) = schemas.by_name.get_mut("EntryRequest")
+        && let Some(RefOr::T(Schema::Object(exercise))) = entry.properties.get_mut("exercise")
+    {
+        // `null` stays allowed, as the field's type says: then `custom_exercise` names it.
+        let mut values: Vec<serde_json::Value> = ids.into_iter().map(Into::into).collect();
+        values.push(serde_json::Value::Null);
+        exercise.enum_values = Some(values);
     }
 }
 
@@ -611,6 +657,17 @@ pub fn document() -> Result<OpenApi, SchemaNameClash> {
             }
             for (status, meaning, success) in description.success {
                 let mut response = ResponseBuilder::new().description(meaning);
+                if success.is_some() {
+                    for (operation_id, id) in links(operation.endpoint) {
+                        response = response.link(
+                            *operation_id,
+                            LinkBuilder::new()
+                                .operation_id(*operation_id)
+                                .parameter("id", *id)
+                                .build(),
+                        );
+                    }
+                }
                 match success {
                     Some(Success::Json(schema)) => {
                         response = response
@@ -678,6 +735,7 @@ pub fn document() -> Result<OpenApi, SchemaNameClash> {
             paths.add_path_operation(route.pattern, vec![method], builder.build());
         }
     }
+    name_the_catalog_exercises(&mut schemas);
     if let Some(name) = schemas.clashes.first() {
         return Err(SchemaNameClash(name.clone()));
     }
@@ -736,9 +794,39 @@ pub fn document() -> Result<OpenApi, SchemaNameClash> {
         .build())
 }
 
+/// utoipa 5 writes a Link's fields in snake case (`operation_id`); OpenAPI spells them
+/// `operationId`, `operationRef` and `requestBody`, and tools ignore the others.
+fn spell_link_fields_as_openapi_does(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            if let Some(serde_json::Value::Object(links)) = object.get_mut("links") {
+                for link in links.values_mut() {
+                    if let serde_json::Value::Object(link) = link {
+                        for (snake, camel) in [
+                            ("operation_id", "operationId"),
+                            ("operation_ref", "operationRef"),
+                            ("request_body", "requestBody"),
+                        ] {
+                            if let Some(field) = link.remove(snake) {
+                                link.insert(camel.to_owned(), field);
+                            }
+                        }
+                    }
+                }
+            }
+            object.values_mut().for_each(spell_link_fields_as_openapi_does);
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(spell_link_fields_as_openapi_does)
+        }
+        _ => {}
+    }
+}
+
 /// The document as `tora-dev openapi` writes it: pretty JSON and a final newline.
 pub fn document_json() -> Result<String, SchemaNameClash> {
-    let document = document()?;
+    let mut document = serde_json::to_value(document()?).unwrap_or_default();
+    spell_link_fields_as_openapi_does(&mut document);
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     Ok(text)

@@ -135,14 +135,17 @@ pub(crate) struct LoggedResponse {
 #[serde(deny_unknown_fields)]
 pub struct SetRequest {
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 10000))]
     pub reps: Option<u32>,
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 10000))]
     pub reps_max: Option<u32>,
     #[garde(skip)]
     pub seconds: Option<f64>,
     #[garde(skip)]
     pub added_kg: Option<f64>,
     #[garde(inner(length(max = 8)))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$"))]
     pub load_unit: Option<String>,
     #[serde(default)]
     #[garde(skip)]
@@ -151,6 +154,7 @@ pub struct SetRequest {
     #[garde(skip)]
     pub each_side: bool,
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub rpe: Option<f64>,
 }
 
@@ -160,12 +164,15 @@ pub struct SetRequest {
 pub struct EntryRequest {
     /// A catalog exercise id.
     #[garde(inner(length(min = 1, max = 64)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub exercise: Option<String>,
     /// The name of the person's own exercise (created on first use); checked by the
     /// text rule in `to_workout`.
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub custom_exercise: Option<String>,
     #[garde(length(min = 1, max = 100), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub sets: Vec<SetRequest>,
 }
 
@@ -177,8 +184,10 @@ pub struct LogWorkoutRequest {
     pub performed_at: Option<DateTime<Utc>>,
     /// Checked by the text rule in `to_notes`.
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 50), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub entries: Vec<EntryRequest>,
 }
 
@@ -188,13 +197,16 @@ pub struct LogWorkoutRequest {
 pub struct EditWorkoutRequest {
     #[serde(default, deserialize_with = "not_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub performed_at: Option<DateTime<Utc>>,
     /// `null` clears the notes; text is checked by the text rule in `to_notes`.
     #[serde(default, deserialize_with = "present_or_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[garde(length(min = 1, max = 50), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50, nullable = false))]
     pub entries: Option<Vec<EntryRequest>>,
 }
 
