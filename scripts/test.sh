@@ -90,7 +90,11 @@ TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
 TORA_S3_URL="http://127.0.0.1:$S3_PORT/$S3_BUCKET" TORA_S3_ACCESS_KEY_ID="$S3_KEY_ID" \
 TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
 TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN" \
+TORA_OPENAPI_CHECKED="$RUN_DIR/openapi-checked.txt" \
   cargo test --locked -p tora-e2e -- --test-threads 4
+# Each response the suite read was checked against the OpenAPI document; every
+# operation must have been seen answering a success and a problem.
+node scripts/openapi-coverage.mjs crates/tora-core/openapi.json "$RUN_DIR/openapi-checked.txt"
 
 say "schemathesis: every documented operation against the running worker, from its /openapi.json"
 ensure_python_tool schemathesis "schemathesis==4.32.5"

@@ -145,6 +145,26 @@ impl Stack {
         .await
     }
 
+    /// Any request, with a bearer token (a user's or the admin secret) or none and a
+    /// JSON body or none; returns status, headers and the JSON answer, checked against
+    /// the OpenAPI document for this method.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut request = self.request(method.clone(), path);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read_checked(Some(&method), request.send().await.unwrap()).await
+    }
+
     /// Queues faults in the Bedrock double (`{"next": [...], "scope": ...}`).
     pub async fn bedrock_faults(&self, faults: &Value) {
         let response = self

@@ -82,7 +82,10 @@ pub(crate) struct CreditsView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatAnswer))]
 pub(crate) struct AnswerView<'a> {
     message_id: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(logged|answered|proposed|pending|failed)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(logged|answered|proposed|pending|failed)$")
+    )]
     status: &'static str,
     reply: &'a str,
     /// The logged workout, in the same shape as `GET /v1/workouts/{id}`.

@@ -74,11 +74,17 @@ pub struct UpdateMeRequest {
     pub units: Option<String>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(min = 1, max = 64)))]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64, nullable = false))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, nullable = false)
+    )]
     pub timezone: Option<String>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 16)))]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(templated|ai)$", nullable = false))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(templated|ai)$", nullable = false)
+    )]
     pub coach_style: Option<String>,
 }
 

@@ -580,7 +580,11 @@ fn name_the_catalog_exercises(schemas: &mut Schemas) {
     let Ok(catalog) = crate::domain::catalog::Catalog::embedded() else {
         return;
     };
-    let ids: Vec<&str> = catalog.exercises().iter().map(|exercise| exercise.id()).collect();
+    let ids: Vec<&str> = catalog
+        .exercises()
+        .iter()
+        .map(|exercise| exercise.id())
+        .collect();
     if let Some(RefOr::T(Schema::Object(entry))) = schemas.by_name.get_mut("EntryRequest")
         && let Some(RefOr::T(Schema::Object(exercise))) = entry.properties.get_mut("exercise")
     {
@@ -814,7 +818,9 @@ fn spell_link_fields_as_openapi_does(value: &mut serde_json::Value) {
                     }
                 }
             }
-            object.values_mut().for_each(spell_link_fields_as_openapi_does);
+            object
+                .values_mut()
+                .for_each(spell_link_fields_as_openapi_does);
         }
         serde_json::Value::Array(items) => {
             items.iter_mut().for_each(spell_link_fields_as_openapi_does)

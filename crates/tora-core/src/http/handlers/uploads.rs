@@ -22,7 +22,10 @@ use crate::http::{ApiError, Platform, RequestContext};
 pub struct UploadRequestBody {
     #[cfg_attr(feature = "openapi", schema(pattern = "^(meal_photo|form_video)$"))]
     pub kind: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(image/(jpeg|png|webp|heic)|video/(mp4|quicktime))$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(image/(jpeg|png|webp|heic)|video/(mp4|quicktime))$")
+    )]
     pub content_type: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 209715200))]
     pub bytes: i64,

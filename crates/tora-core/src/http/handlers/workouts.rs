@@ -206,7 +206,10 @@ pub struct EditWorkoutRequest {
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[garde(length(min = 1, max = 50), dive)]
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50, nullable = false))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_items = 1, max_items = 50, nullable = false)
+    )]
     pub entries: Option<Vec<EntryRequest>>,
 }
 
