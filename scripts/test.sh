@@ -105,7 +105,7 @@ schemathesis_run() {
   timeout 300 "$PYTHON_TOOL" run "$API_URL/openapi.json" --url "$API_URL" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples 8 --request-timeout 30 --workers 2 --seed 20261203 \
-    --suppress-health-check all --no-color "$@"
+    --suppress-health-check all --generation-database none --no-color "$@"
 }
 # User routes as a fresh user every few requests (scripts/schemathesis_hooks.py), so
 # the per-user rate limit leaves every operation tested.
