@@ -46,6 +46,23 @@ ensure_node_packages() {
   fi
 }
 
+# ensure_python_tool NAME PIP_SPEC: a command-line tool from PyPI in a virtualenv of its
+# own under .tora/python/NAME, made on first use and again when PIP_SPEC changes. Sets
+# PYTHON_TOOL to the tool's path.
+ensure_python_tool() {
+  local name="$1" spec="$2"
+  local venv="$STATE_DIR/python/$name"
+  command -v python3 >/dev/null || fail "Python 3 is required for $name"
+  if [ ! -x "$venv/bin/$name" ] || [ "$(cat "$venv/.spec" 2>/dev/null)" != "$spec" ]; then
+    say "installing $spec into .tora/python/$name (first run only)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$spec"
+    printf '%s' "$spec" >"$venv/.spec"
+  fi
+  PYTHON_TOOL="$venv/bin/$name"
+}
+
 build_dev_tools() {
   say "building the developer tools (tora-dev)"
   (cd "$ROOT" && cargo build --locked -p tora-dev)

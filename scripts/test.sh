@@ -94,6 +94,30 @@ TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
 TORA_S3_URL="http://127.0.0.1:$S3_PORT/$S3_BUCKET" TORA_S3_ACCESS_KEY_ID="$S3_KEY_ID" \
 TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
 TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN" \
+TORA_OPENAPI_CHECKED="$RUN_DIR/openapi-checked.txt" \
   cargo test --locked -p tora-e2e -- --test-threads 4
+# Each response the suite read was checked against the OpenAPI document; every
+# operation must have been seen answering a success and a problem.
+node scripts/openapi-coverage.mjs crates/tora-core/openapi.json "$RUN_DIR/openapi-checked.txt"
+
+say "schemathesis: every documented operation against the running worker, from its /openapi.json"
+ensure_python_tool schemathesis "schemathesis==4.32.5"
+API_URL="http://127.0.0.1:$API_PORT"
+# No 5xx, and every status, content type and body as the document says. Bounded: a
+# few examples per operation (about 1,300 requests, half a minute), under `timeout`.
+schemathesis_run() {
+  timeout 300 "$PYTHON_TOOL" run "$API_URL/openapi.json" --url "$API_URL" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --max-examples 8 --request-timeout 30 --workers 2 --seed 20261203 \
+    --suppress-health-check all --generation-database none --no-color "$@"
+}
+# User routes as a fresh user every few requests (scripts/schemathesis_hooks.py), so
+# the per-user rate limit leaves every operation tested.
+TORA_FUZZ_JWT_SECRET="$SECRET" TORA_FUZZ_JWT_ISSUER="$ISSUER" TORA_FUZZ_JWT_AUDIENCE="$AUDIENCE" \
+SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py" \
+  schemathesis_run --exclude-tag admin
+# Operator routes with the admin secret (no links lead there: no stateful phase).
+schemathesis_run --include-tag admin --phases examples,coverage,fuzzing \
+  -H "authorization: Bearer $ADMIN_SECRET"
 
 say "all tests passed"

@@ -5,6 +5,7 @@ pub mod bedrock_double;
 pub mod catalog_sql;
 pub mod migrate;
 pub mod neon_local;
+pub mod openapi;
 pub mod parse;
 pub mod s3_double;
 pub mod tokens;

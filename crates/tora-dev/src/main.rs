@@ -24,6 +24,13 @@ enum Command {
     },
     /// Print the migration that seeds the exercise catalog and skill tree.
     CatalogSql,
+    /// Write the OpenAPI document generated from the route table and the handlers'
+    /// types to the file the worker serves (`crates/tora-core/openapi.json`).
+    Openapi {
+        /// Write here instead.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Apply the numbered SQL files in `migrations/` that have not been applied yet.
     Migrate {
         #[arg(long, env = "DATABASE_URL")]
@@ -161,6 +168,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::JwksServe { listen, keys } => tora_dev::tokens::serve_jwks(listen, &keys).await,
         Command::Parse => tora_dev::parse::run(std::io::stdin().lock(), std::io::stdout().lock()),
+        Command::Openapi { out } => {
+            let path = tora_dev::openapi::write(out.as_deref())?;
+            eprintln!("wrote {}", path.display());
+            Ok(())
+        }
         Command::CatalogSql => {
             let catalog = tora_core::domain::catalog::Catalog::embedded()
                 .map_err(|error| anyhow::anyhow!("catalog: {error}"))?;

@@ -6,6 +6,8 @@
 // Test code: a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod openapi;
+
 use std::env;
 
 use reqwest::{Client, Method, RequestBuilder, Response};
@@ -119,8 +121,9 @@ impl Stack {
         path: &str,
         body: &Value,
     ) -> (u16, reqwest::header::HeaderMap, Value) {
-        read(
-            self.authed(method, path, user)
+        read_checked(
+            Some(&method),
+            self.authed(method.clone(), path, user)
                 .json(body)
                 .send()
                 .await
@@ -135,7 +138,31 @@ impl Stack {
         user: &TestUser,
         path: &str,
     ) -> (u16, reqwest::header::HeaderMap, Value) {
-        read(self.authed(Method::GET, path, user).send().await.unwrap()).await
+        read_checked(
+            Some(&Method::GET),
+            self.authed(Method::GET, path, user).send().await.unwrap(),
+        )
+        .await
+    }
+
+    /// Any request, with a bearer token (a user's or the admin secret) or none and a
+    /// JSON body or none; returns status, headers and the JSON answer, checked against
+    /// the OpenAPI document for this method.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut request = self.request(method.clone(), path);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read_checked(Some(&method), request.send().await.unwrap()).await
     }
 
     /// Queues faults in the Bedrock double (`{"next": [...], "scope": ...}`).
@@ -363,11 +390,21 @@ pub struct TestUser {
     pub token: String,
 }
 
-/// Status, headers and the parsed JSON body (Null when empty).
+/// Status, headers and the parsed JSON body (Null when empty). A response of the
+/// worker must conform to the OpenAPI document (`openapi::check_response`).
 pub async fn read(response: Response) -> (u16, reqwest::header::HeaderMap, Value) {
+    read_checked(None, response).await
+}
+
+async fn read_checked(
+    method: Option<&Method>,
+    response: Response,
+) -> (u16, reqwest::header::HeaderMap, Value) {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
+    let url = response.url().clone();
     let bytes = response.bytes().await.unwrap();
+    openapi::check_response(method, &url, status, &headers, &bytes);
     let body = if bytes.is_empty() {
         Value::Null
     } else {

@@ -108,6 +108,7 @@ impl MessageStatus {
 
 /// A skill named in an answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillRef {
     pub skill: String,
     pub name: String,
@@ -137,6 +138,7 @@ pub struct ChatAnswer {
 
 /// One exercise of a proposal: a catalog exercise and its sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposedEntry {
     pub exercise: String,
     pub name: String,
@@ -146,6 +148,7 @@ pub struct ProposedEntry {
 /// A workout the model read but is not sure of, kept with the message until the
 /// person confirms it. The model only ever names catalog exercises.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     pub entries: Vec<ProposedEntry>,
 }

@@ -2,18 +2,17 @@
 //! `application/problem+json` (RFC 9457) with a stable `type`, the request id and,
 //! for validation failures, every failing field.
 
-use http::{HeaderValue, Response, StatusCode, header};
-use serde::Serialize;
-use serde_json::json;
-
 use crate::app::chat::ChatError;
 use crate::auth::AuthError;
 use crate::clients::neon::NeonError;
 use crate::domain::credits::TokensPerCredit;
 use crate::ports::{LlmError, LlmErrorKind, StoreError, StoreErrorKind};
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
 
 /// One failing input field: a JSON pointer-like dotted path and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -26,6 +25,38 @@ impl FieldError {
             message: message.into(),
         }
     }
+}
+
+/// The `application/problem+json` body of every failure (RFC 9457), extension members
+/// included where the failure has them. The OpenAPI document's `Problem` schema is
+/// derived from it, so what is sent and what is documented are one type.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem<'a> {
+    /// `urn:tora:problem:<slug>`, stable: clients switch on it.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// The request path.
+    pub instance: &'a str,
+    /// As in `x-request-id`.
+    pub request_id: &'a str,
+    /// 422: every failing field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<&'a [FieldError]>,
+    /// 401: why the token was refused (`missing_token`, `expired`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// 402: the balance, in credits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
+    pub balance: Option<&'a serde_json::Value>,
+    /// 402: the most the refused call could cost, in credits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
+    pub price: Option<&'a serde_json::Value>,
 }
 
 /// Everything a request can fail with, as the client should see it.
@@ -330,25 +361,31 @@ impl ApiError {
     /// Renders the problem document. `instance` is the request path.
     pub fn into_response(self, request_id: &str, instance: &str) -> Response<Vec<u8>> {
         let status = self.status();
-        let mut body = json!({
-            "type": format!("urn:tora:problem:{}", self.slug()),
-            "title": self.title(),
-            "status": status.as_u16(),
-            "detail": self.detail(),
-            "instance": instance,
-            "request_id": request_id,
-        });
-        if let ApiError::Validation(errors) = &self {
-            body["errors"] = json!(errors);
-        }
-        if let ApiError::Unauthenticated(error) = &self {
-            body["reason"] = json!(error.reason());
-        }
-        if let ApiError::InsufficientCredits { balance, price } = &self {
-            body["balance"] = balance.clone();
-            body["price"] = price.clone();
-        }
-        let mut response = Response::new(body.to_string().into_bytes());
+        let (balance, price) = match &self {
+            ApiError::InsufficientCredits { balance, price } => (Some(balance), Some(price)),
+            _ => (None, None),
+        };
+        let problem = Problem {
+            problem_type: format!("urn:tora:problem:{}", self.slug()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            instance,
+            request_id,
+            errors: match &self {
+                ApiError::Validation(errors) => Some(errors.as_slice()),
+                _ => None,
+            },
+            reason: match &self {
+                ApiError::Unauthenticated(error) => Some(error.reason()),
+                _ => None,
+            },
+            balance,
+            price,
+        };
+        // A struct of strings, numbers and JSON values always serializes.
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = Response::new(body);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(
@@ -385,7 +422,7 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
+    use serde_json::{Value, json};
 
     fn body(response: &Response<Vec<u8>>) -> Value {
         serde_json::from_slice(response.body()).unwrap()

@@ -27,7 +27,9 @@ use crate::config::{Config, ConfigError};
 use crate::jobs::Job;
 use crate::ports::{Clock, Ids, RateLimitScope, RateLimiter, Sleep, Transport};
 pub use error::{ApiError, FieldError};
-pub use handlers::ExportStream;
+#[cfg(feature = "openapi")]
+pub use handlers::openapi;
+pub use handlers::{ExportStream, OPENAPI_JSON};
 pub use log::RequestLog;
 use routes::{Access, BodyRule, Lookup};
 

@@ -6,6 +6,8 @@ use http::Method;
 /// One operation of the API (a method on a path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Endpoint {
+    /// This API's OpenAPI document.
+    OpenApi,
     Health,
     GetMe,
     UpdateMe,
@@ -99,6 +101,16 @@ const WORKOUT_BODY_LIMIT: usize = 64 * 1024;
 const UPLOAD_BODY_LIMIT: usize = 1024;
 
 pub static ROUTES: &[Route] = &[
+    Route {
+        pattern: "/openapi.json",
+        operations: &[op(
+            Method::GET,
+            Endpoint::OpenApi,
+            Access::Public,
+            BodyRule::None,
+        )],
+        allow: "GET, HEAD",
+    },
     Route {
         pattern: "/health",
         operations: &[op(

@@ -898,3 +898,40 @@ async fn randomness_failing_mid_request_spoils_the_answer() {
     assert_problem(&handled, 500, "internal");
     assert!(logged_error(&handled).contains("randomness unavailable"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_public_json_through_the_same_edge_rules() {
+    let app = App::new();
+    let handled = app
+        .send(
+            get("/openapi.json")
+                .header("origin", "https://app.tora.test")
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await;
+    let response = &handled.response;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.tora.test"
+    );
+    assert!(response.headers().contains_key("x-request-id"));
+    let document: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert!(document["paths"]["/openapi.json"]["get"].is_object());
+    assert!(app.platform.neon.statements().is_empty(), "no database");
+
+    let handled = app
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri("/openapi.json")
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&handled, 405, "method-not-allowed");
+    assert_eq!(handled.response.headers()["allow"], "GET, HEAD");
+}

@@ -34,10 +34,13 @@ use crate::jobs::Job;
 use crate::ports::PageCursor;
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PostChatRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000))]
     pub message: String,
     /// Chosen by the app, unique per message; makes retries safe.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9._:-]{1,100}$"))]
     pub client_message_id: String,
 }
 
@@ -65,16 +68,24 @@ impl PostChatRequest {
 /// `credits`: what the answer cost and the balance as of this response, in credits
 /// as `GET /v1/credits` shows them.
 #[derive(Debug, Serialize)]
-struct CreditsView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatCredits))]
+pub(crate) struct CreditsView {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     spent: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     balance: Option<serde_json::Value>,
 }
 
 /// A message's answer as the API shows it, wherever it is shown.
 #[derive(Debug, Serialize)]
-struct AnswerView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatAnswer))]
+pub(crate) struct AnswerView<'a> {
     message_id: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(logged|answered|proposed|pending|failed)$")
+    )]
     status: &'static str,
     reply: &'a str,
     /// The logged workout, in the same shape as `GET /v1/workouts/{id}`.
@@ -215,6 +226,18 @@ pub(super) async fn post_chat<P: Platform>(
     respond(context, &outcome)
 }
 
+/// `GET /v1/chat/{id}`: a message with its answer as it stands.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatMessage))]
+pub(crate) struct MessageView<'a> {
+    client_message_id: &'a str,
+    message: &'a str,
+    attempts: u32,
+    created_at: String,
+    #[serde(flatten)]
+    answer: AnswerView<'a>,
+}
+
 pub(super) async fn get_message<P: Platform>(
     context: &RequestContext<'_, P>,
     caller: &AuthenticatedSubject,
@@ -228,15 +251,6 @@ pub(super) async fn get_message<P: Platform>(
     let mut answer = record.answer.clone().unwrap_or_default();
     if record.status == MessageStatus::Logged && workout.is_none() {
         answer.reply = crate::domain::coaching::workout_deleted_reply();
-    }
-    #[derive(Serialize)]
-    struct MessageView<'a> {
-        client_message_id: &'a str,
-        message: &'a str,
-        attempts: u32,
-        created_at: String,
-        #[serde(flatten)]
-        answer: AnswerView<'a>,
     }
     json(
         StatusCode::OK,
@@ -261,10 +275,12 @@ pub(super) async fn get_message<P: Platform>(
 /// `POST /v1/chat/{id}/confirm`: `{}` logs the proposal as it is; `{entries}` (the
 /// shape of `POST /v1/workouts`) logs the person's edit of it instead.
 #[derive(Debug, Deserialize, garde::Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmRequest {
     #[serde(default)]
     #[garde(length(min = 1, max = 50), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub entries: Option<Vec<EntryRequest>>,
 }
 
@@ -342,7 +358,8 @@ fn model_reader<'a, P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct ChatItem {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct ChatItem {
     id: String,
     client_message_id: String,
     message: String,
@@ -354,7 +371,8 @@ struct ChatItem {
 }
 
 #[derive(Debug, Serialize)]
-struct ChatPage {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ChatPage))]
+pub(crate) struct ChatPage {
     items: Vec<ChatItem>,
     next_cursor: Option<String>,
 }

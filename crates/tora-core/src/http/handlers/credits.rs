@@ -76,18 +76,23 @@ pub(crate) fn is_admin(authorization: Option<&str>, secret: Option<&Secret>) -> 
 }
 
 #[derive(Debug, Serialize)]
-struct Balance {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CreditBalance))]
+pub(crate) struct Balance {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     credits: Value,
     units: i64,
 }
 
 /// A ledger row as `GET /v1/credits` and the export show it.
 #[derive(Debug, Serialize)]
-pub(super) struct LedgerItem {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LedgerItem {
     id: String,
     /// In credits; `delta_units` exactly.
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     delta: Value,
     delta_units: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     balance_after: Value,
     balance_after_units: i64,
     reason: &'static str,
@@ -129,13 +134,15 @@ impl LedgerItem {
 }
 
 #[derive(Debug, Serialize)]
-struct LedgerPage {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LedgerPage {
     items: Vec<LedgerItem>,
     next_cursor: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
-struct CreditsResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct CreditsResponse {
     balance: Balance,
     tokens_per_credit: u32,
     ledger: LedgerPage,
@@ -180,23 +187,30 @@ const MAX_TOP_UP_CREDITS: i64 = 1_000_000;
 
 /// `POST /admin/credits`: exactly one of `subject` and `user_id`.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TopUpRequest {
     #[garde(inner(length(min = 1, max = 255)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub subject: Option<String>,
     #[garde(inner(length(min = 1, max = 64)))]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub user_id: Option<String>,
     #[garde(range(min = 1, max = MAX_TOP_UP_CREDITS))]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
     pub credits: i64,
     #[garde(inner(length(chars, max = 500)))]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub note: Option<String>,
     /// Makes a retried top-up add nothing more.
     #[garde(inner(length(min = 1, max = 100)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
-struct TopUpResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct TopUpResponse {
     user_id: String,
     balance: Balance,
     entry: LedgerItem,

@@ -34,7 +34,8 @@ use crate::http::{ApiError, Platform, RequestContext};
 const CATEGORIES: &str = "push, pull, legs, core or skill";
 
 #[derive(Debug, Serialize)]
-struct NeighbourView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct NeighbourView {
     id: String,
     name: String,
 }
@@ -49,7 +50,8 @@ impl From<&Skill> for NeighbourView {
 }
 
 #[derive(Debug, Serialize)]
-struct ExerciseView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct ExerciseView {
     id: String,
     name: String,
     aliases: Vec<String>,
@@ -83,7 +85,8 @@ impl From<LibraryEntry<'_>> for ExerciseView {
 }
 
 #[derive(Debug, Serialize)]
-struct ListResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ExerciseList))]
+pub(crate) struct ListResponse {
     items: Vec<ExerciseView>,
     total: usize,
 }

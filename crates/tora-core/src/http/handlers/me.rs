@@ -15,13 +15,16 @@ use crate::http::{ApiError, FieldError, Platform, RequestContext};
 
 /// The caller's account as the app shows it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     pub id: String,
     pub email: Option<String>,
     pub display_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$"))]
     pub units: &'static str,
     pub timezone: &'static str,
     /// `templated`, or `ai` for replies phrased by the model (metered).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(templated|ai)$"))]
     pub coach_style: &'static str,
     /// Training days a week the person aims for (1 to 7); null: no goal.
     pub weekly_goal_days: Option<u32>,
@@ -34,7 +37,9 @@ pub struct MeResponse {
 /// The balance in credits (a whole number when it is one) and, exactly, in token
 /// units.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccountCredits))]
 pub struct CreditsView {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     pub balance: serde_json::Value,
     pub units: i64,
 }
@@ -63,28 +68,41 @@ impl MeResponse {
 
 /// `PATCH /v1/me`: every field optional; `display_name: null` clears the name.
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
     /// Checked by the text rule in `into_change`, with the other fields.
     #[serde(default, deserialize_with = "present_or_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 60))]
     pub display_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 8)))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$", nullable = false))]
     pub units: Option<String>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(min = 1, max = 64)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, nullable = false)
+    )]
     pub timezone: Option<String>,
     #[serde(default, deserialize_with = "string_not_null")]
     #[garde(inner(length(max = 16)))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(templated|ai)$", nullable = false)
+    )]
     pub coach_style: Option<String>,
-    /// `null` removes the goal.
+    /// Training days a week, 1 to 7; `null` removes the goal.
     #[serde(default, deserialize_with = "number_or_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 7))]
     pub weekly_goal_days: Option<Option<i64>>,
-    /// Checked in `into_change`; `[]` plans no rest day.
+    /// Distinct weekdays (`mon` … `sun`) planned for rest; `[]` plans none.
     #[serde(default, deserialize_with = "list_not_null")]
     #[garde(inner(length(max = 7)))]
+    #[cfg_attr(feature = "openapi", schema(max_items = 7, nullable = false))]
     pub rest_days: Option<Vec<String>>,
 }
 

@@ -24,11 +24,14 @@ use crate::ports::{MealSource, StoredMeal};
 
 /// Exactly one of `description` and `upload_id` (a completed meal photo).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogMealRequest {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub description: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub upload_id: Option<String>,
     #[serde(default)]
     pub eaten_at: Option<DateTime<Utc>>,
@@ -41,7 +44,8 @@ enum Source {
 }
 
 #[derive(Debug, Serialize)]
-struct MacrosView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct MacrosView {
     kcal: f64,
     protein_g: f64,
     carbs_g: f64,
@@ -65,13 +69,15 @@ impl From<Macros> for MacrosView {
 }
 
 #[derive(Debug, Serialize)]
-struct ItemView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct ItemView<'a> {
     name: &'a str,
     grams: f64,
 }
 
 #[derive(Debug, Serialize)]
-pub(super) struct MealView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct MealView<'a> {
     id: String,
     description: Option<&'a str>,
     upload_id: Option<String>,
@@ -108,13 +114,17 @@ impl<'a> From<&'a StoredMeal> for MealView<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct CreditsView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = MealCredits))]
+pub(crate) struct CreditsView {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     spent: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     balance: serde_json::Value,
 }
 
 #[derive(Debug, Serialize)]
-struct LoggedView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LoggedView<'a> {
     meal: MealView<'a>,
     credits: CreditsView,
 }
@@ -205,7 +215,8 @@ pub(super) async fn log_meal<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct DayView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct DayView<'a> {
     date: String,
     timezone: &'static str,
     meals: Vec<MealView<'a>>,

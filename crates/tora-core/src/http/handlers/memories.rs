@@ -21,7 +21,8 @@ use crate::ports::PageCursor;
 
 /// A memory as the API shows it; the vector stays in the database.
 #[derive(Debug, Serialize)]
-pub(super) struct MemoryView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct MemoryView<'a> {
     id: String,
     workout_id: String,
     performed_at: String,
@@ -44,7 +45,8 @@ impl<'a> From<&'a Memory> for MemoryView<'a> {
 }
 
 #[derive(Debug, Serialize)]
-struct MemoryPage<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct MemoryPage<'a> {
     items: Vec<MemoryView<'a>>,
     next_cursor: Option<String>,
 }
@@ -91,32 +93,40 @@ pub(super) async fn delete_memory<P: Platform>(
 
 /// `POST /v1/coach/ask`. The text rule is applied in `parse`.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AskRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 1000))]
     pub question: String,
 }
 
 #[derive(Debug, Serialize)]
-struct SessionView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AskSession))]
+pub(crate) struct SessionView<'a> {
     workout_id: String,
     performed_at: String,
     summary: &'a str,
 }
 
 #[derive(Debug, Serialize)]
-struct SkillView<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AskSkill))]
+pub(crate) struct SkillView<'a> {
     skill: &'a str,
     name: &'a str,
 }
 
 #[derive(Debug, Serialize)]
-struct CreditsView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AskCredits))]
+pub(crate) struct CreditsView {
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     spent: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     balance: Value,
 }
 
 #[derive(Debug, Serialize)]
-struct AskResponse<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct AskResponse<'a> {
     answer: &'a str,
     sessions: Vec<SessionView<'a>>,
     skills: Vec<SkillView<'a>>,

@@ -9,6 +9,8 @@ mod health;
 mod me;
 mod meals;
 mod memories;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod skills;
 mod stats;
 mod uploads;
@@ -38,6 +40,7 @@ pub(super) async fn dispatch<P: Platform>(
     body: &[u8],
 ) -> Result<Reply, ApiError> {
     let response = match endpoint {
+        Endpoint::OpenApi => Ok(openapi_document()),
         Endpoint::GetCredits => credits::get_credits(context, require(caller)?).await,
         Endpoint::AdminTopUp => credits::admin_top_up(context, body).await,
         Endpoint::PostChat => chat::post_chat(context, require(caller)?, body).await,
@@ -87,6 +90,20 @@ pub(super) async fn dispatch<P: Platform>(
         }
     };
     response.map(Reply::from)
+}
+
+/// The OpenAPI document of this API, as `tora-dev openapi` generated it from the route
+/// table and the handlers' types (a native test fails when it is out of date). The
+/// worker embeds the text, not the code that makes it.
+pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
+
+fn openapi_document() -> Response<Vec<u8>> {
+    let mut response = Response::new(OPENAPI_JSON.as_bytes().to_vec());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// The exercise catalog and skill tree compiled into the worker.

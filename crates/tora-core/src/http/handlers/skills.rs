@@ -16,6 +16,7 @@ use crate::domain::skills::{
 use crate::http::{ApiError, Platform, RequestContext};
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GoalView {
     pub sets: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -28,6 +29,7 @@ pub struct GoalView {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillView {
     pub id: String,
     pub name: String,
@@ -45,6 +47,7 @@ pub struct SkillView {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TargetView {
     pub skill: String,
     pub name: String,
@@ -111,7 +114,8 @@ async fn standing<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct TreeResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct TreeResponse {
     skills: Vec<SkillView>,
     next_targets: Vec<TargetView>,
     mastered: usize,
@@ -142,7 +146,8 @@ pub(super) async fn list_skills<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct SkillDetailResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SkillDetailResponse {
     #[serde(flatten)]
     skill: SkillView,
     /// Prerequisites not mastered yet.

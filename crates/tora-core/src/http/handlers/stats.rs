@@ -62,7 +62,8 @@ use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, RequestContext};
 
 #[derive(Debug, Serialize, PartialEq)]
-struct VolumeView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct VolumeView {
     reps: u64,
     hold_seconds: f64,
 }
@@ -77,7 +78,8 @@ impl From<Volume> for VolumeView {
 }
 
 #[derive(Debug, Serialize)]
-struct CategoriesView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct CategoriesView {
     push: VolumeView,
     pull: VolumeView,
     legs: VolumeView,
@@ -105,7 +107,8 @@ fn date(day: NaiveDate) -> String {
 }
 
 #[derive(Debug, Serialize)]
-struct WeekView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct WeekView {
     week_start: String,
     workouts: u32,
     training_days: u32,
@@ -124,7 +127,8 @@ impl From<&WeekSummary> for WeekView {
 }
 
 #[derive(Debug, Serialize)]
-struct StreakView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct StreakView {
     current_days: u32,
     longest_days: u32,
     /// Null without a weekly goal.
@@ -133,7 +137,8 @@ struct StreakView {
 }
 
 #[derive(Debug, Serialize)]
-struct WeekProgressView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct WeekProgressView {
     week_start: String,
     training_days: u32,
     goal_days: Option<u32>,
@@ -142,21 +147,24 @@ struct WeekProgressView {
 }
 
 #[derive(Debug, Serialize)]
-struct RepsRecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct RepsRecordView {
     reps: u32,
     achieved_at: String,
     workout_id: String,
 }
 
 #[derive(Debug, Serialize)]
-struct HoldRecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct HoldRecordView {
     seconds: f64,
     achieved_at: String,
     workout_id: String,
 }
 
 #[derive(Debug, Serialize)]
-struct LoadRecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LoadRecordView {
     added_kg: f64,
     reps: Option<u32>,
     seconds: Option<f64>,
@@ -166,7 +174,8 @@ struct LoadRecordView {
 }
 
 #[derive(Debug, Serialize)]
-struct RecordView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct RecordView {
     exercise: String,
     name: String,
     category: &'static str,
@@ -223,7 +232,8 @@ impl From<&PersonalRecord> for RecordView {
 }
 
 #[derive(Debug, Serialize)]
-struct SummaryResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SummaryResponse {
     timezone: &'static str,
     today: String,
     weeks: Vec<WeekView>,
@@ -288,7 +298,8 @@ pub(super) async fn summary<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct SessionView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ExerciseSession))]
+pub(crate) struct SessionView {
     workout_id: String,
     performed_at: String,
     best_set: Option<LoggedSet>,
@@ -312,7 +323,8 @@ impl From<&ExerciseSession> for SessionView {
 }
 
 #[derive(Debug, Serialize)]
-struct ExerciseHistoryResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct ExerciseHistoryResponse {
     exercise: String,
     name: String,
     category: &'static str,

@@ -17,15 +17,23 @@ use crate::http::{ApiError, Platform, RequestContext};
 
 /// `{kind, content_type, bytes}`; the rules are applied in `UploadRequest::parse`.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequestBody {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(meal_photo|form_video)$"))]
     pub kind: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(image/(jpeg|png|webp|heic)|video/(mp4|quicktime))$")
+    )]
     pub content_type: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 209715200))]
     pub bytes: i64,
 }
 
 #[derive(Debug, Serialize)]
-struct SignedHeaders {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct SignedHeaders {
     #[serde(rename = "content-type")]
     content_type: String,
     #[serde(rename = "content-length")]
@@ -33,7 +41,8 @@ struct SignedHeaders {
 }
 
 #[derive(Debug, Serialize)]
-struct RequestedUploadView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct RequestedUploadView {
     upload_id: String,
     url: String,
     method: &'static str,
@@ -42,7 +51,8 @@ struct RequestedUploadView {
 }
 
 #[derive(Debug, Serialize)]
-pub(super) struct UploadView {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct UploadView {
     upload_id: String,
     kind: &'static str,
     content_type: String,

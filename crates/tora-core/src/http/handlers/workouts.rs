@@ -25,6 +25,7 @@ use crate::jobs::Job;
 use crate::ports::PageCursor;
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EntryView {
     pub exercise: String,
     pub name: String,
@@ -33,6 +34,7 @@ pub struct EntryView {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkoutResponse {
     pub id: String,
     pub performed_at: String,
@@ -81,6 +83,7 @@ impl From<&StoredWorkout> for WorkoutResponse {
 
 /// How the skill tree moved.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillRefView {
     pub skill: String,
     pub name: String,
@@ -98,6 +101,7 @@ pub(super) fn skill_refs(catalog: &Catalog, ids: &[String]) -> Vec<SkillRefView>
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkillChangesView {
     pub mastered: Vec<SkillRefView>,
     pub unlocked: Vec<SkillRefView>,
@@ -120,23 +124,28 @@ impl SkillChangesView {
 }
 
 #[derive(Debug, Serialize)]
-struct LoggedResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct LoggedResponse {
     workout: WorkoutResponse,
     skills: SkillChangesView,
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetRequest {
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 10000))]
     pub reps: Option<u32>,
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 10000))]
     pub reps_max: Option<u32>,
     #[garde(skip)]
     pub seconds: Option<f64>,
     #[garde(skip)]
     pub added_kg: Option<f64>,
     #[garde(inner(length(max = 8)))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$"))]
     pub load_unit: Option<String>,
     #[serde(default)]
     #[garde(skip)]
@@ -145,47 +154,62 @@ pub struct SetRequest {
     #[garde(skip)]
     pub each_side: bool,
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub rpe: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EntryRequest {
     /// A catalog exercise id.
     #[garde(inner(length(min = 1, max = 64)))]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub exercise: Option<String>,
     /// The name of the person's own exercise (created on first use); checked by the
     /// text rule in `to_workout`.
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub custom_exercise: Option<String>,
     #[garde(length(min = 1, max = 100), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub sets: Vec<SetRequest>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogWorkoutRequest {
     #[garde(skip)]
     pub performed_at: Option<DateTime<Utc>>,
     /// Checked by the text rule in `to_notes`.
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub notes: Option<String>,
     #[garde(length(min = 1, max = 50), dive)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub entries: Vec<EntryRequest>,
 }
 
 #[derive(Debug, Deserialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EditWorkoutRequest {
     #[serde(default, deserialize_with = "not_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub performed_at: Option<DateTime<Utc>>,
     /// `null` clears the notes; text is checked by the text rule in `to_notes`.
     #[serde(default, deserialize_with = "present_or_null")]
     #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[garde(length(min = 1, max = 50), dive)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_items = 1, max_items = 50, nullable = false)
+    )]
     pub entries: Option<Vec<EntryRequest>>,
 }
 
@@ -399,7 +423,8 @@ pub(super) async fn log_workout<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct WorkoutPage {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct WorkoutPage {
     items: Vec<WorkoutResponse>,
     next_cursor: Option<String>,
 }
@@ -445,7 +470,8 @@ pub(super) async fn get_workout<P: Platform>(
 }
 
 #[derive(Debug, Serialize)]
-struct EditedResponse {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct EditedResponse {
     workout: Option<WorkoutResponse>,
     skills: SkillChangesView,
 }
