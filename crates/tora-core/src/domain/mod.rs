@@ -19,3 +19,5 @@ pub mod stats;
 pub mod text;
 pub mod uploads;
 pub mod workout;
+pub mod zone;
+pub mod zone_names;
