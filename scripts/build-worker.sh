@@ -17,6 +17,11 @@ worker-build --release --no-opt . -p tora-worker
 
 wasm=build/index_bg.wasm
 [ -f "$wasm" ] || { echo "worker-build produced no $wasm" >&2; exit 1; }
+# Function names only serve stack traces (panics still log their message and source
+# line); TORA_KEEP_WASM_NAMES=1 keeps them for debugging.
+if [ "${TORA_KEEP_WASM_NAMES:-}" != "1" ]; then
+  node scripts/strip-wasm-names.mjs "$wasm"
+fi
 raw=$(wc -c <"$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 printf 'worker wasm: %s bytes raw, %s bytes gzip (%s KiB gzip)\n' "$raw" "$gz" "$((gz / 1024))"

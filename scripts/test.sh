@@ -22,6 +22,8 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked -p tora-worker --target wasm32-unknown-unknown -- -D warnings
 say "running the native tests"
 cargo test --locked --workspace --exclude tora-e2e
+say "checking the worker's Intl timezone offsets against chrono-tz (Wasm under Node)"
+bash scripts/test-zones.sh
 
 build_dev_tools
 build_worker

@@ -5,6 +5,7 @@
 mod panics;
 mod platform;
 mod webcrypto;
+mod zones;
 
 use std::rc::Rc;
 
@@ -35,6 +36,7 @@ fn setting(env: &Env, name: &str) -> Option<String> {
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<Response> {
     panics::install_once();
+    zones::install_once();
     let config = Config::from_lookup(|name| setting(&env, name));
     let platform = WorkerPlatform::new(&env);
     let jwks = JWKS.with(Rc::clone);
@@ -94,6 +96,7 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _context: ScheduleContext) {
     panics::install_once();
+    zones::install_once();
     match Config::from_lookup(|name| setting(&env, name)) {
         Ok(config) => {
             let platform = WorkerPlatform::new(&env);

@@ -264,7 +264,7 @@ pub async fn day(
     date: NaiveDate,
     timezone: Timezone,
 ) -> Result<MealDay, StoreError> {
-    let (from, to) = meals::day_bounds(date, timezone.tz());
+    let (from, to) = meals::day_bounds(date, timezone);
     let meals = store.meals_between(user_id, from, to).await?;
     let totals = meals
         .iter()

@@ -82,7 +82,7 @@ impl Macros {
 /// at its earliest instant).
 pub fn day_bounds(
     day: chrono::NaiveDate,
-    timezone: chrono_tz::Tz,
+    timezone: super::profile::Timezone,
 ) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
     let start = |day: chrono::NaiveDate| {
         (0..=3)
@@ -318,11 +318,11 @@ mod tests {
     #[test]
     fn a_day_runs_from_local_midnight_to_local_midnight() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
-        let (start, end) = day_bounds(day, chrono_tz::Europe::Berlin);
+        let (start, end) = day_bounds(day, "Europe/Berlin".parse().unwrap());
         assert_eq!(start.to_rfc3339(), "2026-03-28T23:00:00+00:00");
         // Clocks go forward that night: the day is 23 hours long.
         assert_eq!(end.to_rfc3339(), "2026-03-29T22:00:00+00:00");
-        let (start, end) = day_bounds(day, chrono_tz::UTC);
+        let (start, end) = day_bounds(day, super::super::profile::Timezone::utc());
         assert_eq!((end - start).num_hours(), 24);
     }
 

@@ -103,7 +103,7 @@ impl Embedding {
 pub fn training_summary(workout: &StoredWorkout, timezone: Timezone) -> String {
     let date = workout
         .performed_at
-        .with_timezone(&timezone.tz())
+        .with_timezone(&timezone)
         .format("%Y-%m-%d");
     let mut parts: Vec<String> = Vec::new();
     let mut run: Vec<String> = Vec::new();

@@ -20,3 +20,5 @@ pub mod stats;
 pub mod text;
 pub mod uploads;
 pub mod workout;
+pub mod zone;
+pub mod zone_names;

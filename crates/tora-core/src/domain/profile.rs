@@ -159,20 +159,18 @@ impl FromStr for Units {
     }
 }
 
-/// An IANA timezone known to the tz database compiled into the worker.
+/// An IANA timezone name (zone or link) of the tz database release chrono-tz 0.10
+/// compiles in: `zone_names::NAMES`. It is a [`chrono::TimeZone`] whose offsets come
+/// from the platform (`domain::zone`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timezone(chrono_tz::Tz);
+pub struct Timezone(&'static str);
 
 impl Timezone {
     pub fn utc() -> Self {
-        Self(chrono_tz::Tz::UTC)
+        Self("UTC")
     }
 
     pub fn name(self) -> &'static str {
-        self.0.name()
-    }
-
-    pub fn tz(self) -> chrono_tz::Tz {
         self.0
     }
 }
@@ -183,9 +181,13 @@ impl FromStr for Timezone {
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         // Exact names only: "europe/berlin" would be a guess, and a guess here moves
         // every streak boundary.
-        raw.parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| ProfileError::UnknownTimezone)
+        let names = crate::domain::zone_names::NAMES;
+        names
+            .binary_search(&raw)
+            .ok()
+            .and_then(|index| names.get(index))
+            .map(|name| Self(name))
+            .ok_or(ProfileError::UnknownTimezone)
     }
 }
 

@@ -21,7 +21,7 @@ use super::workout::{LoggedSet, SetFields};
 
 /// The calendar date of an instant in a timezone.
 pub fn local_date(at: DateTime<Utc>, timezone: Timezone) -> NaiveDate {
-    at.with_timezone(&timezone.tz()).date_naive()
+    at.with_timezone(&timezone).date_naive()
 }
 
 fn days_before(date: NaiveDate, days: u64) -> NaiveDate {
@@ -514,7 +514,7 @@ mod tests {
             // The first instant whose local date is `day` comes after the bound.
             let midnight = day
                 .and_time(chrono::NaiveTime::MIN)
-                .and_local_timezone(zone(timezone).tz())
+                .and_local_timezone(zone(timezone))
                 .earliest()
                 .unwrap()
                 .with_timezone(&Utc);

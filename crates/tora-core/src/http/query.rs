@@ -114,7 +114,7 @@ impl Query {
             return Err(outside_supported_years(name));
         }
         date.and_hms_opt(0, 0, 0)
-            .and_then(|midnight| midnight.and_local_timezone(timezone.tz()).earliest())
+            .and_then(|midnight| midnight.and_local_timezone(timezone).earliest())
             .map(|local| Some(local.with_timezone(&Utc)))
             .ok_or_else(|| invalid(name, "must be a date (2026-11-25) or an RFC 3339 time"))
     }

@@ -849,7 +849,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 /// A workout's row, then a row per set.
 /// An instant as the person's wall clock showed it.
 fn local_time(at: DateTime<Utc>, user: &User) -> String {
-    at.with_timezone(&user.timezone.tz())
+    at.with_timezone(&user.timezone)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }

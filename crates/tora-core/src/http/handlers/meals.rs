@@ -242,12 +242,8 @@ pub(super) async fn meal_day<P: Platform>(
         }
     }
     let user = resolve(context, caller).await?;
-    let date = requested.unwrap_or_else(|| {
-        context
-            .now()
-            .with_timezone(&user.timezone.tz())
-            .date_naive()
-    });
+    let date =
+        requested.unwrap_or_else(|| context.now().with_timezone(&user.timezone).date_naive());
     let day = meals::day(&context.db, user.id, date, user.timezone).await?;
     json(
         StatusCode::OK,
