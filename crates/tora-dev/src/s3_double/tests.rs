@@ -212,39 +212,9 @@ fn a_wrong_secret_or_a_tampered_url_does_not_verify() {
 fn listing_shows_the_keys_under_a_prefix() {
     let dir = data_dir("list");
     let double = double(&dir);
-    for key in ["users/a/x", "users/a/y", "users/b/z"] {
-        let put = put_url(key, "image/png", 1, 60);
-        let response = double.handle(
-            &request(Method::PUT, &put.url, &put.headers, b"1"),
-            NOW,
-            "r",
-        );
-        assert_eq!(response.status(), StatusCode::OK);
-    }
-    let time = UNIX_EPOCH + Duration::from_secs(NOW as u64);
-    let mut list = http::Request::get("http://127.0.0.1:4447/tora?list-type=2&prefix=users%2Fa%2F")
-        .body(Vec::new())
-        .unwrap();
-    let creds = config("local-secret").credentials;
-    let scope = tora_core::clients::sigv4::SigningScope {
-        credentials: &creds,
-        region: "us-east-1",
-        service: "s3",
-    };
-    tora_core::clients::sigv4::sign_request(
-        &mut list,
-        &scope,
-        tora_core::clients::sigv4::SigningOptions::S3,
-        time,
-    )
-    .unwrap();
-    let headers: Vec<(&str, String)> = list
-        .headers()
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.to_str().unwrap().to_owned()))
-        .collect();
+    put_keys(&double, &["users/a/x", "users/a/y", "users/b/z"]);
     let response = double.handle(
-        &request(Method::GET, &list.uri().to_string(), &headers, b""),
+        &signed_get("http://127.0.0.1:4447/tora?list-type=2&prefix=users%2Fa%2F"),
         NOW,
         "r",
     );
