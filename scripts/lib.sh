@@ -60,6 +60,7 @@ ensure_python_tool() {
     "$venv/bin/pip" install --quiet --disable-pip-version-check "$spec"
     printf '%s' "$spec" >"$venv/.spec"
   fi
+  # shellcheck disable=SC2034 # read by the scripts that source this file
   PYTHON_TOOL="$venv/bin/$name"
 }
 
