@@ -1012,3 +1012,97 @@ pub trait DeletionStore {
         step: &crate::domain::object_deletions::DeletionStep,
     ) -> Result<(), StoreError>;
 }
+
+/// An import as stored, with what it holds now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredImport {
+    pub id: Uuid,
+    pub source: crate::domain::imports::ImportSource,
+    pub weight_unit: crate::domain::profile::Units,
+    pub skipped_rows: u32,
+    /// The person's own exercises the import created.
+    pub custom_exercises: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// `None` while workouts of the file are still to come in.
+    pub finished_at: Option<DateTime<Utc>>,
+    pub workouts: u32,
+    pub sets: u32,
+}
+
+/// What planning an import needs to know about the person, from one snapshot.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportFacts {
+    /// The import of this very file, if it came in before.
+    pub earlier: Option<StoredImport>,
+    /// Names of the person's own exercises.
+    pub own_exercises: Vec<String>,
+    /// Which of the asked session keys are stored already.
+    pub imported_keys: std::collections::BTreeSet<String>,
+}
+
+/// The row of an import, written with its first workout.
+#[derive(Debug, Clone)]
+pub struct NewImport<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub source: crate::domain::imports::ImportSource,
+    pub file_sha256: &'a str,
+    pub weight_unit: crate::domain::profile::Units,
+    pub skipped_rows: u32,
+    pub custom_exercises: &'a [&'a str],
+}
+
+/// Where imports live.
+pub trait ImportStore {
+    async fn import_facts(
+        &self,
+        user_id: Uuid,
+        file_sha256: &str,
+        session_keys: &[&str],
+    ) -> Result<ImportFacts, StoreError>;
+
+    /// Stores one workout of the import, and the import's row the first time, in one
+    /// transaction. `false` when the session was stored meanwhile (nothing written).
+    async fn insert_imported_workout(
+        &self,
+        import: &NewImport<'_>,
+        workout: &NewWorkout<'_>,
+        session_key: &str,
+        ids: &impl Ids,
+    ) -> Result<bool, StoreError>;
+
+    /// The skill rows and every set of these exercises, leaving out the workouts of
+    /// `without` (an import about to be deleted), from one snapshot.
+    async fn history_without_import(
+        &self,
+        user_id: Uuid,
+        exercise_ids: &[&str],
+        without: Option<Uuid>,
+    ) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError>;
+
+    /// Sets the skill rows exactly, and marks the import finished when `finished`;
+    /// the import after.
+    async fn finish_import(
+        &self,
+        user_id: Uuid,
+        import_id: Uuid,
+        finished: bool,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+    ) -> Result<Option<StoredImport>, StoreError>;
+
+    /// The person's imports, newest first.
+    async fn imports(&self, user_id: Uuid) -> Result<Vec<StoredImport>, StoreError>;
+
+    async fn import(&self, user_id: Uuid, import_id: Uuid)
+    -> Result<Option<StoredImport>, StoreError>;
+
+    /// Deletes the import, its workouts and the exercises it created that nothing else
+    /// uses, and sets the skill rows exactly, in one transaction. `false` when there
+    /// was no such import.
+    async fn delete_import(
+        &self,
+        user_id: Uuid,
+        import_id: Uuid,
+        skill_writes: &BTreeMap<String, SkillRecord>,
+    ) -> Result<bool, StoreError>;
+}

@@ -419,3 +419,22 @@ impl crate::ports::DeletionStore for FakeDeletions {
         Ok(())
     }
 }
+
+/// A person in UTC with no goals, for use cases that only need who and where.
+pub(crate) fn user(id: Uuid) -> crate::domain::account::User {
+    let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_764_000_000, 0).unwrap_or_default();
+    crate::domain::account::User {
+        id,
+        auth_subject: format!("subject-{id}"),
+        email: None,
+        display_name: None,
+        units: crate::domain::profile::Units::Kg,
+        timezone: crate::domain::profile::Timezone::utc(),
+        coach_style: crate::domain::profile::CoachStyle::Templated,
+        weekly_goal: None,
+        rest_days: crate::domain::profile::RestDays::NONE,
+        credit_balance: crate::domain::credits::Credits::from_units(0),
+        created_at: at,
+        updated_at: at,
+    }
+}

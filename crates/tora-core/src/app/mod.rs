@@ -5,6 +5,7 @@ pub mod chat;
 pub mod corrections;
 pub mod credits;
 pub mod exercises;
+pub mod imports;
 pub mod export;
 #[cfg(test)]
 pub(crate) mod fakes;

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod credits;
 pub mod export;
 pub mod health;
+pub mod imports;
 pub mod meals;
 pub mod memories;
 pub mod object_deletions;

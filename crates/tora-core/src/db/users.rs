@@ -170,12 +170,13 @@ async fn update_profile(
 /// Every table holding a user's rows, children first. `on delete cascade` would do
 /// the same from `users` alone; naming each table keeps erasure complete even if a
 /// future table forgets its cascade, and lets the caller report what was removed.
-const ERASE_STATEMENTS: [&str; 12] = [
+const ERASE_STATEMENTS: [&str; 13] = [
     "delete from memories where user_id = $1::uuid",
     "delete from meals where user_id = $1::uuid",
     "delete from uploads where user_id = $1::uuid",
     "delete from workout_sets where user_id = $1::uuid",
     "delete from workouts where user_id = $1::uuid",
+    "delete from imports where user_id = $1::uuid",
     "delete from chat_messages where user_id = $1::uuid",
     "delete from user_skill_states where user_id = $1::uuid",
     "delete from credit_ledger where user_id = $1::uuid",

@@ -285,7 +285,8 @@ pub fn workouts_from(result: QueryResult) -> Result<Vec<StoredWorkout>, NeonErro
 }
 
 /// Every set of these exercises the user ever logged, with its workout, for
-/// re-deciding mastery. `except` leaves out one workout (the one being replaced).
+/// re-deciding mastery. `$3` leaves out one workout (the one being replaced), `$4` the
+/// workouts of one import (the one being deleted).
 const SELECT_SETS_OF_EXERCISES: &str = "\
 select s.workout_id, s.exercise_id, s.reps, s.seconds::float8 as seconds,
        s.added_kg::float8 as added_kg, s.assisted, s.each_side
@@ -293,12 +294,15 @@ from workout_sets s
 where s.user_id = $1::uuid
   and s.exercise_id = any($2::text[])
   and ($3::uuid is null or s.workout_id <> $3::uuid)
+  and ($4::uuid is null or not exists (
+      select 1 from workouts w where w.id = s.workout_id and w.import_id = $4::uuid))
 order by s.workout_id, s.position";
 
 pub fn select_sets_of_exercises_statement(
     user_id: Uuid,
     exercise_ids: &[&str],
     except: Option<Uuid>,
+    except_import: Option<Uuid>,
 ) -> Statement {
     // A Postgres array literal: the ids are catalog ids (letters, digits, `_`), but
     // quote them anyway so the literal is right for any text.
@@ -312,7 +316,12 @@ pub fn select_sets_of_exercises_statement(
     );
     Statement::new(
         SELECT_SETS_OF_EXERCISES,
-        vec![user_id.into(), literal.into(), except.into()],
+        vec![
+            user_id.into(),
+            literal.into(),
+            except.into(),
+            except_import.into(),
+        ],
     )
 }
 
@@ -399,7 +408,7 @@ impl<T: Transport, C: Clock> WorkoutStore for NeonClient<'_, T, C> {
                     states_from(&result)
                 }),
                 Typed::new(
-                    select_sets_of_exercises_statement(user_id, exercise_ids, Some(except)),
+                    select_sets_of_exercises_statement(user_id, exercise_ids, Some(except), None),
                     historical_sets_from,
                 ),
             ),

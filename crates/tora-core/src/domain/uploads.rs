@@ -9,6 +9,8 @@ use uuid::Uuid;
 pub enum UploadKind {
     MealPhoto,
     FormVideo,
+    /// Another logger's export, too large to send inline.
+    ImportCsv,
 }
 
 impl UploadKind {
@@ -16,6 +18,7 @@ impl UploadKind {
         match text {
             "meal_photo" => Some(Self::MealPhoto),
             "form_video" => Some(Self::FormVideo),
+            "import_csv" => Some(Self::ImportCsv),
             _ => None,
         }
     }
@@ -25,6 +28,7 @@ impl UploadKind {
         match self {
             Self::MealPhoto => "meal_photo",
             Self::FormVideo => "form_video",
+            Self::ImportCsv => "import_csv",
         }
     }
 
@@ -33,6 +37,7 @@ impl UploadKind {
         match self {
             Self::MealPhoto => &["image/jpeg", "image/png", "image/webp", "image/heic"],
             Self::FormVideo => &["video/mp4", "video/quicktime"],
+            Self::ImportCsv => &["text/csv", "text/plain"],
         }
     }
 
@@ -41,9 +46,14 @@ impl UploadKind {
         match self {
             Self::MealPhoto => 10 * 1024 * 1024,
             Self::FormVideo => 200 * 1024 * 1024,
+            Self::ImportCsv => IMPORT_FILE_MAX_BYTES,
         }
     }
 }
+
+/// The largest import file: years of daily training from Strong or Hevy are a few
+/// megabytes, and the whole file is read in one request.
+pub const IMPORT_FILE_MAX_BYTES: u64 = 20 * 1024 * 1024;
 
 /// The part of every key that names its owner: a keyed hash of the user's id, so the
 /// bucket's listing shows no user ids and the prefix cannot be guessed from one.

@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod hevy;
 pub mod mapping;
+pub mod plan;
 pub mod strong;
 
 use chrono::NaiveDateTime;
