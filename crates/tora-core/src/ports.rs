@@ -1093,8 +1093,11 @@ pub trait ImportStore {
     /// The person's imports, newest first.
     async fn imports(&self, user_id: Uuid) -> Result<Vec<StoredImport>, StoreError>;
 
-    async fn import(&self, user_id: Uuid, import_id: Uuid)
-    -> Result<Option<StoredImport>, StoreError>;
+    async fn import(
+        &self,
+        user_id: Uuid,
+        import_id: Uuid,
+    ) -> Result<Option<StoredImport>, StoreError>;
 
     /// Deletes the import, its workouts and the exercises it created that nothing else
     /// uses, and sets the skill rows exactly, in one transaction. `false` when there

@@ -240,8 +240,22 @@ impl Stack {
     /// Requests a meal-photo upload, PUTs `bytes` to the bucket and, when `finish`,
     /// completes it; the upload id.
     pub async fn uploaded_photo(&self, user: &TestUser, bytes: Vec<u8>, finish: bool) -> String {
+        self.uploaded_file(user, "meal_photo", "image/jpeg", bytes, finish)
+            .await
+    }
+
+    /// Requests an upload of `kind`, PUTs `bytes` to the bucket as `content_type` and,
+    /// when `finish`, completes it; the upload id.
+    pub async fn uploaded_file(
+        &self,
+        user: &TestUser,
+        kind: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        finish: bool,
+    ) -> String {
         let body = serde_json::json!({
-            "kind": "meal_photo", "content_type": "image/jpeg", "bytes": bytes.len()
+            "kind": kind, "content_type": content_type, "bytes": bytes.len()
         });
         let (status, _, upload) = self
             .send_json(user, Method::POST, "/v1/uploads", &body)
@@ -249,7 +263,7 @@ impl Stack {
         assert_eq!(status, 201, "{upload}");
         let response = Client::new()
             .put(upload["url"].as_str().unwrap())
-            .header("content-type", "image/jpeg")
+            .header("content-type", content_type)
             .body(bytes)
             .send()
             .await
@@ -351,6 +365,7 @@ impl Stack {
             "memories",
             "meals",
             "uploads",
+            "imports",
             "exercises",
         ] {
             let owner = if table == "exercises" {

@@ -92,6 +92,7 @@ impl FakeChatStore {
             performed_at: log.performed_at,
             notes: None,
             source_message_id: Some(log.message_id),
+            import_id: None,
             sets,
             created_at: log.performed_at,
             updated_at: log.performed_at,

@@ -423,7 +423,9 @@ mod tests {
             self.workouts
                 .borrow_mut()
                 .retain(|(import, _, _)| *import != import_id);
-            self.imports.borrow_mut().retain(|import| import.id != import_id);
+            self.imports
+                .borrow_mut()
+                .retain(|import| import.id != import_id);
             self.hashes.borrow_mut().remove(&import_id);
             self.states.borrow_mut().extend(writes.clone());
             Ok(true)
@@ -498,16 +500,30 @@ mod tests {
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
         let text = hevy(3);
-        let dry = import(&store, &ids, catalog(), &user(), now(), &request(&text, true))
-            .await
-            .unwrap();
+        let dry = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, true),
+        )
+        .await
+        .unwrap();
         assert_eq!((dry.new_workouts, dry.new_sets), (3, 9));
         assert!(store.workouts.borrow().is_empty());
         assert!(dry.import.is_none());
 
-        let first = import(&store, &ids, catalog(), &user(), now(), &request(&text, false))
-            .await
-            .unwrap();
+        let first = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await
+        .unwrap();
         assert_eq!((first.created_workouts, first.created_sets), (3, 9));
         let stored = first.import.unwrap();
         assert_eq!(stored.workouts, 3);
@@ -521,9 +537,16 @@ mod tests {
                 .contains(&"pull_up".to_owned())
         );
 
-        let again = import(&store, &ids, catalog(), &user(), now(), &request(&text, false))
-            .await
-            .unwrap();
+        let again = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await
+        .unwrap();
         assert_eq!((again.created_workouts, again.already_imported), (0, 3));
         assert_eq!(again.import.unwrap().id, stored.id);
         assert_eq!(store.workouts.borrow().len(), 3);
@@ -535,12 +558,26 @@ mod tests {
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
         let (short, long) = (hevy(2), hevy(4));
-        import(&store, &ids, catalog(), &user(), now(), &request(&short, false))
-            .await
-            .unwrap();
-        let later = import(&store, &ids, catalog(), &user(), now(), &request(&long, false))
-            .await
-            .unwrap();
+        import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&short, false),
+        )
+        .await
+        .unwrap();
+        let later = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&long, false),
+        )
+        .await
+        .unwrap();
         assert_eq!((later.created_workouts, later.already_imported), (2, 2));
         assert_eq!(store.imports.borrow().len(), 2);
     }
@@ -553,7 +590,15 @@ mod tests {
             ..MemoryImports::default()
         };
         let ids = crate::app::fakes::ids();
-        let failed = import(&store, &ids, catalog(), &user(), now(), &request(&text, false)).await;
+        let failed = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await;
         assert!(matches!(failed, Err(ImportFailure::Store(_))));
         assert_eq!(store.workouts.borrow().len(), 2);
         assert!(store.imports.borrow()[0].finished_at.is_none());
@@ -564,9 +609,16 @@ mod tests {
             fail_after: None,
             ..store
         };
-        let resumed = import(&store, &ids, catalog(), &user(), now(), &request(&text, false))
-            .await
-            .unwrap();
+        let resumed = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await
+        .unwrap();
         assert_eq!((resumed.created_workouts, resumed.already_imported), (2, 2));
         assert!(resumed.import.unwrap().finished_at.is_some());
         assert!(store.state("pull_up").is_some());
@@ -577,14 +629,31 @@ mod tests {
         let text = hevy(u32::try_from(WORKOUTS_PER_REQUEST).unwrap() + 3);
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
-        let first = import(&store, &ids, catalog(), &user(), now(), &request(&text, false))
-            .await
-            .unwrap();
-        assert_eq!((first.created_workouts, first.remaining), (WORKOUTS_PER_REQUEST, 3));
+        let first = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (first.created_workouts, first.remaining),
+            (WORKOUTS_PER_REQUEST, 3)
+        );
         assert!(first.import.unwrap().finished_at.is_none());
-        let second = import(&store, &ids, catalog(), &user(), now(), &request(&text, false))
-            .await
-            .unwrap();
+        let second = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await
+        .unwrap();
         assert_eq!((second.created_workouts, second.remaining), (3, 0));
         assert!(second.import.unwrap().finished_at.is_some());
     }
@@ -594,9 +663,16 @@ mod tests {
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
         let text = hevy(1);
-        let done = import(&store, &ids, catalog(), &user(), now(), &request(&text, false))
-            .await
-            .unwrap();
+        let done = import(
+            &store,
+            &ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(&text, false),
+        )
+        .await
+        .unwrap();
         let id = done.import.unwrap().id;
         assert_eq!(
             store.state("pull_up").map(|row| row.state.as_str()),

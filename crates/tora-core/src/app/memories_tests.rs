@@ -35,6 +35,7 @@ fn workout() -> StoredWorkout {
         performed_at: at("2026-12-01T18:00:00Z"),
         notes: None,
         source_message_id: None,
+        import_id: None,
         sets: vec![
             StoredSet {
                 exercise_id: "pull_up".into(),

@@ -44,6 +44,7 @@ pub fn stored(new: &NewWorkout<'_>, created_at: DateTime<Utc>) -> StoredWorkout 
         performed_at: new.performed_at,
         notes: new.notes.map(str::to_owned),
         source_message_id: new.source_message_id,
+        import_id: None,
         sets,
         created_at,
         updated_at: created_at,

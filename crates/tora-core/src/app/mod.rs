@@ -5,10 +5,10 @@ pub mod chat;
 pub mod corrections;
 pub mod credits;
 pub mod exercises;
-pub mod imports;
 pub mod export;
 #[cfg(test)]
 pub(crate) mod fakes;
+pub mod imports;
 pub mod meals;
 pub mod memories;
 #[cfg(test)]

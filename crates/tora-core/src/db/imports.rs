@@ -18,7 +18,7 @@ use crate::domain::profile::Units;
 use crate::domain::skills::{HistoricalSet, SkillRecord};
 use crate::domain::workout::NewWorkout;
 use crate::ports::{
-    Clock, ImportFacts, ImportStore, Ids, NewImport, StoreError, StoredImport, Transport,
+    Clock, Ids, ImportFacts, ImportStore, NewImport, StoreError, StoredImport, Transport,
 };
 
 /// An import with how many workouts and sets it holds now, followed by the `where`.
@@ -138,7 +138,11 @@ fn names_from(result: QueryResult) -> Result<Vec<String>, NeonError> {
 }
 
 fn keys_from(result: QueryResult) -> Result<BTreeSet<String>, NeonError> {
-    result.rows.iter().map(|row| row.get("import_key")).collect()
+    result
+        .rows
+        .iter()
+        .map(|row| row.get("import_key"))
+        .collect()
 }
 
 fn read_only() -> TransactionOptions {
@@ -290,11 +294,12 @@ impl<T: Transport, C: Clock> ImportStore for NeonClient<'_, T, C> {
         user_id: Uuid,
         import_id: Uuid,
     ) -> Result<Option<StoredImport>, StoreError> {
-        Ok(
-            Typed::new(select_imports_statement(user_id, Some(import_id)), import_from)
-                .run(self)
-                .await?,
+        Ok(Typed::new(
+            select_imports_statement(user_id, Some(import_id)),
+            import_from,
         )
+        .run(self)
+        .await?)
     }
 
     async fn delete_import(

@@ -26,6 +26,7 @@ impl StoredWorkout {
             performed_at: row.get("performed_at")?,
             notes: row.get("notes")?,
             source_message_id: row.get("source_message_id")?,
+            import_id: row.get("import_id")?,
             sets: serde_json::from_value(sets)
                 .map_err(|error| NeonError::decode(format!("workout sets: {error}")))?,
             created_at: row.get("created_at")?,
@@ -188,7 +189,8 @@ pub fn delete_statement(user_id: Uuid, workout_id: Uuid) -> Statement {
 macro_rules! select_workouts {
     ($rest:literal) => {
         concat!(
-            "select w.id, w.performed_at, w.notes, w.source_message_id, w.created_at, w.updated_at,
+            "select w.id, w.performed_at, w.notes, w.source_message_id, w.import_id, w.created_at,
+       w.updated_at,
        coalesce((
            select jsonb_agg(jsonb_build_object(
                       'exercise_id', s.exercise_id, 'exercise_name', e.name,

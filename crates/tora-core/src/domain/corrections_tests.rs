@@ -304,6 +304,7 @@ fn stored_workouts_become_entries_again() {
         performed_at: at,
         notes: None,
         source_message_id: None,
+        import_id: None,
         sets: vec![
             stored_set("pull_up", "Pull-up", false, 8),
             stored_set("pull_up", "Pull-up", false, 8),

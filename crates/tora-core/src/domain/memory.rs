@@ -355,6 +355,7 @@ mod tests {
             performed_at: at("2026-12-01T23:30:00Z"),
             notes: notes.map(str::to_owned),
             source_message_id: None,
+            import_id: None,
             sets,
             created_at: at("2026-12-01T23:30:00Z"),
             updated_at: at("2026-12-01T23:30:00Z"),

@@ -332,6 +332,8 @@ pub struct StoredWorkout {
     pub performed_at: DateTime<Utc>,
     pub notes: Option<String>,
     pub source_message_id: Option<Uuid>,
+    /// The import that created it, for imported sessions.
+    pub import_id: Option<Uuid>,
     pub sets: Vec<StoredSet>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -39,6 +39,10 @@ pub enum Endpoint {
     CoachAsk,
     RequestUpload,
     CompleteUpload,
+    PostImport,
+    ListImports,
+    GetImport,
+    DeleteImport,
 }
 
 /// Who may call an operation.
@@ -99,6 +103,9 @@ const ASK_BODY_LIMIT: usize = 8 * 1024;
 /// A structured workout: up to 50 entries of up to 100 sets, plus notes.
 const WORKOUT_BODY_LIMIT: usize = 64 * 1024;
 const UPLOAD_BODY_LIMIT: usize = 1024;
+/// An export sent inline: years of Strong or Hevy history (10,000 sets are about a
+/// megabyte), JSON-escaped. Larger files go through an `import_csv` upload.
+const IMPORT_BODY_LIMIT: usize = 5 * 1024 * 1024;
 
 pub static ROUTES: &[Route] = &[
     Route {
@@ -410,6 +417,44 @@ pub static ROUTES: &[Route] = &[
             BodyRule::None,
         )],
         allow: "POST",
+    },
+    Route {
+        pattern: "/v1/imports",
+        operations: &[
+            op(
+                Method::GET,
+                Endpoint::ListImports,
+                Access::User,
+                BodyRule::None,
+            ),
+            op(
+                Method::POST,
+                Endpoint::PostImport,
+                Access::User,
+                BodyRule::Json {
+                    limit: IMPORT_BODY_LIMIT,
+                },
+            ),
+        ],
+        allow: "GET, HEAD, POST",
+    },
+    Route {
+        pattern: "/v1/imports/{id}",
+        operations: &[
+            op(
+                Method::GET,
+                Endpoint::GetImport,
+                Access::User,
+                BodyRule::None,
+            ),
+            op(
+                Method::DELETE,
+                Endpoint::DeleteImport,
+                Access::User,
+                BodyRule::None,
+            ),
+        ],
+        allow: "GET, HEAD, DELETE",
     },
 ];
 

@@ -354,8 +354,8 @@ pub fn file_hash(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::profile::Units;
     use crate::domain::imports::{ImportSource, parse};
+    use crate::domain::profile::Units;
 
     fn catalog() -> &'static Catalog {
         Catalog::embedded().unwrap()
@@ -402,7 +402,10 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
         assert_eq!(plan.workouts.len(), 1);
         let workout = &plan.workouts[0];
         // 18:30 in Berlin in March is 17:30 UTC.
-        assert_eq!(workout.performed_at.to_rfc3339(), "2024-03-02T17:30:00+00:00");
+        assert_eq!(
+            workout.performed_at.to_rfc3339(),
+            "2024-03-02T17:30:00+00:00"
+        );
         assert_eq!(workout.notes.as_deref(), Some("Pull, Push\nfelt good"));
         // "Pull Up (Assisted)" is the catalog's pull-up, its sets marked assisted.
         let entries = workout.workout.entries();
@@ -422,8 +425,16 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
             .collect();
         assert!(reasons.contains(&(WARMUP, &[2][..])));
         assert!(reasons.contains(&(UNMAPPED, &[8, 9][..])));
-        assert!(reasons.iter().any(|(reason, lines)| reason.contains("rest timer") && *lines == [6]));
-        assert!(reasons.iter().any(|(reason, lines)| reason.contains("distance") && *lines == [7]));
+        assert!(
+            reasons
+                .iter()
+                .any(|(reason, lines)| reason.contains("rest timer") && *lines == [6])
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|(reason, lines)| reason.contains("distance") && *lines == [7])
+        );
         let unmapped: Vec<&str> = plan
             .exercises
             .iter()
@@ -447,7 +458,11 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
         let own = vec!["FLAMINGO PRESS ü".to_owned()];
         let plan = plan_of(&own, &options());
         assert!(plan.new_custom_names().is_empty());
-        assert_eq!(plan.workouts.len(), 2, "a name the person already has is theirs");
+        assert_eq!(
+            plan.workouts.len(),
+            2,
+            "a name the person already has is theirs"
+        );
     }
 
     fn plan_of(own: &[String], options: &ImportOptions) -> ImportPlan<'static> {
@@ -466,9 +481,8 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
     #[test]
     fn the_same_session_has_the_same_key_in_any_file_and_another_session_another() {
         let first = plan_of(&[], &options());
-        let longer = format!(
-            "{STRONG}2024-03-09 18:30:00,\"Pull, Push\",45m,Pull Up,1,0,9,0,0,,,\n"
-        );
+        let longer =
+            format!("{STRONG}2024-03-09 18:30:00,\"Pull, Push\",45m,Pull Up,1,0,9,0,0,,,\n");
         let parsed = parse(ImportSource::Strong, &longer, Some(Units::Kg)).unwrap();
         let second = plan(catalog(), &parsed, Timezone::utc(), &[], &options(), now());
         assert_eq!(second.workouts.len(), 2);
@@ -481,9 +495,15 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
     fn local_times_in_a_gap_or_an_overlap_have_one_reading() {
         let berlin: Timezone = "Europe/Berlin".parse().unwrap();
         let gap = "2024-03-31T02:30:00".parse().unwrap();
-        assert_eq!(local_to_utc(gap, berlin).to_rfc3339(), "2024-03-31T01:30:00+00:00");
+        assert_eq!(
+            local_to_utc(gap, berlin).to_rfc3339(),
+            "2024-03-31T01:30:00+00:00"
+        );
         let twice = "2024-10-27T02:30:00".parse().unwrap();
-        assert_eq!(local_to_utc(twice, berlin).to_rfc3339(), "2024-10-27T00:30:00+00:00");
+        assert_eq!(
+            local_to_utc(twice, berlin).to_rfc3339(),
+            "2024-10-27T00:30:00+00:00"
+        );
     }
 
     #[test]
@@ -497,7 +517,11 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
             "2024-03-01T00:00:00Z".parse().unwrap(),
         );
         assert!(plan.workouts.is_empty());
-        assert!(plan.skipped.iter().any(|group| group.reason == IN_THE_FUTURE));
+        assert!(
+            plan.skipped
+                .iter()
+                .any(|group| group.reason == IN_THE_FUTURE)
+        );
     }
 
     #[test]

@@ -987,6 +987,7 @@ mod tests {
             performed_at,
             notes: Some(notes.into()),
             source_message_id: None,
+            import_id: None,
             sets,
             created_at: performed_at,
             updated_at: performed_at,

@@ -6,6 +6,7 @@ pub(super) mod credits;
 mod exercises;
 pub(crate) mod export;
 mod health;
+pub(crate) mod imports;
 mod me;
 mod meals;
 mod memories;
@@ -88,6 +89,10 @@ pub(super) async fn dispatch<P: Platform>(
         Endpoint::CompleteUpload => {
             uploads::complete_upload(context, require(caller)?, params).await
         }
+        Endpoint::PostImport => imports::post_import(context, require(caller)?, body).await,
+        Endpoint::ListImports => imports::list_imports(context, require(caller)?).await,
+        Endpoint::GetImport => imports::get_import(context, require(caller)?, params).await,
+        Endpoint::DeleteImport => imports::delete_import(context, require(caller)?, params).await,
     };
     response.map(Reply::from)
 }

@@ -22,7 +22,9 @@ use utoipa::openapi::{
 use utoipa::{PartialSchema, ToSchema};
 
 use super::workouts;
-use super::{chat, credits, exercises, health, me, meals, memories, skills, stats, uploads};
+use super::{
+    chat, credits, exercises, health, imports, me, meals, memories, skills, stats, uploads,
+};
 use crate::domain::workout::LoggedSet;
 use crate::http::error::Problem;
 use crate::http::routes::{Access, BodyRule, Endpoint, ROUTES};
@@ -487,6 +489,48 @@ fn describe(endpoint: Endpoint, schemas: &mut Schemas) -> Description {
                 "Mark an upload complete once its bytes are stored",
             )
         },
+        Endpoint::PostImport => {
+            let result = schemas.of::<imports::ImportResultView>();
+            Description {
+                body: Some(schemas.of::<imports::ImportRequestBody>()),
+                success: vec![
+                    (201, "new sessions stored", json_body(result.clone())),
+                    (
+                        200,
+                        "a dry run, or every session of the file was stored already",
+                        json_body(result),
+                    ),
+                ],
+                problems: &[502],
+                ..plain(
+                    "postImport",
+                    "imports",
+                    "Import a Strong or Hevy export (dry run first)",
+                )
+            }
+        }
+        Endpoint::ListImports => Description {
+            success: ok(schemas.of::<imports::ImportListView>()),
+            ..plain(
+                "listImports",
+                "imports",
+                "The caller's imports with their counts",
+            )
+        },
+        Endpoint::GetImport => Description {
+            id_format: Some(Uuid),
+            success: ok(schemas.of::<imports::ImportView>()),
+            ..plain("getImport", "imports", "One import with its counts")
+        },
+        Endpoint::DeleteImport => Description {
+            id_format: Some(Uuid),
+            success: ok(schemas.of::<imports::DeletedImportView>()),
+            ..plain(
+                "deleteImport",
+                "imports",
+                "Delete an import: its workouts and the exercises it created",
+            )
+        },
     }
 }
 
@@ -523,6 +567,10 @@ fn links(endpoint: Endpoint) -> &'static [(&'static str, &'static str)] {
         ],
         Endpoint::LogMeal => &[("deleteMeal", "$response.body#/meal/id")],
         Endpoint::RequestUpload => &[("completeUpload", "$response.body#/upload_id")],
+        Endpoint::PostImport => &[
+            ("getImport", "$response.body#/import/id"),
+            ("deleteImport", "$response.body#/import/id"),
+        ],
         Endpoint::ListExercises => &[
             ("getExercise", "$response.body#/items/0/id"),
             ("exerciseStats", "$response.body#/items/0/id"),

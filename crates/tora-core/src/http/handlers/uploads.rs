@@ -20,11 +20,14 @@ use crate::http::{ApiError, Platform, RequestContext};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UploadRequestBody {
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(meal_photo|form_video)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(meal_photo|form_video|import_csv)$")
+    )]
     pub kind: String,
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = "^(image/(jpeg|png|webp|heic)|video/(mp4|quicktime))$")
+        schema(pattern = "^(image/(jpeg|png|webp|heic)|video/(mp4|quicktime)|text/(csv|plain))$")
     )]
     pub content_type: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 209715200))]

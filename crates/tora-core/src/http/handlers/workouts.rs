@@ -39,8 +39,11 @@ pub struct WorkoutResponse {
     pub id: String,
     pub performed_at: String,
     pub notes: Option<String>,
-    /// `chat` when logged by a chat message, `manual` otherwise.
+    /// `chat` when logged by a chat message, `import` when brought in from another
+    /// logger's export, `manual` otherwise.
     pub source: &'static str,
+    /// The import that created it (`DELETE /v1/imports/{id}` removes it).
+    pub import_id: Option<String>,
     pub entries: Vec<EntryView>,
     pub created_at: String,
     pub updated_at: String,
@@ -69,11 +72,12 @@ impl From<&StoredWorkout> for WorkoutResponse {
             id: workout.id.to_string(),
             performed_at: timestamp(workout.performed_at),
             notes: workout.notes.clone(),
-            source: if workout.source_message_id.is_some() {
-                "chat"
-            } else {
-                "manual"
+            source: match (workout.source_message_id, workout.import_id) {
+                (Some(_), _) => "chat",
+                (None, Some(_)) => "import",
+                (None, None) => "manual",
             },
+            import_id: workout.import_id.map(|id| id.to_string()),
             entries,
             created_at: timestamp(workout.created_at),
             updated_at: timestamp(workout.updated_at),
@@ -110,7 +114,7 @@ pub struct SkillChangesView {
 }
 
 impl SkillChangesView {
-    fn new(catalog: &Catalog, evaluation: &Evaluation) -> Self {
+    pub(crate) fn new(catalog: &Catalog, evaluation: &Evaluation) -> Self {
         Self {
             mastered: skill_refs(catalog, &evaluation.transitions.mastered),
             unlocked: skill_refs(catalog, &evaluation.transitions.unlocked),
