@@ -201,6 +201,19 @@ async fn delete_erases_every_row_of_the_user_and_only_theirs() {
             &[&user.subject],
         )
         .await;
+    // An import, with a custom exercise it created.
+    let csv = "Date,Workout Name,Exercise Name,Set Order,Weight,Reps\n\
+               2024-05-01 09:00:00,Old app,Pull Up,1,,8\n\
+               2024-05-01 09:00:00,Old app,Sled Push,1,80,10\n";
+    let (status, _, imported) = stack
+        .send_json(
+            &user,
+            Method::POST,
+            "/v1/imports",
+            &json!({"source": "strong", "csv": csv, "weight_unit": "kg", "create_custom": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{imported}");
 
     let response = stack
         .authed(Method::DELETE, "/v1/me", &user)

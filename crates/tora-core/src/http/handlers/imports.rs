@@ -298,7 +298,7 @@ fn checked(
                 .position(|name| ExerciseName::parse(name).is_err())
             {
                 problems.push(FieldError::new(
-                    &format!("create_custom[{bad}]"),
+                    format!("create_custom[{bad}]"),
                     "must be a name of 1 to 80 characters on one line",
                 ));
             }
