@@ -1080,12 +1080,12 @@ pub trait ImportStore {
         without: Option<Uuid>,
     ) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError>;
 
-    /// Sets the skill rows exactly, and marks the import finished when `finished`;
-    /// the import after.
+    /// Sets the skill rows exactly, and marks the import of the file finished when
+    /// `finished`; the import after.
     async fn finish_import(
         &self,
         user_id: Uuid,
-        import_id: Uuid,
+        file_sha256: &str,
         finished: bool,
         skill_writes: &BTreeMap<String, SkillRecord>,
     ) -> Result<Option<StoredImport>, StoreError>;

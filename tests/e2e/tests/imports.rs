@@ -270,6 +270,28 @@ async fn a_hevy_export_keeps_confirmed_names_and_deleting_the_import_removes_wha
     assert_eq!(back["workouts"]["created"], 2);
 }
 
+#[tokio::test]
+async fn two_posts_of_one_file_at_once_store_each_session_once() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    let body = json!({"source": "hevy", "csv": HEVY_KG});
+    let answers =
+        tora_e2e::join_all(vec![post(&stack, &user, &body), post(&stack, &user, &body)]).await;
+    let created: u64 = answers
+        .iter()
+        .map(|(status, answer)| {
+            assert!(*status == 200 || *status == 201, "{answer}");
+            answer["workouts"]["created"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(created, 2);
+    assert_eq!(answers[0].1["import"]["id"], answers[1].1["import"]["id"]);
+    assert_eq!(workouts(&stack, &user).await.len(), 2);
+    let (_, _, list) = stack.get_json(&user, "/v1/imports").await;
+    assert_eq!(list["imports"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["imports"][0]["workouts"], 2);
+}
+
 /// 10,000 rows through the bucket: more sessions than one request stores, finished by
 /// posting the same upload again.
 #[tokio::test]

@@ -188,15 +188,12 @@ pub async fn import<'c>(
         .earlier
         .as_ref()
         .is_some_and(|earlier| earlier.finished_at.is_none());
-    if stored_any || unfinished {
+    // `attempted` without `stored_any`: a concurrent post of the same file stored
+    // them; the import is its row, found by the file.
+    if stored_any || unfinished || attempted > 0 {
         let evaluation = redecide(store, catalog, user.id, None).await?;
         outcome.import = store
-            .finish_import(
-                user.id,
-                import_id,
-                outcome.remaining == 0,
-                &evaluation.writes,
-            )
+            .finish_import(user.id, &hash, outcome.remaining == 0, &evaluation.writes)
             .await?;
         outcome.evaluation = Some(evaluation);
     } else {
@@ -387,10 +384,17 @@ mod tests {
         async fn finish_import(
             &self,
             _user_id: Uuid,
-            import_id: Uuid,
+            file_sha256: &str,
             finished: bool,
             writes: &SkillRows,
         ) -> Result<Option<StoredImport>, StoreError> {
+            let import_id = self
+                .hashes
+                .borrow()
+                .iter()
+                .find(|(_, hash)| *hash == file_sha256)
+                .map(|(id, _)| *id)
+                .unwrap_or_default();
             self.states.borrow_mut().extend(writes.clone());
             if finished {
                 for import in self.imports.borrow_mut().iter_mut() {

@@ -71,11 +71,12 @@ set import_key = $3::text,
     import_id = (select id from imports where user_id = $2::uuid and file_sha256 = $4::text)
 where id = $1::uuid and user_id = $2::uuid";
 
-/// `$3`: whether the file's last workout is in.
+/// `$3`: whether the file's last workout is in. Found by the file: a concurrent
+/// request for the same file may have written the row.
 const FINISH_IMPORT: &str = "\
 update imports
 set finished_at = case when $3::bool then coalesce(finished_at, now()) else finished_at end
-where id = $1::uuid and user_id = $2::uuid";
+where file_sha256 = $1::text and user_id = $2::uuid";
 
 const DELETE_IMPORT_WORKOUTS: &str = "\
 delete from workouts where import_id = $2::uuid and user_id = $1::uuid";
@@ -133,6 +134,13 @@ fn select_imports_statement(user_id: Uuid, import_id: Option<Uuid>) -> Statement
     Statement::new(SELECT_IMPORTS, vec![user_id.into(), import_id.into()])
 }
 
+fn select_import_of_file(user_id: Uuid, file_sha256: &str) -> Statement {
+    Statement::new(
+        SELECT_IMPORT_OF_FILE,
+        vec![user_id.into(), file_sha256.into()],
+    )
+}
+
 fn names_from(result: QueryResult) -> Result<Vec<String>, NeonError> {
     result.rows.iter().map(|row| row.get("name")).collect()
 }
@@ -162,13 +170,7 @@ impl<T: Transport, C: Clock> ImportStore for NeonClient<'_, T, C> {
         let (earlier, own_exercises, imported_keys) = batch::run(
             self,
             (
-                Typed::new(
-                    Statement::new(
-                        SELECT_IMPORT_OF_FILE,
-                        vec![user_id.into(), file_sha256.into()],
-                    ),
-                    import_from,
-                ),
+                Typed::new(select_import_of_file(user_id, file_sha256), import_from),
                 Typed::new(
                     Statement::new(SELECT_OWN_EXERCISES, vec![user_id.into()]),
                     names_from,
@@ -257,23 +259,20 @@ impl<T: Transport, C: Clock> ImportStore for NeonClient<'_, T, C> {
     async fn finish_import(
         &self,
         user_id: Uuid,
-        import_id: Uuid,
+        file_sha256: &str,
         finished: bool,
         skill_writes: &BTreeMap<String, SkillRecord>,
     ) -> Result<Option<StoredImport>, StoreError> {
         let mut writes = vec![Statement::new(
             FINISH_IMPORT,
-            vec![import_id.into(), user_id.into(), finished.into()],
+            vec![file_sha256.into(), user_id.into(), finished.into()],
         )];
         writes.extend(upsert_statement(user_id, skill_writes, StateWrite::Exact));
         let ((), import) = batch::run(
             self,
             (
                 Writes(writes),
-                Typed::new(
-                    select_imports_statement(user_id, Some(import_id)),
-                    import_from,
-                ),
+                Typed::new(select_import_of_file(user_id, file_sha256), import_from),
             ),
             TransactionOptions::default(),
         )
