@@ -525,6 +525,8 @@ pub struct ExportStart {
     pub uploads: Vec<crate::domain::uploads::Upload>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
+    /// Imports are few (one per file brought in): read whole.
+    pub imports: Vec<StoredImport>,
 }
 
 /// How many rows of each paged section the first round trip of an export reads.

@@ -187,6 +187,8 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
             "upload",
             "skill_state",
             "custom_exercise",
+            // This user imported nothing: the section is its header alone.
+            "",
             "profile"
         ]
     );
@@ -273,7 +275,8 @@ async fn the_csv_export_has_a_row_per_set_and_escapes_chat_text() {
     let uploads = sections[5];
     assert_eq!(uploads.len(), 2, "a header and the photo");
     assert_eq!(&uploads[1][2..4], ["meal_photo", "image/jpeg"]);
-    let profile = &sections[8][1];
+    assert_eq!(sections[8][0][0..2], ["record_type", "import_id"]);
+    let profile = &sections[9][1];
     assert_eq!(profile[3], "Ana");
     assert_eq!(profile[5], "Europe/Berlin");
 }
@@ -301,6 +304,7 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         "uploads",
         "skill_states",
         "custom_exercises",
+        "imports",
     ] {
         assert_eq!(body[section], json!([]), "{section}");
     }
@@ -316,8 +320,8 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
         .await
         .unwrap();
     let rows = tora_test_support::csv::parse(&text).unwrap();
-    // Nine headers, eight gaps, the starter grant and the profile row.
-    assert_eq!(rows.len(), 19, "{text}");
+    // Ten headers, nine gaps, the starter grant and the profile row.
+    assert_eq!(rows.len(), 21, "{text}");
     assert!(
         rows.iter()
             .any(|row| row[0] == "credit_entry" && row[3] == "starter_grant")

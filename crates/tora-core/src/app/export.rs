@@ -37,6 +37,7 @@ pub struct ExportStart {
     pub uploads: Page<Upload>,
     pub skill_states: Vec<ExportedSkillState>,
     pub custom_exercises: Vec<CustomExercise>,
+    pub imports: Vec<crate::ports::StoredImport>,
 }
 
 pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStart, StoreError> {
@@ -62,6 +63,7 @@ pub async fn start(store: &impl ExportStore, user_id: Uuid) -> Result<ExportStar
         uploads: Page::of(start.uploads, UPLOADS_PER_PAGE),
         skill_states: start.skill_states,
         custom_exercises: start.custom_exercises,
+        imports: start.imports,
     })
 }
 

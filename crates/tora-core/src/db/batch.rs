@@ -136,6 +136,7 @@ tuple_batch!(A.0, B.1, C.2, D.3, E.4);
 tuple_batch!(A.0, B.1, C.2, D.3, E.4, F.5);
 tuple_batch!(A.0, B.1, C.2, D.3, E.4, F.5, G.6);
 tuple_batch!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7);
+tuple_batch!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7, I.8);
 
 /// Runs a batch as one transaction (one round trip) and reads every result by type.
 pub async fn run<B: Batch>(

@@ -148,22 +148,32 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
         user_id: Uuid,
         limits: ExportLimits,
     ) -> Result<ExportStart, StoreError> {
-        let (workouts, messages, ledger, memories, meals, uploads, skill_states, custom_exercises) =
-            batch::run(
-                self,
-                (
-                    workouts_after(user_id, None, limits.workouts),
-                    messages_after(user_id, None, limits.messages),
-                    ledger_oldest_first(user_id, None, limits.ledger),
-                    memories_oldest_first(user_id, None, limits.memories),
-                    meals_oldest_first(user_id, None, limits.meals),
-                    uploads_oldest_first(user_id, None, limits.uploads),
-                    skill_states(user_id),
-                    custom_exercises(user_id),
-                ),
-                read_only(),
-            )
-            .await?;
+        let (
+            workouts,
+            messages,
+            ledger,
+            memories,
+            meals,
+            uploads,
+            skill_states,
+            custom_exercises,
+            imports,
+        ) = batch::run(
+            self,
+            (
+                workouts_after(user_id, None, limits.workouts),
+                messages_after(user_id, None, limits.messages),
+                ledger_oldest_first(user_id, None, limits.ledger),
+                memories_oldest_first(user_id, None, limits.memories),
+                meals_oldest_first(user_id, None, limits.meals),
+                uploads_oldest_first(user_id, None, limits.uploads),
+                skill_states(user_id),
+                custom_exercises(user_id),
+                super::imports::all_imports(user_id),
+            ),
+            read_only(),
+        )
+        .await?;
         Ok(ExportStart {
             workouts,
             messages,
@@ -173,6 +183,7 @@ impl<T: Transport, C: Clock> ExportStore for NeonClient<'_, T, C> {
             uploads,
             skill_states,
             custom_exercises,
+            imports,
         })
     }
 

@@ -134,6 +134,11 @@ fn select_imports_statement(user_id: Uuid, import_id: Option<Uuid>) -> Statement
     Statement::new(SELECT_IMPORTS, vec![user_id.into(), import_id.into()])
 }
 
+/// Every import of the person, newest first (the export's section).
+pub(crate) fn all_imports(user_id: Uuid) -> Typed<Vec<StoredImport>> {
+    Typed::new(select_imports_statement(user_id, None), imports_from)
+}
+
 fn select_import_of_file(user_id: Uuid, file_sha256: &str) -> Statement {
     Statement::new(
         SELECT_IMPORT_OF_FILE,
@@ -281,11 +286,7 @@ impl<T: Transport, C: Clock> ImportStore for NeonClient<'_, T, C> {
     }
 
     async fn imports(&self, user_id: Uuid) -> Result<Vec<StoredImport>, StoreError> {
-        Ok(
-            Typed::new(select_imports_statement(user_id, None), imports_from)
-                .run(self)
-                .await?,
-        )
+        Ok(all_imports(user_id).run(self).await?)
     }
 
     async fn import(

@@ -18,7 +18,8 @@
 //!               "completed_at"}, oldest first; the objects stay in the bucket],
 //!  "skill_states": [{"skill", "name", "state", "mastery", "practised", "best_progress",
 //!                    "mastered_at", "updated_at"}],
-//!  "custom_exercises": [{"id", "name", "category", "created_at"}]}
+//!  "custom_exercises": [{"id", "name", "category", "created_at"}],
+//!  "imports": [...as GET /v1/imports items, newest first]}
 //! ```
 //!
 //! CSV (`tora-export.csv`, RFC 4180: UTF-8, CRLF line ends, a field quoted when it
@@ -50,8 +51,11 @@
 //! 7. `skill_state`: `skill, name, state, mastery, practised, best_progress, mastered_at,
 //!    updated_at`.
 //! 8. `custom_exercise`: `exercise, name, category, created_at`.
-//! 9. `profile`: `user_id, email, display_name, units, timezone, credit_units, created_at,
-//!    exported_at`.
+//! 9. `import`: `import_id, source, weight_unit, workouts, sets, skipped_rows,
+//!    custom_exercises` (JSON list of names), `created_at, finished_at`, newest first.
+//! 10. `profile`: `user_id, email, display_name, units, timezone, credit_units,
+//!    created_at, exported_at, weekly_goal_days, rest_days` (weekday names, space
+//!    separated).
 
 use std::borrow::Cow;
 
@@ -60,6 +64,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
 use super::credits::{LedgerItem, reason_name};
+use super::imports::ImportView;
 use super::me::MeResponse;
 use super::meals::MealView;
 use super::memories::MemoryView;
@@ -77,7 +82,9 @@ use crate::domain::uploads::Upload;
 use crate::domain::workout::StoredWorkout;
 use crate::http::query::{Query, invalid};
 use crate::http::{ApiError, Platform, Reply, RequestContext};
-use crate::ports::{ExportStore, LedgerEntry, Page, PageCursor, StoreError, StoredMeal};
+use crate::ports::{
+    ExportStore, LedgerEntry, Page, PageCursor, StoreError, StoredImport, StoredMeal,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -164,6 +171,7 @@ pub struct ExportStream {
     uploads: Page<Upload>,
     skill_states: Vec<ExportedSkillState>,
     custom_exercises: Vec<CustomExercise>,
+    imports: Vec<StoredImport>,
     /// JSON: whether the array being written has an item yet (commas go between).
     wrote_item: bool,
 }
@@ -190,6 +198,7 @@ impl ExportStream {
             uploads: start.uploads,
             skill_states: start.skill_states,
             custom_exercises: start.custom_exercises,
+            imports: start.imports,
             wrote_item: false,
         }
     }
@@ -537,6 +546,14 @@ impl ExportStream {
                         .map(CustomExerciseView::from)
                         .collect::<Vec<_>>(),
                 );
+                out.text.push_str(",\"imports\":");
+                out.json(
+                    &self
+                        .imports
+                        .iter()
+                        .map(ImportView::from)
+                        .collect::<Vec<_>>(),
+                );
                 out.text.push('}');
             }
             Format::Csv => {
@@ -578,6 +595,35 @@ impl ExportStream {
                 out.gap();
                 out.csv_row([
                     "record_type",
+                    "import_id",
+                    "source",
+                    "weight_unit",
+                    "workouts",
+                    "sets",
+                    "skipped_rows",
+                    "custom_exercises",
+                    "created_at",
+                    "finished_at",
+                ]);
+                for import in &self.imports {
+                    out.csv_row([
+                        "import".to_owned(),
+                        import.id.to_string(),
+                        import.source.as_str().to_owned(),
+                        import.weight_unit.as_str().to_owned(),
+                        import.workouts.to_string(),
+                        import.sets.to_string(),
+                        import.skipped_rows.to_string(),
+                        text_cell(
+                            &serde_json::to_string(&import.custom_exercises).unwrap_or_default(),
+                        ),
+                        timestamp(import.created_at),
+                        opt(import.finished_at.map(timestamp)),
+                    ]);
+                }
+                out.gap();
+                out.csv_row([
+                    "record_type",
                     "user_id",
                     "email",
                     "display_name",
@@ -586,6 +632,8 @@ impl ExportStream {
                     "credit_units",
                     "created_at",
                     "exported_at",
+                    "weekly_goal_days",
+                    "rest_days",
                 ]);
                 let user = &self.user;
                 out.csv_row([
@@ -598,6 +646,8 @@ impl ExportStream {
                     user.credit_balance.units().to_string(),
                     timestamp(user.created_at),
                     timestamp(self.exported_at),
+                    opt(user.weekly_goal.map(|goal| goal.days().to_string())),
+                    user.rest_days.names().join(" "),
                 ]);
             }
         }
@@ -863,12 +913,7 @@ fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {
             timestamp(workout.performed_at),
             local_time(workout.performed_at, user),
             text_cell(workout.notes.as_deref().unwrap_or_default()),
-            if workout.source_message_id.is_some() {
-                "chat"
-            } else {
-                "manual"
-            }
-            .to_owned(),
+            super::workouts::source(workout).to_owned(),
         ]
         .into_iter()
         .chain(std::iter::repeat_n(String::new(), 12)),
@@ -1115,6 +1160,17 @@ mod tests {
                     updated_at: at("2026-11-24T22:31:00Z"),
                 }],
                 custom_exercises: vec![],
+                imports: vec![StoredImport {
+                    id: Uuid::from_u128(95),
+                    source: crate::domain::imports::ImportSource::Strong,
+                    weight_unit: Units::Lb,
+                    skipped_rows: 3,
+                    custom_exercises: vec!["Sled, push".into()],
+                    created_at: at("2026-11-20T10:00:00Z"),
+                    finished_at: None,
+                    workouts: 12,
+                    sets: 140,
+                }],
             })
         }
 
@@ -1230,7 +1286,7 @@ mod tests {
         // The strict reader also checks the quoting and the CRLF line endings.
         let rows = tora_test_support::csv::parse(&text).unwrap();
         let sections: Vec<&[Vec<String>]> = rows.split(|row| row == &[""]).collect();
-        assert_eq!(sections.len(), 9, "{rows:?}");
+        assert_eq!(sections.len(), 10, "{rows:?}");
         for section in &sections {
             let width = section[0].len();
             assert_eq!(section[0][0], "record_type");
@@ -1295,8 +1351,14 @@ mod tests {
         assert_eq!(sections[6][1][4], "", "no mastery for an unmastered skill");
         assert_eq!(sections[6][1][6], "0.5");
         assert_eq!(sections[7].len(), 1, "an empty section keeps its header");
-        assert_eq!(sections[8][1][3], "Ana, \"the\" athlete");
-        assert_eq!(sections[8][1][6], "42");
+        let imports = sections[8];
+        assert_eq!(imports[1][0], "import");
+        assert_eq!(&imports[1][2..7], ["strong", "lb", "12", "140", "3"]);
+        assert_eq!(imports[1][7], r#"["Sled, push"]"#);
+        assert_eq!(imports[1][9], "", "not finished");
+        assert_eq!(sections[9][1][3], "Ana, \"the\" athlete");
+        assert_eq!(sections[9][1][6], "42");
+        assert_eq!(&sections[9][1][9..], ["", ""], "no goal, no rest days");
     }
 
     #[tokio::test]
@@ -1314,6 +1376,8 @@ mod tests {
         assert_eq!(document["chat_messages"][0]["status"], "logged");
         assert_eq!(document["skill_states"][0]["mastered_at"], Value::Null);
         assert_eq!(document["custom_exercises"], json!([]));
+        assert_eq!(document["imports"][0]["workouts"], 12);
+        assert_eq!(document["imports"][0]["finished_at"], Value::Null);
         assert_eq!(document["credit_ledger"][0]["delta_units"], -1801);
         assert_eq!(document["meals"][0]["kcal"], 525.0);
         assert_eq!(document["meals"][0]["items"][0]["name"], "chicken");

@@ -49,6 +49,15 @@ pub struct WorkoutResponse {
     pub updated_at: String,
 }
 
+/// How a workout came in: `chat`, `import` or `manual`.
+pub fn source(workout: &StoredWorkout) -> &'static str {
+    match (workout.source_message_id, workout.import_id) {
+        (Some(_), _) => "chat",
+        (None, Some(_)) => "import",
+        (None, None) => "manual",
+    }
+}
+
 pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -72,11 +81,7 @@ impl From<&StoredWorkout> for WorkoutResponse {
             id: workout.id.to_string(),
             performed_at: timestamp(workout.performed_at),
             notes: workout.notes.clone(),
-            source: match (workout.source_message_id, workout.import_id) {
-                (Some(_), _) => "chat",
-                (None, Some(_)) => "import",
-                (None, None) => "manual",
-            },
+            source: source(workout),
             import_id: workout.import_id.map(|id| id.to_string()),
             entries,
             created_at: timestamp(workout.created_at),
