@@ -486,6 +486,23 @@ mod tests {
         text
     }
 
+    async fn run(
+        store: &MemoryImports,
+        ids: &impl Ids,
+        text: &str,
+        dry_run: bool,
+    ) -> Result<ImportOutcome<'static>, ImportFailure> {
+        import(
+            store,
+            ids,
+            catalog(),
+            &user(),
+            now(),
+            &request(text, dry_run),
+        )
+        .await
+    }
+
     fn request(text: &str, dry_run: bool) -> ImportRequest<'_> {
         ImportRequest {
             source: ImportSource::Hevy,
@@ -504,30 +521,12 @@ mod tests {
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
         let text = hevy(3);
-        let dry = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, true),
-        )
-        .await
-        .unwrap();
+        let dry = run(&store, &ids, &text, true).await.unwrap();
         assert_eq!((dry.new_workouts, dry.new_sets), (3, 9));
         assert!(store.workouts.borrow().is_empty());
         assert!(dry.import.is_none());
 
-        let first = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await
-        .unwrap();
+        let first = run(&store, &ids, &text, false).await.unwrap();
         assert_eq!((first.created_workouts, first.created_sets), (3, 9));
         let stored = first.import.unwrap();
         assert_eq!(stored.workouts, 3);
@@ -541,16 +540,7 @@ mod tests {
                 .contains(&"pull_up".to_owned())
         );
 
-        let again = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await
-        .unwrap();
+        let again = run(&store, &ids, &text, false).await.unwrap();
         assert_eq!((again.created_workouts, again.already_imported), (0, 3));
         assert_eq!(again.import.unwrap().id, stored.id);
         assert_eq!(store.workouts.borrow().len(), 3);
@@ -562,26 +552,8 @@ mod tests {
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
         let (short, long) = (hevy(2), hevy(4));
-        import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&short, false),
-        )
-        .await
-        .unwrap();
-        let later = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&long, false),
-        )
-        .await
-        .unwrap();
+        run(&store, &ids, &short, false).await.unwrap();
+        let later = run(&store, &ids, &long, false).await.unwrap();
         assert_eq!((later.created_workouts, later.already_imported), (2, 2));
         assert_eq!(store.imports.borrow().len(), 2);
     }
@@ -594,15 +566,7 @@ mod tests {
             ..MemoryImports::default()
         };
         let ids = crate::app::fakes::ids();
-        let failed = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await;
+        let failed = run(&store, &ids, &text, false).await;
         assert!(matches!(failed, Err(ImportFailure::Store(_))));
         assert_eq!(store.workouts.borrow().len(), 2);
         assert!(store.imports.borrow()[0].finished_at.is_none());
@@ -613,16 +577,7 @@ mod tests {
             fail_after: None,
             ..store
         };
-        let resumed = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await
-        .unwrap();
+        let resumed = run(&store, &ids, &text, false).await.unwrap();
         assert_eq!((resumed.created_workouts, resumed.already_imported), (2, 2));
         assert!(resumed.import.unwrap().finished_at.is_some());
         assert!(store.state("pull_up").is_some());
@@ -633,31 +588,13 @@ mod tests {
         let text = hevy(u32::try_from(WORKOUTS_PER_REQUEST).unwrap() + 3);
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
-        let first = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await
-        .unwrap();
+        let first = run(&store, &ids, &text, false).await.unwrap();
         assert_eq!(
             (first.created_workouts, first.remaining),
             (WORKOUTS_PER_REQUEST, 3)
         );
         assert!(first.import.unwrap().finished_at.is_none());
-        let second = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await
-        .unwrap();
+        let second = run(&store, &ids, &text, false).await.unwrap();
         assert_eq!((second.created_workouts, second.remaining), (3, 0));
         assert!(second.import.unwrap().finished_at.is_some());
     }
@@ -667,16 +604,7 @@ mod tests {
         let store = MemoryImports::default();
         let ids = crate::app::fakes::ids();
         let text = hevy(1);
-        let done = import(
-            &store,
-            &ids,
-            catalog(),
-            &user(),
-            now(),
-            &request(&text, false),
-        )
-        .await
-        .unwrap();
+        let done = run(&store, &ids, &text, false).await.unwrap();
         let id = done.import.unwrap().id;
         assert_eq!(
             store.state("pull_up").map(|row| row.state.as_str()),

@@ -6,10 +6,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::batch::{self, Typed, Writes};
-use super::skills::{StateWrite, select_states_statement, states_from, upsert_statement};
-use super::workouts::{
-    historical_sets_from, insert_statements, select_sets_of_exercises_statement,
-};
+use super::skills::{StateWrite, upsert_statement};
+use super::workouts::{insert_statements, skill_history_without};
 use crate::clients::neon::{
     NeonClient, NeonError, NeonErrorKind, QueryResult, Row, Statement, TransactionOptions,
 };
@@ -245,20 +243,7 @@ impl<T: Transport, C: Clock> ImportStore for NeonClient<'_, T, C> {
         exercise_ids: &[&str],
         without: Option<Uuid>,
     ) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError> {
-        Ok(batch::run(
-            self,
-            (
-                Typed::new(select_states_statement(user_id), |result| {
-                    states_from(&result)
-                }),
-                Typed::new(
-                    select_sets_of_exercises_statement(user_id, exercise_ids, None, without),
-                    historical_sets_from,
-                ),
-            ),
-            read_only(),
-        )
-        .await?)
+        skill_history_without(self, user_id, exercise_ids, None, without).await
     }
 
     async fn finish_import(

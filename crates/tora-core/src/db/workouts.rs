@@ -350,6 +350,34 @@ pub fn historical_sets_from(result: QueryResult) -> Result<Vec<HistoricalSet>, N
         .collect()
 }
 
+/// The skill rows and every set of `exercise_ids`, leaving out one workout and the
+/// workouts of one import, from one read-only snapshot.
+pub(crate) async fn skill_history_without(
+    db: &impl super::Sql,
+    user_id: Uuid,
+    exercise_ids: &[&str],
+    except: Option<Uuid>,
+    except_import: Option<Uuid>,
+) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError> {
+    Ok(batch::run(
+        db,
+        (
+            Typed::new(select_states_statement(user_id), |result| {
+                states_from(&result)
+            }),
+            Typed::new(
+                select_sets_of_exercises_statement(user_id, exercise_ids, except, except_import),
+                historical_sets_from,
+            ),
+        ),
+        TransactionOptions {
+            read_only: true,
+            ..TransactionOptions::default()
+        },
+    )
+    .await?)
+}
+
 fn one_workout(user_id: Uuid, workout_id: Uuid) -> Typed<Option<StoredWorkout>> {
     Typed::new(select_one_statement(user_id, workout_id), workout_from)
 }
@@ -403,23 +431,7 @@ impl<T: Transport, C: Clock> WorkoutStore for NeonClient<'_, T, C> {
         exercise_ids: &[&str],
         except: Uuid,
     ) -> Result<(BTreeMap<String, SkillRecord>, Vec<HistoricalSet>), StoreError> {
-        Ok(batch::run(
-            self,
-            (
-                Typed::new(select_states_statement(user_id), |result| {
-                    states_from(&result)
-                }),
-                Typed::new(
-                    select_sets_of_exercises_statement(user_id, exercise_ids, Some(except), None),
-                    historical_sets_from,
-                ),
-            ),
-            TransactionOptions {
-                read_only: true,
-                ..TransactionOptions::default()
-            },
-        )
-        .await?)
+        skill_history_without(self, user_id, exercise_ids, Some(except), None).await
     }
 
     async fn update_workout(

@@ -54,8 +54,8 @@
 //! 9. `import`: `import_id, source, weight_unit, workouts, sets, skipped_rows,
 //!    custom_exercises` (JSON list of names), `created_at, finished_at`, newest first.
 //! 10. `profile`: `user_id, email, display_name, units, timezone, credit_units,
-//!    created_at, exported_at, weekly_goal_days, rest_days` (weekday names, space
-//!    separated).
+//!     created_at, exported_at, weekly_goal_days, rest_days` (weekday names, space
+//!     separated).
 
 use std::borrow::Cow;
 
