@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the static checks (scripts/static-checks.sh: GitHub workflows,
 # Terraform, configuration consistency), formatting and lints, the native unit tests,
+# a fuzz smoke,
 # then the whole stack on free ports (embedded Postgres, local Neon endpoint, local JWKS
 # issuer, Bedrock double, the built worker under `wrangler dev`) for the Neon driver
 # conformance test and the end-to-end suite over HTTP. Everything it starts is stopped on exit, also on failure.
@@ -22,6 +23,11 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked -p tora-worker --target wasm32-unknown-unknown -- -D warnings
 say "running the native tests"
 cargo test --locked --workspace --exclude tora-e2e
+# A seconds-long fuzz smoke: the targets build and the found inputs still pass (the
+# ten-minute runs are `bash scripts/fuzz.sh`). A looser per-input budget than the long
+# runs', so a busy CI machine is not mistaken for a slow input.
+say "fuzz smoke (5 s per target)"
+TORA_FUZZ_SLOW_MS=50 bash scripts/fuzz.sh 5
 say "checking the worker's Intl timezone offsets against chrono-tz (Wasm under Node)"
 bash scripts/test-zones.sh
 

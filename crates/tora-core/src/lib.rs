@@ -8,6 +8,8 @@ pub mod clients;
 pub mod config;
 pub mod db;
 pub mod domain;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod http;
 pub mod jobs;
 pub mod ports;

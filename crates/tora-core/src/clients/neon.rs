@@ -366,6 +366,40 @@ struct WireBatch {
     results: Vec<WireResult>,
 }
 
+/// Reads a response of the SQL endpoint as the client does: a 200 as one result and as
+/// a batch, every value of every row as each type a query function asks for; any other
+/// status as an error. For the fuzzer: nothing a server sends may panic.
+#[cfg(any(test, feature = "fuzzing"))]
+pub fn decode_response(status: u16, body: &[u8]) {
+    if status != 200 {
+        let _ = decode_error(status, body).kind();
+        return;
+    }
+    let mut results = Vec::new();
+    if let Ok(wire) = serde_json::from_slice::<WireResult>(body) {
+        results.push(decode_result(wire));
+    }
+    if let Ok(batch) = serde_json::from_slice::<WireBatch>(body) {
+        results.extend(batch.results.into_iter().map(decode_result));
+    }
+    for result in results {
+        for row in &result.rows {
+            for column in row.columns.iter() {
+                let _ = row.get::<Option<String>>(column);
+                let _ = row.get::<Option<i64>>(column);
+                let _ = row.get::<Option<i32>>(column);
+                let _ = row.get::<Option<f64>>(column);
+                let _ = row.get::<Option<bool>>(column);
+                let _ = row.get::<Option<uuid::Uuid>>(column);
+                let _ = row.get::<Option<chrono::DateTime<chrono::Utc>>>(column);
+                let _ = row.get::<Option<chrono::NaiveDate>>(column);
+                let _ = row.get::<Value>(column);
+            }
+        }
+        let _ = result.one();
+    }
+}
+
 fn decode_result(wire: WireResult) -> QueryResult {
     let columns: std::rc::Rc<[String]> = wire.fields.into_iter().map(|field| field.name).collect();
     QueryResult {

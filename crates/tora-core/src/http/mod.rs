@@ -27,6 +27,8 @@ use crate::config::{Config, ConfigError};
 use crate::jobs::Job;
 use crate::ports::{Clock, Ids, RateLimitScope, RateLimiter, Sleep, Transport};
 pub use error::{ApiError, FieldError};
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use handlers::decode_every_body;
 #[cfg(feature = "openapi")]
 pub use handlers::openapi;
 pub use handlers::{ExportStream, OPENAPI_JSON};

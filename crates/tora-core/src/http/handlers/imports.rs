@@ -240,13 +240,13 @@ impl<'a> ImportResultView<'a> {
 }
 
 /// Where the file comes from, checked.
-enum FileSource {
+pub(super) enum FileSource {
     Inline(String),
     Upload(Uuid),
 }
 
 /// Every failing field of the request at once.
-fn checked(
+pub(super) fn checked(
     body: ImportRequestBody,
 ) -> Result<(ImportSource, FileSource, Option<Units>, ImportOptions), ApiError> {
     let mut problems = Vec::new();

@@ -134,7 +134,7 @@ fn string_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 
 impl UpdateMeRequest {
     /// Validates every field and reports all failures together.
-    fn into_change(self) -> Result<ProfileChange, ApiError> {
+    pub(super) fn into_change(self) -> Result<ProfileChange, ApiError> {
         if let Err(report) = self.validate() {
             return Err(ApiError::Validation(field_errors(&report)));
         }

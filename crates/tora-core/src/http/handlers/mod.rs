@@ -97,6 +97,42 @@ pub(super) async fn dispatch<P: Platform>(
     response.map(Reply::from)
 }
 
+/// Decodes `body` as every request body the API takes, and checks it as its handler
+/// does. For the fuzzer: no body may panic, whatever it holds.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn decode_every_body(body: &[u8]) {
+    use crate::http::json::decode;
+    let Ok(catalog) = catalog() else { return };
+    if let Ok(request) = decode::<workouts::LogWorkoutRequest>(body)
+        && let Ok(request) = workouts::validated(request)
+    {
+        let _ = request.parts(catalog);
+    }
+    if let Ok(request) = decode::<workouts::EditWorkoutRequest>(body)
+        && let Ok(request) = workouts::validated(request)
+    {
+        let _ = request.parts(catalog);
+    }
+    if let Ok(request) = decode::<me::UpdateMeRequest>(body) {
+        let _ = request.into_change();
+    }
+    if let Ok(request) = decode::<imports::ImportRequestBody>(body) {
+        let _ = imports::checked(request);
+    }
+    if let Ok(request) = decode::<uploads::UploadRequestBody>(body) {
+        let _ = crate::domain::uploads::UploadRequest::parse(
+            &request.kind,
+            &request.content_type,
+            request.bytes,
+        );
+    }
+    let _ = decode::<chat::PostChatRequest>(body);
+    let _ = decode::<chat::ConfirmRequest>(body);
+    let _ = decode::<meals::LogMealRequest>(body);
+    let _ = decode::<memories::AskRequest>(body);
+    let _ = decode::<credits::TopUpRequest>(body);
+}
+
 /// The OpenAPI document of this API, as `tora-dev openapi` generated it from the route
 /// table and the handlers' types (a native test fails when it is out of date). The
 /// worker embeds the text, not the code that makes it.

@@ -341,7 +341,7 @@ pub(super) fn to_workout(
 
 impl LogWorkoutRequest {
     /// The notes and the workout as domain values, every failing field reported.
-    fn parts(&self, catalog: &Catalog) -> Result<(Option<Notes>, Workout), ApiError> {
+    pub(super) fn parts(&self, catalog: &Catalog) -> Result<(Option<Notes>, Workout), ApiError> {
         together(
             to_notes(self.notes.as_deref()),
             to_workout(catalog, &self.entries, "entries"),
@@ -352,7 +352,7 @@ impl LogWorkoutRequest {
 impl EditWorkoutRequest {
     /// The changed notes (`Some(None)` clears them) and the replacement workout as
     /// domain values, every failing field reported.
-    fn parts(
+    pub(super) fn parts(
         &self,
         catalog: &Catalog,
     ) -> Result<(Option<Option<Notes>>, Option<Workout>), ApiError> {
