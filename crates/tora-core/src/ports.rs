@@ -21,7 +21,7 @@ use crate::domain::export::{CustomExercise, ExportedMessage, ExportedSkillState}
 use crate::domain::memory::{Embedding, Memory, Recalled};
 use crate::domain::profile::ProfileChange;
 use crate::domain::skills::{HistoricalSet, SkillRecord};
-use crate::domain::stats::{ExerciseInfo, ExerciseSession, PersonalRecord, WorkoutVolume};
+use crate::domain::stats::{ExerciseInfo, ExerciseSession, ExerciseWork, PersonalRecord};
 use crate::domain::workout::{NewWorkout, StoredWorkout, Workout};
 
 /// Wall-clock time. On wasm32 `SystemTime::now` panics, so time always comes from here.
@@ -487,8 +487,8 @@ pub trait WorkoutStore {
 /// What the weekly summary is computed from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryFacts {
-    /// Volume of each workout since the first week shown.
-    pub volumes: Vec<WorkoutVolume>,
+    /// Work of each exercise in each workout since the first week shown.
+    pub volumes: Vec<ExerciseWork>,
     /// When every workout happened (streaks need them all).
     pub workout_times: Vec<DateTime<Utc>>,
     pub personal_records: Vec<PersonalRecord>,

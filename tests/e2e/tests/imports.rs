@@ -147,8 +147,10 @@ async fn a_strong_export_is_dry_run_imported_and_imported_again_without_duplicat
     );
     let sets = pulls["entries"][0]["sets"].as_array().unwrap();
     assert_eq!(sets[0], json!({"reps": 8, "rpe": 8.0}));
-    // 45 lb of assistance, kept in the unit the file used.
+    // 45 lb of assistance (20.4 kg), kept in the unit the file used.
     assert_eq!(sets[3]["assisted"], true);
+    assert_eq!(sets[3]["assist_kg"], 20.4);
+    assert_eq!(sets[3].get("added_kg"), None);
     assert_eq!(sets[3]["load_unit"], "lb");
     let push = stored
         .iter()

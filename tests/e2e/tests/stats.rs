@@ -26,16 +26,21 @@ async fn log(stack: &Stack, user: &TestUser, performed_at: &str, entries: Value)
         .await
 }
 
-async fn set_timezone(stack: &Stack, user: &TestUser, timezone: &str) {
+async fn patch_me(stack: &Stack, user: &TestUser, change: Value) -> (u16, Value) {
     let (status, _, body) = read(
         stack
             .authed(Method::PATCH, "/v1/me", user)
-            .json(&json!({"timezone": timezone}))
+            .json(&change)
             .send()
             .await
             .unwrap(),
     )
     .await;
+    (status, body)
+}
+
+async fn set_timezone(stack: &Stack, user: &TestUser, timezone: &str) {
+    let (status, body) = patch_me(stack, user, json!({"timezone": timezone})).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -156,8 +161,9 @@ async fn weekly_volume_is_bucketed_by_category_in_the_users_weeks() {
     assert_eq!(weeks[0]["workouts"], 1);
     assert_eq!(volume(&weeks[1], "pull"), (16, 0.0));
     assert_eq!(volume(&weeks[1], "legs"), (0, 0.0));
-    // Each-side sets count twice; assisted sets are work too; a range counts its start.
-    assert_eq!(volume(&weeks[2], "legs"), (20, 0.0));
+    // An each-side set counts once by default; assisted sets are work too; a range
+    // counts its start.
+    assert_eq!(volume(&weeks[2], "legs"), (10, 0.0));
     assert_eq!(volume(&weeks[2], "push"), (22, 0.0));
     assert_eq!(volume(&weeks[2], "core"), (0, 60.0));
     assert_eq!(volume(&weeks[2], "other"), (6, 0.0));
@@ -174,7 +180,15 @@ async fn weekly_volume_is_bucketed_by_category_in_the_users_weeks() {
     assert_eq!(weeks[0]["week_start"], monday(&stack, BERLIN, -7).await);
     assert_eq!(weeks[0]["workouts"], 0);
     assert_eq!(volume(&weeks[0], "pull"), (0, 0.0));
-    assert_eq!(volume(&weeks[7], "legs"), (20, 0.0));
+    assert_eq!(volume(&weeks[7], "legs"), (10, 0.0));
+
+    // Counting every side's work, the each-side sets count twice.
+    let (status, me) = patch_me(&stack, &user, json!({"count_sides_separately": true})).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["count_sides_separately"], true);
+    let (status, _, body) = get(&stack, &user, "/v1/stats/summary?weeks=1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(volume(&body["weeks"][0], "legs"), (20, 0.0));
 }
 
 #[tokio::test]

@@ -179,6 +179,7 @@ impl ChatStore for FakeChatStore {
                 coach_style: self.coach_style.get(),
                 weekly_goal: None,
                 rest_days: crate::domain::profile::RestDays::NONE,
+                count_sides_separately: false,
                 credit_balance: Credits::ZERO,
                 created_at: now(),
                 updated_at: now(),

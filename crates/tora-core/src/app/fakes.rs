@@ -433,6 +433,7 @@ pub(crate) fn user(id: Uuid) -> crate::domain::account::User {
         coach_style: crate::domain::profile::CoachStyle::Templated,
         weekly_goal: None,
         rest_days: crate::domain::profile::RestDays::NONE,
+        count_sides_separately: false,
         credit_balance: crate::domain::credits::Credits::from_units(0),
         created_at: at,
         updated_at: at,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::profile::{RestDays, Timezone, WeeklyGoal};
 use crate::domain::stats::{
-    ExerciseInfo, ExerciseSession, PersonalRecord, Streak, WeekProgress, WeekSummary,
+    ExerciseInfo, ExerciseSession, PersonalRecord, SideCounting, Streak, WeekProgress, WeekSummary,
     earliest_instant_of, local_date, streak, this_week, training_days, week_starts, weekly_volume,
 };
 use crate::ports::{StatsStore, StoreError};
@@ -27,6 +27,8 @@ pub struct Summary {
 pub struct TrainingPlan {
     pub weekly_goal: Option<WeeklyGoal>,
     pub rest_days: RestDays,
+    /// How one-sided work counts in volume.
+    pub side_counting: SideCounting,
 }
 
 /// The last `weeks` weeks (this one included) in `timezone`, as of `now`.
@@ -44,9 +46,14 @@ pub async fn summary(
         .summary_facts(user_id, earliest_instant_of(first_monday))
         .await?;
     let days = training_days(facts.workout_times, timezone);
+    let volumes: Vec<_> = facts
+        .volumes
+        .iter()
+        .map(|work| work.counted(plan.side_counting))
+        .collect();
     Ok(Summary {
         today,
-        weeks: weekly_volume(&facts.volumes, timezone, today, weeks),
+        weeks: weekly_volume(&volumes, timezone, today, weeks),
         streak: streak(&days, today, plan.rest_days, plan.weekly_goal),
         this_week: this_week(&days, today, plan.weekly_goal),
         personal_records: facts.personal_records,

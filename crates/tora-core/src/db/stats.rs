@@ -13,7 +13,8 @@ use crate::clients::neon::{
 pub use crate::domain::stats::{
     Achieved, ExerciseInfo, ExerciseSession, LoadRecord, PersonalRecord,
 };
-use crate::domain::stats::{Volume, VolumeCategory, WorkoutVolume};
+use crate::domain::stats::{ExerciseWork, SidedWork, Sidedness, Volume, VolumeCategory};
+use crate::domain::workout::Side;
 use crate::ports::{Clock, StatsStore, StoreError, SummaryFacts, Transport};
 
 fn category_from(row: &Row) -> Result<VolumeCategory, NeonError> {
@@ -28,18 +29,18 @@ fn count(row: &Row, name: &str) -> Result<Option<u32>, NeonError> {
         .and_then(|value| u32::try_from(value).ok()))
 }
 
-/// Reps and seconds of each workout since `$2`, per category and per side-ness, so
-/// the each-side rule is applied in Rust (`Volume::of`).
+/// Reps and seconds of each exercise in each workout since `$2`, per sidedness, so the
+/// side rule is applied in Rust (`SidedWork::volume`) with the person's setting.
 const SELECT_WORKOUT_VOLUMES: &str = "\
-select w.id as workout_id, w.performed_at, e.category, s.each_side,
+select w.id as workout_id, w.performed_at, s.exercise_id, e.category, s.each_side, s.side,
        coalesce(sum(s.reps), 0)::int8 as reps,
        coalesce(sum(s.seconds), 0)::float8 as seconds
 from workouts w
 join workout_sets s on s.workout_id = w.id
 join exercises e on e.id = s.exercise_id
 where w.user_id = $1::uuid and w.performed_at >= $2::timestamptz
-group by w.id, w.performed_at, e.category, s.each_side
-order by w.performed_at, w.id";
+group by w.id, w.performed_at, s.exercise_id, e.category, s.each_side, s.side
+order by w.performed_at, w.id, s.exercise_id";
 
 pub fn select_workout_volumes_statement(user_id: Uuid, since: DateTime<Utc>) -> Statement {
     Statement::new(
@@ -48,24 +49,40 @@ pub fn select_workout_volumes_statement(user_id: Uuid, since: DateTime<Utc>) -> 
     )
 }
 
-pub fn workout_volumes_from(result: &QueryResult) -> Result<Vec<WorkoutVolume>, NeonError> {
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            let reps: i64 = row.get("reps")?;
-            Ok(WorkoutVolume {
-                workout_id: row.get("workout_id")?,
-                performed_at: row.get("performed_at")?,
-                category: category_from(row)?,
-                volume: Volume::of(
-                    u64::try_from(reps).unwrap_or(0),
-                    row.get("seconds")?,
-                    row.get("each_side")?,
-                ),
+pub fn exercise_work_from(result: &QueryResult) -> Result<Vec<ExerciseWork>, NeonError> {
+    let mut works: Vec<ExerciseWork> = Vec::new();
+    for row in &result.rows {
+        let workout_id: Uuid = row.get("workout_id")?;
+        let exercise_id: String = row.get("exercise_id")?;
+        let side = row
+            .get::<Option<String>>("side")?
+            .map(|raw| {
+                Side::parse(&raw)
+                    .ok_or_else(|| NeonError::decode("workout_sets.side holds an unknown side"))
             })
-        })
-        .collect()
+            .transpose()?;
+        let sidedness = Sidedness::new(row.get("each_side")?, side);
+        let reps: i64 = row.get("reps")?;
+        let volume = Volume::new(u64::try_from(reps).unwrap_or(0), row.get("seconds")?);
+        // Rows come ordered by workout and exercise: one entry per pair.
+        match works.last_mut() {
+            Some(last) if last.workout_id == workout_id && last.exercise_id == exercise_id => {
+                last.work.add(sidedness, volume);
+            }
+            _ => {
+                let mut work = SidedWork::default();
+                work.add(sidedness, volume);
+                works.push(ExerciseWork {
+                    workout_id,
+                    performed_at: row.get("performed_at")?,
+                    exercise_id,
+                    category: category_from(row)?,
+                    work,
+                });
+            }
+        }
+    }
+    Ok(works)
 }
 
 /// When every workout happened: the streaks need them all.
@@ -85,13 +102,14 @@ pub fn workout_times_from(result: &QueryResult) -> Result<Vec<DateTime<Utc>>, Ne
 }
 
 /// Per exercise the person logged: how often, and the first time each record was set.
-/// Records count unassisted sets only (not marked assisted, no counterweight), as
+/// Records count unassisted sets only (not marked assisted, no assistance), as
 /// `SetFields::unassisted` does: best reps in one set, longest hold, heaviest added
-/// load (with the reps or seconds done with it).
+/// load (with the reps or seconds done with it). Assisted sets have their own record:
+/// the least assistance, then the most reps or longest hold with it.
 const SELECT_PERSONAL_RECORDS: &str = "\
 with sets as (
-    select s.exercise_id, s.reps, s.seconds, s.added_kg, s.load_unit,
-           not s.assisted and coalesce(s.added_kg, 0) >= 0 as unassisted,
+    select s.exercise_id, s.reps, s.seconds, s.added_kg, s.assist_kg, s.load_unit,
+           not s.assisted and s.assist_kg is null and coalesce(s.added_kg, 0) >= 0 as unassisted,
            w.id as workout_id, w.performed_at
     from workout_sets s join workouts w on w.id = s.workout_id
     where s.user_id = $1::uuid
@@ -117,6 +135,13 @@ best_load as (
     from sets where unassisted and added_kg > 0
     order by exercise_id, added_kg desc, reps desc nulls last, seconds desc nulls last,
              performed_at, workout_id
+),
+least_assist as (
+    select distinct on (exercise_id) exercise_id, assist_kg, reps, seconds, load_unit,
+           performed_at, workout_id
+    from sets where assist_kg is not null
+    order by exercise_id, assist_kg, reps desc nulls last, seconds desc nulls last,
+             performed_at, workout_id
 )
 select t.exercise_id, e.name, e.category, e.owner_user_id is not null as custom,
        t.sessions, t.last_performed_at,
@@ -125,12 +150,16 @@ select t.exercise_id, e.name, e.category, e.owner_user_id is not null as custom,
        h.workout_id as max_seconds_workout_id,
        l.added_kg::float8 as max_added_kg, l.reps as max_added_kg_reps,
        l.seconds::float8 as max_added_kg_seconds, l.load_unit as max_added_kg_unit,
-       l.performed_at as max_added_kg_at, l.workout_id as max_added_kg_workout_id
+       l.performed_at as max_added_kg_at, l.workout_id as max_added_kg_workout_id,
+       a.assist_kg::float8 as min_assist_kg, a.reps as min_assist_kg_reps,
+       a.seconds::float8 as min_assist_kg_seconds, a.load_unit as min_assist_kg_unit,
+       a.performed_at as min_assist_kg_at, a.workout_id as min_assist_kg_workout_id
 from totals t
 join exercises e on e.id = t.exercise_id
 left join best_reps r on r.exercise_id = t.exercise_id
 left join best_hold h on h.exercise_id = t.exercise_id
 left join best_load l on l.exercise_id = t.exercise_id
+left join least_assist a on a.exercise_id = t.exercise_id
 order by lower(e.name), t.exercise_id";
 
 pub fn select_personal_records_statement(user_id: Uuid) -> Statement {
@@ -157,17 +186,18 @@ pub fn personal_records_from(result: &QueryResult) -> Result<Vec<PersonalRecord>
         .rows
         .iter()
         .map(|row| {
-            let load = row
-                .get::<Option<f64>>("max_added_kg")?
-                .map(|added_kg| -> Result<LoadRecord, NeonError> {
-                    Ok(LoadRecord {
-                        added_kg,
-                        reps: count(row, "max_added_kg_reps")?,
-                        seconds: row.get("max_added_kg_seconds")?,
-                        load_unit: row.get("max_added_kg_unit")?,
+            let load = |prefix: &str| -> Result<Option<LoadRecord>, NeonError> {
+                row.get::<Option<f64>>(prefix)?
+                    .map(|kg| {
+                        Ok(LoadRecord {
+                            kg,
+                            reps: count(row, &format!("{prefix}_reps"))?,
+                            seconds: row.get(&format!("{prefix}_seconds"))?,
+                            load_unit: row.get(&format!("{prefix}_unit"))?,
+                        })
                     })
-                })
-                .transpose()?;
+                    .transpose()
+            };
             Ok(PersonalRecord {
                 exercise_id: row.get("exercise_id")?,
                 name: row.get("name")?,
@@ -177,7 +207,8 @@ pub fn personal_records_from(result: &QueryResult) -> Result<Vec<PersonalRecord>
                 last_performed_at: row.get("last_performed_at")?,
                 max_reps: achieved(row, "max_reps", count(row, "max_reps")?)?,
                 max_seconds: achieved(row, "max_seconds", row.get("max_seconds")?)?,
-                max_added_kg: achieved(row, "max_added_kg", load)?,
+                max_added_kg: achieved(row, "max_added_kg", load("max_added_kg")?)?,
+                min_assist_kg: achieved(row, "min_assist_kg", load("min_assist_kg")?)?,
             })
         })
         .collect()
@@ -213,8 +244,9 @@ const SELECT_EXERCISE_SESSIONS: &str = "\
 select w.id as workout_id, w.performed_at,
        jsonb_agg(jsonb_build_object(
                  'reps', s.reps, 'reps_max', s.reps_max, 'seconds', s.seconds,
-                 'added_kg', s.added_kg, 'load_unit', s.load_unit, 'assisted', s.assisted,
-                 'each_side', s.each_side, 'rpe', s.rpe)
+                 'added_kg', s.added_kg, 'assist_kg', s.assist_kg,
+                 'load_unit', s.load_unit, 'assisted', s.assisted,
+                 'each_side', s.each_side, 'side', s.side, 'rpe', s.rpe)
              order by s.position) as sets
 from workout_sets s join workouts w on w.id = s.workout_id
 where s.user_id = $1::uuid and s.exercise_id = $2::text
@@ -274,7 +306,7 @@ impl<T: Transport, C: Clock> StatsStore for NeonClient<'_, T, C> {
             self,
             (
                 Typed::new(select_workout_volumes_statement(user_id, since), |result| {
-                    workout_volumes_from(&result)
+                    exercise_work_from(&result)
                 }),
                 Typed::new(select_workout_times_statement(user_id), |result| {
                     workout_times_from(&result)

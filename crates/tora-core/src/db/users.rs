@@ -45,6 +45,7 @@ impl User {
                 .map_err(|_| NeonError::decode("users.weekly_goal_days is out of range"))?,
             rest_days: RestDays::from_bits(row.get("rest_days")?)
                 .ok_or_else(|| NeonError::decode("users.rest_days names no week"))?,
+            count_sides_separately: row.get("count_sides_separately")?,
             credit_balance: Credits::from_units(row.get("credit_units")?),
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
@@ -79,7 +80,8 @@ where credit_units > 0";
 
 const SELECT_USER_BY_SUBJECT: &str = "\
 select id, auth_subject, email, display_name, units, timezone, coach_style,
-       weekly_goal_days::int8, rest_days::int8, credit_units, created_at, updated_at
+       weekly_goal_days::int8, rest_days::int8, count_sides_separately, credit_units,
+       created_at, updated_at
 from users
 where auth_subject = $1::text";
 
@@ -133,10 +135,12 @@ update users set
     coach_style = coalesce($6::text, coach_style),
     weekly_goal_days = case when $7::bool then $8::int2 else weekly_goal_days end,
     rest_days = coalesce($9::int2, rest_days),
+    count_sides_separately = coalesce($10::bool, count_sides_separately),
     updated_at = now()
 where id = $1::uuid
 returning id, auth_subject, email, display_name, units, timezone, coach_style,
-          weekly_goal_days::int8, rest_days::int8, credit_units, created_at, updated_at";
+          weekly_goal_days::int8, rest_days::int8, count_sides_separately, credit_units,
+          created_at, updated_at";
 
 async fn update_profile(
     db: &impl Sql,
@@ -161,6 +165,7 @@ async fn update_profile(
                     .map(|goal| i64::from(goal.days()))
                     .into(),
                 change.rest_days.map(RestDays::bits).into(),
+                change.count_sides_separately.into(),
             ],
         ))
         .await?;

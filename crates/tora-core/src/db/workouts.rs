@@ -13,7 +13,7 @@ use crate::clients::neon::{
 };
 use crate::domain::profile::Units;
 use crate::domain::skills::{HistoricalSet, SkillRecord};
-use crate::domain::workout::{ExerciseRef, SetFields, Workout};
+use crate::domain::workout::{ExerciseRef, SetFields, Side, Workout};
 pub use crate::domain::workout::{NewWorkout, StoredSet, StoredWorkout};
 pub use crate::ports::WorkoutFilter;
 use crate::ports::{Clock, Ids, StoreError, Transport, WorkoutChange, WorkoutStore};
@@ -48,16 +48,16 @@ values ($1::uuid, $2::uuid, $3::uuid, $4::timestamptz, $5::text)";
 /// name the person used before maps to the exercise created then.
 const INSERT_SETS: &str = "\
 insert into workout_sets (id, workout_id, user_id, exercise_id, position, reps, reps_max, seconds,
-                          added_kg, load_unit, assisted, each_side, rpe)
+                          added_kg, assist_kg, load_unit, assisted, each_side, side, rpe)
 select s.id, $1::uuid, $2::uuid,
        coalesce(s.exercise_id,
                 (select e.id from exercises e
                  where e.owner_user_id = $2::uuid and lower(e.name) = lower(s.custom_name))),
-       s.position, s.reps, s.reps_max, s.seconds, s.added_kg, s.load_unit, s.assisted,
-       s.each_side, s.rpe
+       s.position, s.reps, s.reps_max, s.seconds, s.added_kg, s.assist_kg, s.load_unit,
+       s.assisted, s.each_side, s.side, s.rpe
 from jsonb_to_recordset($3::jsonb) as s(id uuid, exercise_id text, custom_name text, position int,
-     reps int, reps_max int, seconds numeric, added_kg numeric, load_unit text, assisted bool,
-     each_side bool, rpe numeric)";
+     reps int, reps_max int, seconds numeric, added_kg numeric, assist_kg numeric, load_unit text,
+     assisted bool, each_side bool, side text, rpe numeric)";
 
 /// The statements that store a workout, for use inside a caller's transaction.
 /// `new_id` supplies row ids.
@@ -120,9 +120,11 @@ fn sets_json(workout: &Workout, new_id: &mut impl FnMut() -> Uuid) -> Value {
                 "reps_max": set.reps_max,
                 "seconds": set.seconds,
                 "added_kg": set.added_kg,
+                "assist_kg": set.assist_kg,
                 "load_unit": set.load_unit.map(Units::as_str),
                 "assisted": set.assisted,
                 "each_side": set.each_side,
+                "side": set.side.map(Side::as_str),
                 "rpe": set.rpe,
             }));
             position += 1;
@@ -196,8 +198,9 @@ macro_rules! select_workouts {
                       'exercise_id', s.exercise_id, 'exercise_name', e.name,
                       'custom', e.owner_user_id is not null,
                       'reps', s.reps, 'reps_max', s.reps_max, 'seconds', s.seconds,
-                      'added_kg', s.added_kg, 'load_unit', s.load_unit, 'assisted', s.assisted,
-                      'each_side', s.each_side, 'rpe', s.rpe)
+                      'added_kg', s.added_kg, 'assist_kg', s.assist_kg,
+                      'load_unit', s.load_unit, 'assisted', s.assisted,
+                      'each_side', s.each_side, 'side', s.side, 'rpe', s.rpe)
                   order by s.position)
            from workout_sets s join exercises e on e.id = s.exercise_id
            where s.workout_id = w.id), '[]'::jsonb) as sets
@@ -291,7 +294,8 @@ pub fn workouts_from(result: QueryResult) -> Result<Vec<StoredWorkout>, NeonErro
 /// workouts of one import (the one being deleted).
 const SELECT_SETS_OF_EXERCISES: &str = "\
 select s.workout_id, s.exercise_id, s.reps, s.seconds::float8 as seconds,
-       s.added_kg::float8 as added_kg, s.assisted, s.each_side
+       s.added_kg::float8 as added_kg, s.assist_kg::float8 as assist_kg, s.assisted,
+       s.each_side
 from workout_sets s
 where s.user_id = $1::uuid
   and s.exercise_id = any($2::text[])
@@ -341,6 +345,7 @@ pub fn historical_sets_from(result: QueryResult) -> Result<Vec<HistoricalSet>, N
                         .and_then(|reps| u32::try_from(reps).ok()),
                     seconds: row.get("seconds")?,
                     added_kg: row.get("added_kg")?,
+                    assist_kg: row.get("assist_kg")?,
                     assisted: row.get("assisted")?,
                     each_side: row.get("each_side")?,
                     ..SetFields::default()

@@ -28,6 +28,8 @@ pub struct User {
     /// Training days a week the person aims for; `None`: no goal.
     pub weekly_goal: Option<WeeklyGoal>,
     pub rest_days: RestDays,
+    /// Volume counts every side's work, not a left+right pair once.
+    pub count_sides_separately: bool,
     /// In token units (`domain::credits`).
     pub credit_balance: Credits,
     pub created_at: DateTime<Utc>,

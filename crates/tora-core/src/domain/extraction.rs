@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::domain::catalog::Catalog;
 use crate::domain::workout::{
-    ExerciseRef, LoggedSet, SetFields, Workout, WorkoutEntry, WorkoutError,
+    ExerciseRef, LoggedSet, SetFields, Side, Workout, WorkoutEntry, WorkoutError,
 };
 
 /// The tool's name, as the model sees it and as `toolChoice` forces it.
@@ -106,8 +106,10 @@ struct SetInput {
     reps_max: Option<u32>,
     seconds: Option<f64>,
     added_kg: Option<f64>,
+    assist_kg: Option<f64>,
     assisted: Option<bool>,
     each_side: Option<bool>,
+    side: Option<Side>,
     rpe: Option<f64>,
 }
 
@@ -118,9 +120,11 @@ impl From<SetInput> for SetFields {
             reps_max: set.reps_max,
             seconds: set.seconds,
             added_kg: set.added_kg,
+            assist_kg: set.assist_kg,
             load_unit: None,
             assisted: set.assisted.unwrap_or(false),
             each_side: set.each_side.unwrap_or(false),
+            side: set.side,
             rpe: set.rpe,
         }
     }
@@ -196,9 +200,11 @@ pub fn tool_input_schema(catalog: &Catalog) -> Value {
                                     "reps": {"type": "integer", "minimum": 0},
                                     "reps_max": {"type": "integer", "minimum": 0},
                                     "seconds": {"type": "number", "minimum": 0},
-                                    "added_kg": {"type": "number"},
+                                    "added_kg": {"type": "number", "minimum": 0},
+                                    "assist_kg": {"type": "number", "exclusiveMinimum": 0},
                                     "assisted": {"type": "boolean"},
                                     "each_side": {"type": "boolean"},
+                                    "side": {"type": "string", "enum": ["left", "right"]},
                                     "rpe": {"type": "number", "minimum": 0, "maximum": 10}
                                 }
                             }
@@ -217,9 +223,11 @@ pub const EXTRACTION_PROMPT: &str = "You read one chat message from a calistheni
 app and call record_workout. kind is workout only for training the person says they \
 did; questions, greetings and plans are not_workout with no entries. One set per set \
 done: \"3x8\" is three sets of 8 reps. reps_max is the top of a range (8-10). seconds is \
-a hold. added_kg is load added (pounds times 0.4536; negative for counterweight \
-assistance); assisted for band help; each_side for per-side work; rpe is effort (RPE = \
-10 - RIR). Never invent a set or an exercise. confidence is how sure you are, 0 to 1.";
+a hold. added_kg is load added and assist_kg is band or machine help taken off \
+bodyweight (both in kg: pounds times 0.4536; \"-20kg assisted\" is assist_kg 20); \
+assisted for any help, even without an amount; each_side for work done on each side, \
+side (left or right) for a set done on one side only; rpe is effort (RPE = 10 - RIR). \
+Never invent a set or an exercise. confidence is how sure you are, 0 to 1.";
 
 #[cfg(test)]
 mod tests {

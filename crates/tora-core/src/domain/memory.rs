@@ -173,14 +173,18 @@ fn set_text(set: &SetFields) -> String {
     // Loads are stored in kg (to a tenth); a load written in lb would come back
     // rounded, so the summary says what is stored.
     if let Some(kg) = set.added_kg {
-        let sign = if kg >= 0.0 { "+" } else { "" };
-        text.push_str(&format!(" {sign}{}kg", number(kg)));
+        text.push_str(&format!(" +{}kg", number(kg)));
+    }
+    if let Some(side) = set.side {
+        text.push_str(&format!(" {}", side.as_str()));
     }
     if set.each_side {
         text.push_str(" each side");
     }
-    if set.assisted {
-        text.push_str(" assisted");
+    match set.assist_kg {
+        Some(kg) => text.push_str(&format!(" -{}kg assisted", number(kg))),
+        None if set.assisted => text.push_str(" assisted"),
+        None => {}
     }
     text
 }

@@ -207,6 +207,7 @@ pub struct ProfileChange {
     /// `Some(None)` removes the goal.
     pub weekly_goal: Option<Option<WeeklyGoal>>,
     pub rest_days: Option<RestDays>,
+    pub count_sides_separately: Option<bool>,
 }
 
 impl ProfileChange {
@@ -216,6 +217,7 @@ impl ProfileChange {
             && self.timezone.is_none()
             && self.coach_style.is_none()
             && self.weekly_goal.is_none()
+            && self.count_sides_separately.is_none()
             && self.rest_days.is_none()
     }
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::profile::{RestDays, Timezone, WeeklyGoal};
-use super::workout::{LoggedSet, SetFields};
+use super::workout::{LoggedSet, SetFields, Side};
 
 /// The calendar date of an instant in a timezone.
 pub fn local_date(at: DateTime<Utc>, timezone: Timezone) -> NaiveDate {
@@ -59,13 +59,109 @@ pub struct Volume {
 }
 
 impl Volume {
-    /// The work of sets summing `reps` and `seconds`; each-side sets count twice.
-    pub fn of(reps: u64, seconds: f64, each_side: bool) -> Self {
-        let sides: u32 = if each_side { 2 } else { 1 };
+    pub fn new(reps: u64, hold_seconds: f64) -> Self {
+        Self { reps, hold_seconds }
+    }
+
+    fn times(self, factor: u64) -> Self {
         Self {
-            reps: reps.saturating_mul(u64::from(sides)),
-            hold_seconds: seconds * f64::from(sides),
+            reps: self.reps.saturating_mul(factor),
+            hold_seconds: self.hold_seconds * factor as f64,
         }
+    }
+
+    /// The larger of each part: a left and a right side counted once.
+    fn pair(self, other: Self) -> Self {
+        Self {
+            reps: self.reps.max(other.reps),
+            hold_seconds: self.hold_seconds.max(other.hold_seconds),
+        }
+    }
+}
+
+/// How one-sided work counts in volume. By default a set done on each side, or a left
+/// set with its right set, is one set's work: "5 each side" is 5 reps, like a
+/// two-sided exercise's set of 5. Some people count every side's work (10 reps); the
+/// profile's `count_sides_separately` says so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SideCounting {
+    #[default]
+    PairOnce,
+    EachSide,
+}
+
+impl SideCounting {
+    pub fn from_count_sides_separately(separately: bool) -> Self {
+        if separately {
+            SideCounting::EachSide
+        } else {
+            SideCounting::PairOnce
+        }
+    }
+}
+
+/// Which sides a set's work was done on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sidedness {
+    /// Both sides at once, as in a pull-up.
+    Together,
+    /// One side, then the other: "5 each side".
+    EachSide,
+    Only(Side),
+}
+
+impl Sidedness {
+    pub fn new(each_side: bool, side: Option<Side>) -> Self {
+        match (each_side, side) {
+            (true, _) => Sidedness::EachSide,
+            (false, Some(side)) => Sidedness::Only(side),
+            (false, None) => Sidedness::Together,
+        }
+    }
+
+    pub fn of(set: &SetFields) -> Self {
+        Self::new(set.each_side, set.side)
+    }
+}
+
+/// Work of one exercise in one session: what was done together or on each side, and
+/// what was done on the left and on the right alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SidedWork {
+    pub together: Volume,
+    pub each_side: Volume,
+    pub left: Volume,
+    pub right: Volume,
+}
+
+impl SidedWork {
+    pub fn add(&mut self, sidedness: Sidedness, volume: Volume) {
+        let part = match sidedness {
+            Sidedness::Together => &mut self.together,
+            Sidedness::EachSide => &mut self.each_side,
+            Sidedness::Only(Side::Left) => &mut self.left,
+            Sidedness::Only(Side::Right) => &mut self.right,
+        };
+        *part += volume;
+    }
+
+    /// The volume it counts for: with `PairOnce`, each-side sets count once and the
+    /// left and right sets pair up (the larger side counts, so an unpaired side still
+    /// counts in full); with `EachSide`, every side's work counts.
+    pub fn volume(&self, counting: SideCounting) -> Volume {
+        let mut total = self.together;
+        match counting {
+            SideCounting::PairOnce => {
+                total += self.each_side;
+                total += self.left.pair(self.right);
+            }
+            SideCounting::EachSide => {
+                total += self.each_side.times(2);
+                total += self.left;
+                total += self.right;
+            }
+        }
+        total
     }
 }
 
@@ -141,6 +237,27 @@ pub struct WorkoutVolume {
     pub performed_at: DateTime<Utc>,
     pub category: VolumeCategory,
     pub volume: Volume,
+}
+
+/// One exercise's work in one workout, before its sides are counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseWork {
+    pub workout_id: Uuid,
+    pub performed_at: DateTime<Utc>,
+    pub exercise_id: String,
+    pub category: VolumeCategory,
+    pub work: SidedWork,
+}
+
+impl ExerciseWork {
+    pub fn counted(&self, counting: SideCounting) -> WorkoutVolume {
+        WorkoutVolume {
+            workout_id: self.workout_id,
+            performed_at: self.performed_at,
+            category: self.category,
+            volume: self.work.volume(counting),
+        }
+    }
 }
 
 /// One calendar week of training.
@@ -331,22 +448,16 @@ pub fn this_week(
     }
 }
 
-/// The work of one set: reps and seconds, doubled when done on each side.
-pub fn set_volume(set: &SetFields) -> Volume {
-    Volume::of(
-        u64::from(set.reps.unwrap_or(0)),
-        set.seconds.unwrap_or(0.0),
-        set.each_side,
-    )
-}
-
-/// The work of a session's sets.
-pub fn session_volume(sets: &[SetFields]) -> Volume {
-    let mut total = Volume::default();
+/// The work of one exercise's sets in one session, sides counted as `counting` says.
+pub fn session_volume(sets: &[SetFields], counting: SideCounting) -> Volume {
+    let mut work = SidedWork::default();
     for set in sets {
-        total += set_volume(set);
+        work.add(
+            Sidedness::of(set),
+            Volume::new(u64::from(set.reps.unwrap_or(0)), set.seconds.unwrap_or(0.0)),
+        );
     }
-    total
+    work.volume(counting)
 }
 
 /// The index of a session's top set: unassisted before assisted, then the heaviest
@@ -386,10 +497,11 @@ pub struct Achieved<T> {
     pub workout_id: Uuid,
 }
 
-/// The heaviest added load and what was done with it.
+/// A record load (the heaviest added, or the least assistance) and what was done
+/// with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadRecord {
-    pub added_kg: f64,
+    pub kg: f64,
     pub reps: Option<u32>,
     pub seconds: Option<f64>,
     /// The unit the load was written in.
@@ -408,6 +520,8 @@ pub struct PersonalRecord {
     pub max_reps: Option<Achieved<u32>>,
     pub max_seconds: Option<Achieved<f64>>,
     pub max_added_kg: Option<Achieved<LoadRecord>>,
+    /// The least band or machine help a set was done with: less is progress.
+    pub min_assist_kg: Option<Achieved<LoadRecord>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -573,15 +687,7 @@ mod tests {
     }
 
     #[test]
-    fn each_side_sets_count_twice() {
-        assert_eq!(
-            Volume::of(5, 0.0, true),
-            Volume {
-                reps: 10,
-                hold_seconds: 0.0
-            }
-        );
-        assert_eq!(Volume::of(5, 20.5, false).hold_seconds, 20.5);
+    fn sides_pair_once_by_default_and_count_each_when_asked() {
         let sets = [
             SetFields {
                 reps: Some(5),
@@ -598,13 +704,36 @@ mod tests {
                 assisted: true,
                 ..SetFields::default()
             },
+            SetFields {
+                reps: Some(6),
+                side: Some(Side::Left),
+                ..SetFields::default()
+            },
+            SetFields {
+                reps: Some(4),
+                side: Some(Side::Right),
+                ..SetFields::default()
+            },
         ];
+        // 5 each side once, 8 together, the left+right pair as its larger side (6).
         assert_eq!(
-            session_volume(&sets),
-            Volume {
-                reps: 18,
-                hold_seconds: 40.0
-            }
+            session_volume(&sets, SideCounting::PairOnce),
+            Volume::new(19, 20.0)
+        );
+        // 5 twice, 8, then 6 and 4.
+        assert_eq!(
+            session_volume(&sets, SideCounting::EachSide),
+            Volume::new(28, 40.0)
+        );
+        // An unpaired side still counts in full.
+        let left_only = [SetFields {
+            reps: Some(7),
+            side: Some(Side::Left),
+            ..SetFields::default()
+        }];
+        assert_eq!(
+            session_volume(&left_only, SideCounting::PairOnce),
+            Volume::new(7, 0.0)
         );
     }
 

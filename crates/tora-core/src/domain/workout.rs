@@ -26,6 +26,12 @@ pub enum WorkoutError {
     SecondsOutOfRange,
     #[error("added_kg must be between -{max} and {max}", max = LoggedSet::MAX_LOAD_KG)]
     LoadOutOfRange,
+    #[error("assist_kg must be more than 0 and at most {max}", max = LoggedSet::MAX_LOAD_KG)]
+    AssistOutOfRange,
+    #[error("a negative added_kg is assistance: give it as assist_kg, not both")]
+    AssistanceTwice,
+    #[error("a set is done on one side (side) or on each side (each_side), not both")]
+    SideAndEachSide,
     #[error("rpe must be between 0 and 10")]
     RpeOutOfRange,
     #[error("an entry needs at least one set")]
@@ -36,8 +42,35 @@ pub enum WorkoutError {
     TooManySets,
 }
 
-/// One set as written: reps (or a range), a hold, load added (negative: assistance by
-/// weight), assistance, per-side work and effort. This is the one set type: the parser
+/// Which side a one-sided set was done on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Side> {
+        match text {
+            "left" => Some(Side::Left),
+            "right" => Some(Side::Right),
+            _ => None,
+        }
+    }
+}
+
+/// One set as written: reps (or a range), a hold, load added, assistance (a band or a
+/// machine taking `assist_kg` off bodyweight, or just `assisted`), the side it was done
+/// on or `each_side`, and effort. This is the one set type: the parser
 /// reads it, the API takes and shows it, storage keeps it, and the rules judge it.
 /// `LoggedSet` is the same fields once validated.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
@@ -46,20 +79,24 @@ pub struct SetFields {
     pub reps_max: Option<u32>,
     pub seconds: Option<f64>,
     pub added_kg: Option<f64>,
-    /// The unit the load was written in.
+    /// Kilograms of help taken off bodyweight; less is progress. A set with it is
+    /// `assisted`.
+    pub assist_kg: Option<f64>,
+    /// The unit the loads were written in.
     pub load_unit: Option<Units>,
     #[serde(default)]
     pub assisted: bool,
     #[serde(default)]
     pub each_side: bool,
+    pub side: Option<Side>,
     pub rpe: Option<f64>,
 }
 
 impl SetFields {
-    /// Neither marked assisted nor helped by a counterweight: a set that can be a
-    /// record or count toward mastery.
+    /// Neither marked assisted nor helped by a band or counterweight: a set that can
+    /// be a record or count toward mastery.
     pub fn unassisted(&self) -> bool {
-        !self.assisted && self.added_kg.is_none_or(|kg| kg >= 0.0)
+        !self.assisted && self.assist_kg.is_none() && self.added_kg.is_none_or(|kg| kg >= 0.0)
     }
 
     /// Serialises the fields that are set. The parse contract (`contract`) leaves
@@ -87,6 +124,9 @@ impl SetFields {
         if let Some(added_kg) = self.added_kg {
             map.serialize_entry("added_kg", &number(added_kg))?;
         }
+        if let Some(assist_kg) = self.assist_kg {
+            map.serialize_entry("assist_kg", &number(assist_kg))?;
+        }
         if !contract && let Some(unit) = self.load_unit {
             map.serialize_entry("load_unit", unit.as_str())?;
         }
@@ -95,6 +135,9 @@ impl SetFields {
         }
         if self.each_side {
             map.serialize_entry("each_side", &true)?;
+        }
+        if let Some(side) = self.side {
+            map.serialize_entry("side", side.as_str())?;
         }
         if let Some(rpe) = self.rpe {
             map.serialize_entry("rpe", &number(rpe))?;
@@ -194,18 +237,39 @@ impl LoggedSet {
         {
             return Err(WorkoutError::LoadOutOfRange);
         }
+        if fields
+            .assist_kg
+            .is_some_and(|kg| !(kg > 0.0 && kg <= Self::MAX_LOAD_KG))
+        {
+            return Err(WorkoutError::AssistOutOfRange);
+        }
         if fields.rpe.is_some_and(|rpe| !(0.0..=10.0).contains(&rpe)) {
             return Err(WorkoutError::RpeOutOfRange);
         }
+        if fields.each_side && fields.side.is_some() {
+            return Err(WorkoutError::SideAndEachSide);
+        }
+        // A negative added_kg was how assistance was written before assist_kg.
+        let (added_kg, assist_kg) = match (fields.added_kg, fields.assist_kg) {
+            (Some(kg), None) if kg < 0.0 => (None, Some(-kg)),
+            (Some(kg), Some(_)) if kg < 0.0 => return Err(WorkoutError::AssistanceTwice),
+            loads => loads,
+        };
+        let helped = assist_kg.is_some();
+        let added_kg = added_kg.map(round_to_tenth);
+        // Help under 0.05 kg rounds to nothing: that is no amount, only a mark.
+        let assist_kg = assist_kg.map(round_to_tenth).filter(|kg| *kg > 0.0);
         Ok(Self(SetFields {
             reps: fields.reps,
             // A range whose ends agree is just a number.
             reps_max: fields.reps_max.filter(|high| Some(*high) != fields.reps),
             seconds: fields.seconds,
-            added_kg: fields.added_kg.map(round_to_tenth),
-            load_unit: fields.added_kg.and(fields.load_unit),
-            assisted: fields.assisted,
+            added_kg,
+            assist_kg,
+            load_unit: added_kg.or(assist_kg).and(fields.load_unit),
+            assisted: fields.assisted || helped,
             each_side: fields.each_side,
+            side: fields.side,
             rpe: fields.rpe,
         }))
     }
@@ -459,6 +523,84 @@ mod tests {
         .unwrap();
         assert_eq!(loaded.added_kg, Some(11.3));
         assert_eq!(loaded.load_unit, Some(Units::Lb));
+    }
+
+    #[test]
+    fn assistance_is_its_own_positive_amount_and_marks_the_set_assisted() {
+        let helped = set(SetFields {
+            reps: Some(6),
+            assist_kg: Some(lb_to_kg(30.0)),
+            load_unit: Some(Units::Lb),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!(helped.assist_kg, Some(13.6));
+        assert!(helped.assisted && !helped.unassisted());
+        assert_eq!(helped.load_unit, Some(Units::Lb));
+        // A negative added_kg, as assistance was written before, becomes assist_kg.
+        let legacy = set(SetFields {
+            reps: Some(6),
+            added_kg: Some(-20.0),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!((legacy.added_kg, legacy.assist_kg), (None, Some(20.0)));
+        assert!(legacy.assisted);
+        for bad in [0.0, -5.0, 1000.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                set(SetFields {
+                    reps: Some(6),
+                    assist_kg: Some(bad),
+                    ..SetFields::default()
+                }),
+                Err(WorkoutError::AssistOutOfRange),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            set(SetFields {
+                reps: Some(6),
+                added_kg: Some(-10.0),
+                assist_kg: Some(10.0),
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::AssistanceTwice)
+        );
+        // A vest and a band at once is still one set.
+        let both = set(SetFields {
+            reps: Some(3),
+            added_kg: Some(5.0),
+            assist_kg: Some(10.0),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!((both.added_kg, both.assist_kg), (Some(5.0), Some(10.0)));
+    }
+
+    #[test]
+    fn a_set_is_on_one_side_or_on_each_side_not_both() {
+        let left = set(SetFields {
+            reps: Some(5),
+            side: Some(Side::Left),
+            ..SetFields::default()
+        })
+        .unwrap();
+        assert_eq!(left.side, Some(Side::Left));
+        assert_eq!(
+            serde_json::to_value(left).unwrap(),
+            serde_json::json!({"reps": 5, "side": "left"})
+        );
+        assert_eq!(
+            set(SetFields {
+                reps: Some(5),
+                side: Some(Side::Right),
+                each_side: true,
+                ..SetFields::default()
+            }),
+            Err(WorkoutError::SideAndEachSide)
+        );
+        let parsed: Result<SetFields, _> = serde_json::from_str(r#"{"reps":5,"side":"up"}"#);
+        assert!(parsed.is_err());
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn user_row(units: &str, display_name: Value) -> Value {
         "templated",
         null,
         "0",
+        false,
         "300000",
         "2026-11-25 10:00:00.123+00",
         "2026-11-25 10:00:00.123+00"
@@ -56,7 +57,7 @@ fn result(columns: &[&str], rows: Vec<Value>) -> Value {
     })
 }
 
-const USER_COLUMNS: [&str; 12] = [
+const USER_COLUMNS: [&str; 13] = [
     "id",
     "auth_subject",
     "email",
@@ -66,6 +67,7 @@ const USER_COLUMNS: [&str; 12] = [
     "coach_style",
     "weekly_goal_days",
     "rest_days",
+    "count_sides_separately",
     "credit_units",
     "created_at",
     "updated_at",
@@ -845,9 +847,9 @@ async fn a_valid_patch_is_one_update_with_cast_parameters() {
     assert_eq!(
         update["params"],
         json!([
-            USER_ID, "true", "Ana", "lb", null, null, "false", null, null
+            USER_ID, "true", "Ana", "lb", null, null, "false", null, null, null
         ]),
-        "absent fields are kept: no goal change, no rest-day change"
+        "absent fields are kept: no goal change, no rest-day change, no side counting change"
     );
     assert_eq!(handled.log.db_round_trips, 2);
 }

@@ -256,15 +256,19 @@ fn plan_workout(
                 continue;
             }
         };
-        let load = set.weight_kg.filter(|kg| *kg != 0.0).map(|kg| {
-            // The loggers write assistance as a positive weight on an assisted
-            // exercise; Tora keeps it as load taken away.
-            if assisted { -kg.abs() } else { kg }
-        });
+        let load = set.weight_kg.filter(|kg| *kg != 0.0);
+        // The loggers write assistance as a weight on an assisted exercise (some as a
+        // negative one): it is help taken off bodyweight.
+        let (added_kg, assist_kg) = if assisted {
+            (None, load.map(f64::abs))
+        } else {
+            (load, None)
+        };
         let fields = SetFields {
             reps: set.reps,
             seconds: set.seconds,
-            added_kg: load,
+            added_kg,
+            assist_kg,
             load_unit: load.map(|_| parsed.unit),
             assisted,
             rpe: set.rpe,
@@ -415,8 +419,9 @@ Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,
         assert_eq!(sets.len(), 3);
         assert_eq!(sets[0].rpe, Some(8.0));
         assert!(!sets[0].assisted && sets[0].added_kg.is_none());
-        // Assistance is load taken away, and the set is assisted.
-        assert_eq!(sets[2].added_kg, Some(-20.0));
+        // Assistance is help taken off bodyweight, and the set is assisted.
+        assert_eq!(sets[2].assist_kg, Some(20.0));
+        assert_eq!(sets[2].added_kg, None);
         assert!(sets[2].assisted);
         let reasons: Vec<(&str, &[usize])> = plan
             .skipped

@@ -3,7 +3,7 @@
 //! them ("3x8", "3 sets", "+10kg").
 
 use crate::domain::profile::Units;
-use crate::domain::workout::LoggedSet;
+use crate::domain::workout::{LoggedSet, Side};
 
 use super::UnsureReason;
 use super::lexer::Number;
@@ -48,8 +48,13 @@ impl EachSide {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(super) struct Modifiers {
     pub load: Option<Load>,
+    /// Help taken off bodyweight ("-20kg", "20kg assistance").
+    pub assist: Option<Load>,
+    /// "assisted", "band" was written.
     pub assisted: bool,
     pub each_side: EachSide,
+    /// "left", "right".
+    pub side: Option<Side>,
     pub rpe: Option<f64>,
     /// "weighted" was written: a load must be given somewhere.
     pub weighted: bool,
@@ -65,14 +70,18 @@ impl Modifiers {
     /// Two modifier sets written for the same sets; a conflict is unclear.
     pub fn merge(self, other: Modifiers) -> Result<Modifiers, UnsureReason> {
         if (self.load.is_some() && other.load.is_some())
+            || (self.assist.is_some() && other.assist.is_some())
             || (self.rpe.is_some() && other.rpe.is_some())
+            || (self.side.is_some() && other.side.is_some() && self.side != other.side)
         {
             return unclear();
         }
         Ok(Modifiers {
             load: self.load.or(other.load),
+            assist: self.assist.or(other.assist),
             assisted: self.assisted || other.assisted,
             each_side: self.each_side.max_with(other.each_side),
+            side: self.side.or(other.side),
             rpe: self.rpe.or(other.rpe),
             weighted: self.weighted || other.weighted,
             bodyweight: self.bodyweight || other.bodyweight,

@@ -243,9 +243,11 @@ mod tests {
             reps_max: Some(10),
             seconds: Some(20.0),
             added_kg: Some(9.1),
+            assist_kg: None,
             load_unit: Some(Units::Lb),
             assisted: true,
             each_side: true,
+            side: None,
             rpe: Some(8.5),
         };
         let contract = |set: &ParsedSet| {

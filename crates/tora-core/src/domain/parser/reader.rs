@@ -270,7 +270,14 @@ impl Reader<'_> {
                 self.at += 1;
                 self.after_at()?;
             }
-            Spec::Mark(Mark::Dash) if self.is_load_at(1) => return unclear(),
+            // "-20kg": a load taken off, which is assistance; "3x5 - 20kg" is unclear.
+            Spec::Mark(Mark::Dash) if self.is_load_at(1) => {
+                if !(self.is_spaced(0) || self.at == 0) || self.is_spaced(1) {
+                    return unclear();
+                }
+                self.at += 1;
+                self.assistance_load()?;
+            }
             Spec::Mark(Mark::Colon | Mark::Dash) => self.at += 1,
             Spec::Mark(Mark::Slash) => {
                 self.at += 1;
@@ -308,8 +315,20 @@ impl Reader<'_> {
                 let value = self.expect_number()?;
                 self.set_rir(value.value)
             }
-            Keyword::Assisted => {
+            Keyword::Assisted | Keyword::Assistance => {
                 self.target().assisted = true;
+                Ok(())
+            }
+            // "left", "left leg", "right side".
+            Keyword::OneSide(side) => {
+                if self.is_side(0) {
+                    self.at += 1;
+                }
+                let target = self.target();
+                if target.side.is_some_and(|written| written != side) {
+                    return unclear();
+                }
+                target.side = Some(side);
                 Ok(())
             }
             Keyword::Weighted => {
@@ -621,6 +640,12 @@ impl Reader<'_> {
                 }
                 Ok(vec![reps_amount(first, None, false)?])
             }
+            // "5 -20kg": assistance follows, not a range.
+            Some(Spec::Mark(Mark::Dash))
+                if self.is_spaced(0) && !self.is_spaced(1) && self.is_load_at(1) =>
+            {
+                Ok(vec![reps_amount(first, None, false)?])
+            }
             Some(Spec::Mark(Mark::Dash) | Spec::Key(Keyword::To)) if self.number(1).is_some() => {
                 self.series(first)
             }
@@ -878,11 +903,37 @@ impl Reader<'_> {
         if !(load.kg > 0.0 && load.kg <= LoggedSet::MAX_LOAD_KG) {
             return unclear();
         }
+        // "20kg assistance", "20 kg assisted": help, not load.
+        if self.key(0) == Some(Keyword::Assistance) {
+            self.at += 1;
+            self.target().assisted = true;
+            return self.set_assistance(load);
+        }
         let target = self.target();
         if target.load.is_some() {
             return unclear();
         }
         target.load = Some(load);
+        Ok(())
+    }
+
+    /// `number unit` at the cursor, taken off bodyweight ("-20kg"). Help needs the word
+    /// for it somewhere ("assisted", "band"): a bare "-10kg" may be a slip.
+    fn assistance_load(&mut self) -> Result<(), UnsureReason> {
+        self.load()?;
+        // Unless "assisted" followed and took it as help already ("-20kg assisted").
+        match self.target().load.take() {
+            Some(load) => self.set_assistance(load),
+            None => Ok(()),
+        }
+    }
+
+    fn set_assistance(&mut self, load: Load) -> Result<(), UnsureReason> {
+        let target = self.target();
+        if target.assist.is_some() {
+            return unclear();
+        }
+        target.assist = Some(load);
         Ok(())
     }
 

@@ -163,7 +163,17 @@ fn spread_modifiers(mut items: Vec<Item>) -> Result<Vec<Item>, UnsureReason> {
         |m| m.rpe.is_some(),
         |from, to| to.rpe = from.rpe,
     )?;
+    spread.apply(
+        &mut items,
+        |m| m.assist.is_some(),
+        |from, to| to.assist = from.assist,
+    )?;
     spread.apply(&mut items, |m| m.assisted, |_, to| to.assisted = true)?;
+    spread.apply(
+        &mut items,
+        |m| m.side.is_some(),
+        |from, to| to.side = from.side,
+    )?;
     spread.apply(
         &mut items,
         |m| m.each_side != EachSide::No,
@@ -215,6 +225,12 @@ fn parsed_set(
     if modifiers.load.is_some() && (modifiers.assisted || modifiers.bodyweight) {
         return unclear();
     }
+    // "left" and "each side" at once; "-10kg" without a word saying it is help.
+    if (modifiers.side.is_some() && modifiers.each_side != EachSide::No)
+        || (modifiers.assist.is_some() && !modifiers.assisted)
+    {
+        return unclear();
+    }
     let mut set = ParsedSet {
         assisted: modifiers.assisted,
         each_side: match modifiers.each_side {
@@ -224,7 +240,9 @@ fn parsed_set(
         },
         rpe: modifiers.rpe,
         added_kg: modifiers.load.map(|load| load.kg),
-        load_unit: modifiers.load.map(|load| load.unit),
+        assist_kg: modifiers.assist.map(|assist| assist.kg),
+        load_unit: modifiers.load.or(modifiers.assist).map(|load| load.unit),
+        side: modifiers.side,
         ..ParsedSet::default()
     };
     match amount {

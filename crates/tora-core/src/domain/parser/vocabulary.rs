@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use crate::domain::workout::Side;
+
 /// What a known word does in a training note.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Keyword {
@@ -29,7 +31,12 @@ pub(super) enum Keyword {
     Rir,
     /// "reserve", as in "2 reps in reserve".
     Reserve,
+    /// "band", "banded": help without an amount.
     Assisted,
+    /// "assisted", "assistance": help, and after a load ("20kg assistance") its amount.
+    Assistance,
+    /// "left", "right": the one side a set was done on.
+    OneSide(Side),
     Bodyweight,
     Weighted,
     Each,
@@ -130,17 +137,10 @@ const KEYWORDS: &[(&[&str], Keyword)] = &[
     (&["rpe"], Keyword::Rpe),
     (&["rir"], Keyword::Rir),
     (&["reserve"], Keyword::Reserve),
-    (
-        &[
-            "band",
-            "bands",
-            "banded",
-            "assisted",
-            "assist",
-            "assistance",
-        ],
-        Keyword::Assisted,
-    ),
+    (&["band", "bands", "banded"], Keyword::Assisted),
+    (&["assisted", "assist", "assistance"], Keyword::Assistance),
+    (&["left"], Keyword::OneSide(Side::Left)),
+    (&["right"], Keyword::OneSide(Side::Right)),
     (&["bw", "bodyweight"], Keyword::Bodyweight),
     (&["weighted"], Keyword::Weighted),
     (&["each", "ea"], Keyword::Each),

@@ -34,7 +34,7 @@
 //!    performed_at, performed_at_local, notes, source`) followed by one `workout_set`
 //!    row per set (`workout_id`, then `exercise, exercise_name, custom, set_number`
 //!    (1-based within each run of one exercise), `reps, reps_max, seconds, added_kg,
-//!    load_unit, assisted, each_side, rpe`), oldest workout first. Notes are written
+//!    assist_kg, load_unit, assisted, each_side, side, rpe`), oldest workout first. Notes are written
 //!    once, on the workout's row.
 //! 2. `chat_message`: `message_id, client_message_id, created_at, role, status, body,
 //!    reply` (the stored answer's text), `result` (the whole stored answer as JSON).
@@ -55,7 +55,7 @@
 //!    custom_exercises` (JSON list of names), `created_at, finished_at`, newest first.
 //! 10. `profile`: `user_id, email, display_name, units, timezone, credit_units,
 //!     created_at, exported_at, weekly_goal_days, rest_days` (weekday names, space
-//!     separated).
+//!     separated), `count_sides_separately`.
 
 use std::borrow::Cow;
 
@@ -372,9 +372,11 @@ impl ExportStream {
                 "reps_max",
                 "seconds",
                 "added_kg",
+                "assist_kg",
                 "load_unit",
                 "assisted",
                 "each_side",
+                "side",
                 "rpe",
             ]),
         }
@@ -634,6 +636,7 @@ impl ExportStream {
                     "exported_at",
                     "weekly_goal_days",
                     "rest_days",
+                    "count_sides_separately",
                 ]);
                 let user = &self.user;
                 out.csv_row([
@@ -648,6 +651,7 @@ impl ExportStream {
                     timestamp(self.exported_at),
                     opt(user.weekly_goal.map(|goal| goal.days().to_string())),
                     user.rest_days.names().join(" "),
+                    user.count_sides_separately.to_string(),
                 ]);
             }
         }
@@ -916,7 +920,7 @@ fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {
             super::workouts::source(workout).to_owned(),
         ]
         .into_iter()
-        .chain(std::iter::repeat_n(String::new(), 12)),
+        .chain(std::iter::repeat_n(String::new(), 14)),
     );
     let mut number = 0_usize;
     let mut previous: Option<&str> = None;
@@ -941,12 +945,17 @@ fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {
                     opt(fields.reps_max),
                     opt(fields.seconds),
                     opt(fields.added_kg),
+                    opt(fields.assist_kg),
                     fields
                         .load_unit
                         .map(|unit| unit.as_str().to_owned())
                         .unwrap_or_default(),
                     fields.assisted.to_string(),
                     fields.each_side.to_string(),
+                    fields
+                        .side
+                        .map(|side| side.as_str().to_owned())
+                        .unwrap_or_default(),
                     opt(fields.rpe),
                 ]),
         );
@@ -1005,6 +1014,7 @@ mod tests {
             coach_style: crate::domain::profile::CoachStyle::Templated,
             weekly_goal: None,
             rest_days: crate::domain::profile::RestDays::NONE,
+            count_sides_separately: false,
             credit_balance: crate::domain::credits::Credits::from_units(42),
             created_at: at("2026-11-01T10:00:00Z"),
             updated_at: at("2026-11-01T10:00:00Z"),
@@ -1358,7 +1368,11 @@ mod tests {
         assert_eq!(imports[1][9], "", "not finished");
         assert_eq!(sections[9][1][3], "Ana, \"the\" athlete");
         assert_eq!(sections[9][1][6], "42");
-        assert_eq!(&sections[9][1][9..], ["", ""], "no goal, no rest days");
+        assert_eq!(
+            &sections[9][1][9..],
+            ["", "", "false"],
+            "no goal, no rest days, a left+right pair counted once"
+        );
     }
 
     #[tokio::test]

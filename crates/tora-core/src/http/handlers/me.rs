@@ -30,6 +30,9 @@ pub struct MeResponse {
     pub weekly_goal_days: Option<u32>,
     /// Weekdays planned for rest (`mon` … `sun`), Monday first.
     pub rest_days: Vec<&'static str>,
+    /// Volume counts every side's work ("5 each side" is 10 reps); false: a set done on
+    /// each side, or a left set with its right one, counts once.
+    pub count_sides_separately: bool,
     pub credits: CreditsView,
     pub created_at: String,
 }
@@ -55,6 +58,7 @@ impl MeResponse {
             coach_style: user.coach_style.as_str(),
             weekly_goal_days: user.weekly_goal.map(WeeklyGoal::days),
             rest_days: user.rest_days.names(),
+            count_sides_separately: user.count_sides_separately,
             credits: CreditsView {
                 balance: super::credits::in_credits(user.credit_balance, rate),
                 units: user.credit_balance.units(),
@@ -104,6 +108,16 @@ pub struct UpdateMeRequest {
     #[garde(inner(length(max = 7)))]
     #[cfg_attr(feature = "openapi", schema(max_items = 7, nullable = false))]
     pub rest_days: Option<Vec<String>>,
+    /// Count every side's work in volume; `false` counts a left+right pair once.
+    #[serde(default, deserialize_with = "bool_not_null")]
+    #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub count_sides_separately: Option<bool>,
+}
+
+/// A flag that is either given or absent; `null` is refused.
+fn bool_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    bool::deserialize(deserializer).map(Some)
 }
 
 /// Distinguishes `"weekly_goal_days": null` (remove it) from an absent field.
@@ -188,6 +202,7 @@ impl UpdateMeRequest {
                 coach_style,
                 weekly_goal,
                 rest_days,
+                count_sides_separately: self.count_sides_separately,
             })
         } else {
             Err(ApiError::Validation(errors))

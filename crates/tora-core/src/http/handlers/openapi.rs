@@ -101,11 +101,15 @@ impl PartialSchema for LoggedSet {
             .property("seconds", number("hold time"))
             .property("added_kg", number("load added, in kilograms"))
             .property(
+                "assist_kg",
+                number("band or machine help taken off bodyweight, in kilograms; less is progress"),
+            )
+            .property(
                 "load_unit",
                 ObjectBuilder::new()
                     .schema_type(Type::String)
                     .enum_values(Some(["kg", "lb"]))
-                    .description(Some("the unit the load was written in")),
+                    .description(Some("the unit the loads were written in")),
             )
             .property(
                 "assisted",
@@ -116,6 +120,13 @@ impl PartialSchema for LoggedSet {
                 ObjectBuilder::new()
                     .schema_type(Type::Boolean)
                     .description(Some("only present when true")),
+            )
+            .property(
+                "side",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["left", "right"]))
+                    .description(Some("the one side the set was done on")),
             )
             .property("rpe", number("rate of perceived exertion, 1 to 10"))
             .into()

@@ -1,9 +1,11 @@
 //! `/v1/stats`: weekly volume, streaks, personal records, per-exercise history.
 //!
 //! Days and weeks are the caller's: dates in their profile timezone, weeks starting on
-//! Monday. Volume is `{reps, hold_seconds}` of work: a set done on each side counts
-//! twice ("5 each side" is 10 reps), a rep range counts its lower end, assisted sets
-//! count. Records and top sets prefer unassisted sets (not marked assisted, no
+//! Monday. Volume is `{reps, hold_seconds}` of work: by default a set done on each side
+//! counts once ("5 each side" is 5 reps) and a left set pairs with a right set (the
+//! larger side counts, an unpaired side in full); with `count_sides_separately` in
+//! `/v1/me` every side counts ("5 each side" is 10 reps, left 5 + right 5 is 10). A
+//! rep range counts its lower end; assisted sets count. Records and top sets prefer unassisted sets (not marked assisted, no
 //! counterweight).
 //!
 //! `GET /v1/stats/summary?weeks=N` (1..=52, default 8), two round trips (the user,
@@ -21,7 +23,9 @@
 //!     "max_reps": {"reps": 12, "achieved_at": "...", "workout_id": "..."} | null,
 //!     "max_seconds": {"seconds": 30.0, "achieved_at": "...", "workout_id": "..."} | null,
 //!     "max_added_kg": {"added_kg": 20.0, "reps": 5, "seconds": null, "load_unit": "kg",
-//!                      "achieved_at": "...", "workout_id": "..."} | null}]}
+//!                      "achieved_at": "...", "workout_id": "..."} | null,
+//!     "min_assist_kg": {"assist_kg": 15.0, "reps": 8, "seconds": null, "load_unit": "kg",
+//!                       "achieved_at": "...", "workout_id": "..."} | null}]}
 //! ```
 //! `weeks` runs oldest first and ends with the current week; weeks without training
 //! are there with zeros. The current streak counts today, or ends yesterday when
@@ -55,7 +59,7 @@ use crate::auth::AuthenticatedSubject;
 use crate::db::stats::{Achieved, ExerciseSession, PersonalRecord};
 use crate::domain::profile::{Timezone, WeeklyGoal};
 use crate::domain::stats::{
-    CategoryVolumes, Volume, VolumeCategory, WeekSummary, session_volume, top_set,
+    CategoryVolumes, SideCounting, Volume, VolumeCategory, WeekSummary, session_volume, top_set,
 };
 use crate::domain::workout::{LoggedSet, SetFields};
 use crate::http::query::{Query, invalid};
@@ -175,6 +179,17 @@ pub(crate) struct LoadRecordView {
 
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct AssistRecordView {
+    assist_kg: f64,
+    reps: Option<u32>,
+    seconds: Option<f64>,
+    load_unit: Option<String>,
+    achieved_at: String,
+    workout_id: String,
+}
+
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub(crate) struct RecordView {
     exercise: String,
     name: String,
@@ -185,6 +200,7 @@ pub(crate) struct RecordView {
     max_reps: Option<RepsRecordView>,
     max_seconds: Option<HoldRecordView>,
     max_added_kg: Option<LoadRecordView>,
+    min_assist_kg: Option<AssistRecordView>,
 }
 
 fn when<T>(record: &Achieved<T>) -> (String, String) {
@@ -219,7 +235,18 @@ impl From<&PersonalRecord> for RecordView {
             max_added_kg: record.max_added_kg.as_ref().map(|best| {
                 let (achieved_at, workout_id) = when(best);
                 LoadRecordView {
-                    added_kg: best.value.added_kg,
+                    added_kg: best.value.kg,
+                    reps: best.value.reps,
+                    seconds: best.value.seconds,
+                    load_unit: best.value.load_unit.clone(),
+                    achieved_at,
+                    workout_id,
+                }
+            }),
+            min_assist_kg: record.min_assist_kg.as_ref().map(|best| {
+                let (achieved_at, workout_id) = when(best);
+                AssistRecordView {
+                    assist_kg: best.value.kg,
                     reps: best.value.reps,
                     seconds: best.value.seconds,
                     load_unit: best.value.load_unit.clone(),
@@ -281,6 +308,7 @@ pub(super) async fn summary<P: Platform>(
     let plan = stats::TrainingPlan {
         weekly_goal: user.weekly_goal,
         rest_days: user.rest_days,
+        side_counting: SideCounting::from_count_sides_separately(user.count_sides_separately),
     };
     let summary = stats::summary(
         &context.db,
@@ -307,8 +335,8 @@ pub(crate) struct SessionView {
     sets: usize,
 }
 
-impl From<&ExerciseSession> for SessionView {
-    fn from(session: &ExerciseSession) -> Self {
+impl SessionView {
+    fn new(session: &ExerciseSession, counting: SideCounting) -> Self {
         let facts: Vec<SetFields> = session.sets.iter().map(|set| **set).collect();
         Self {
             workout_id: session.workout_id.to_string(),
@@ -316,7 +344,7 @@ impl From<&ExerciseSession> for SessionView {
             best_set: top_set(&facts)
                 .and_then(|index| session.sets.get(index))
                 .copied(),
-            volume: session_volume(&facts).into(),
+            volume: session_volume(&facts, counting).into(),
             sets: session.sets.len(),
         }
     }
@@ -332,14 +360,18 @@ pub(crate) struct ExerciseHistoryResponse {
     sessions: Vec<SessionView>,
 }
 
-impl From<&ExerciseHistory> for ExerciseHistoryResponse {
-    fn from(history: &ExerciseHistory) -> Self {
+impl ExerciseHistoryResponse {
+    fn new(history: &ExerciseHistory, counting: SideCounting) -> Self {
         Self {
             exercise: history.exercise.id.clone(),
             name: history.exercise.name.clone(),
             category: history.exercise.category.as_str(),
             custom: history.exercise.custom,
-            sessions: history.sessions.iter().map(SessionView::from).collect(),
+            sessions: history
+                .sessions
+                .iter()
+                .map(|session| SessionView::new(session, counting))
+                .collect(),
         }
     }
 }
@@ -369,7 +401,11 @@ pub(super) async fn exercise_history<P: Platform>(
     let history = stats::exercise_history(&context.db, user.id, exercise_id, from, to)
         .await?
         .ok_or(ApiError::NotFound)?;
-    json(StatusCode::OK, &ExerciseHistoryResponse::from(&history))
+    let counting = SideCounting::from_count_sides_separately(user.count_sides_separately);
+    json(
+        StatusCode::OK,
+        &ExerciseHistoryResponse::new(&history, counting),
+    )
 }
 
 #[cfg(test)]
@@ -405,17 +441,22 @@ mod tests {
                 set(Some(4), None, true),
             ],
         };
-        let view = serde_json::to_value(SessionView::from(&session)).unwrap();
+        let view =
+            serde_json::to_value(SessionView::new(&session, SideCounting::PairOnce)).unwrap();
         assert_eq!(
             view,
             json!({
                 "workout_id": Uuid::from_u128(7).to_string(),
                 "performed_at": "2026-11-25T18:00:00.000Z",
                 "best_set": {"reps": 5, "added_kg": 10.0, "load_unit": "kg"},
-                "volume": {"reps": 21, "hold_seconds": 0.0},
+                "volume": {"reps": 17, "hold_seconds": 0.0},
                 "sets": 3,
             })
         );
+        // Counting each side, the set of 4 each side is 8 reps.
+        let each =
+            serde_json::to_value(SessionView::new(&session, SideCounting::EachSide)).unwrap();
+        assert_eq!(each["volume"]["reps"], 21);
     }
 
     #[test]
@@ -435,13 +476,23 @@ mod tests {
             max_seconds: None,
             max_added_kg: Some(Achieved {
                 value: LoadRecord {
-                    added_kg: 20.0,
+                    kg: 20.0,
                     reps: Some(3),
                     seconds: None,
                     load_unit: Some("lb".into()),
                 },
                 achieved_at: at("2026-11-25T18:00:00Z"),
                 workout_id: Uuid::from_u128(2),
+            }),
+            min_assist_kg: Some(Achieved {
+                value: LoadRecord {
+                    kg: 15.0,
+                    reps: Some(6),
+                    seconds: None,
+                    load_unit: Some("kg".into()),
+                },
+                achieved_at: at("2026-11-24T18:00:00Z"),
+                workout_id: Uuid::from_u128(3),
             }),
         };
         let view = serde_json::to_value(RecordView::from(&record)).unwrap();
@@ -451,6 +502,8 @@ mod tests {
         assert_eq!(view["max_added_kg"]["added_kg"], 20.0);
         assert_eq!(view["max_added_kg"]["reps"], 3);
         assert_eq!(view["max_added_kg"]["load_unit"], "lb");
+        assert_eq!(view["min_assist_kg"]["assist_kg"], 15.0);
+        assert_eq!(view["min_assist_kg"]["reps"], 6);
         assert_eq!(view["category"], "pull");
     }
 }

@@ -16,7 +16,7 @@ use crate::domain::catalog::Catalog;
 use crate::domain::profile::Units;
 use crate::domain::skills::Evaluation;
 use crate::domain::workout::{
-    ExerciseName, ExerciseRef, LoggedSet, Notes, SetFields, Workout, WorkoutEntry,
+    ExerciseName, ExerciseRef, LoggedSet, Notes, SetFields, Side, Workout, WorkoutEntry,
 };
 use crate::http::json::{decode, field_errors};
 use crate::http::query::{Query, invalid, within_supported_years};
@@ -151,8 +151,13 @@ pub struct SetRequest {
     pub reps_max: Option<u32>,
     #[garde(skip)]
     pub seconds: Option<f64>,
+    /// Load added. A negative value is read as `assist_kg`, as it was written before.
     #[garde(skip)]
     pub added_kg: Option<f64>,
+    /// Band or machine help taken off bodyweight; marks the set assisted.
+    #[garde(skip)]
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 1000))]
+    pub assist_kg: Option<f64>,
     #[garde(inner(length(max = 8)))]
     #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$"))]
     pub load_unit: Option<String>,
@@ -162,6 +167,9 @@ pub struct SetRequest {
     #[serde(default)]
     #[garde(skip)]
     pub each_side: bool,
+    /// The side a one-sided set was done on; not with `each_side`.
+    #[garde(skip)]
+    pub side: Option<Side>,
     #[garde(skip)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10))]
     pub rpe: Option<f64>,
@@ -315,9 +323,11 @@ pub(super) fn to_workout(
                 reps_max: set.reps_max,
                 seconds: set.seconds,
                 added_kg: set.added_kg,
+                assist_kg: set.assist_kg,
                 load_unit,
                 assisted: set.assisted,
                 each_side: set.each_side,
+                side: set.side,
                 rpe: set.rpe,
             }) {
                 Ok(logged) => sets.push(logged),
