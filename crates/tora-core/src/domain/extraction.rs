@@ -238,6 +238,42 @@ mod tests {
     }
 
     #[test]
+    fn the_model_can_give_assistance_and_a_side() {
+        let input = json!({
+            "kind": "workout",
+            "confidence": 0.8,
+            "entries": [
+                {"exercise": "pull_up", "sets": [{"reps": 5, "assist_kg": 20}, {"reps": 5, "added_kg": -15}]},
+                {"exercise": "pistol_squat", "sets": [{"reps": 4, "side": "left"}, {"reps": 3, "side": "right"}]}
+            ]
+        });
+        let Extraction::Workout { workout, .. } = from_tool_input(&input, catalog()).unwrap()
+        else {
+            panic!("expected a workout");
+        };
+        let pulls = workout.sets_of("pull_up");
+        assert_eq!(pulls[0].assist_kg, Some(20.0));
+        assert!(pulls[0].assisted);
+        // A model writing assistance as a negative load is read the same way.
+        assert_eq!((pulls[1].added_kg, pulls[1].assist_kg), (None, Some(15.0)));
+        let pistols = workout.sets_of("pistol_squat");
+        assert_eq!(pistols[0].side, Some(Side::Left));
+        assert_eq!(pistols[1].side, Some(Side::Right));
+        let both = json!({
+            "kind": "workout",
+            "confidence": 0.8,
+            "entries": [{"exercise": "pistol_squat", "sets": [{"reps": 4, "side": "left", "each_side": true}]}]
+        });
+        assert!(matches!(
+            from_tool_input(&both, catalog()),
+            Err(ExtractionError::InvalidSet {
+                source: WorkoutError::SideAndEachSide,
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn a_valid_tool_input_becomes_a_workout() {
         let input = json!({
             "kind": "workout",
