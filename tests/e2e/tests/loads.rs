@@ -309,3 +309,33 @@ async fn loads_are_checked_and_a_refused_set_stores_nothing() {
     assert_eq!(set_row[column("side")], "");
     assert_eq!(set_row[column("assisted")], "true");
 }
+
+#[tokio::test]
+async fn sets_logged_one_side_at_a_time_meet_a_per_side_goal() {
+    let stack = Stack::from_env();
+    let user = stack.new_user();
+    // The pistol squat's goal is 3x5 each side; two sets on the right are not three.
+    let short = chat(&stack, &user, "pistol squats 3x5 left, 2x5 right", "pair-1").await;
+    assert!(
+        short["mastered"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|skill| skill["skill"] != "pistol_squat"),
+        "{short}"
+    );
+    let (_, _, skill) = stack.get_json(&user, "/v1/skills/pistol_squat").await;
+    assert_ne!(skill["state"], "mastered", "{skill}");
+
+    let paired = chat(&stack, &user, "pistol squats 3x5 left, 3x5 right", "pair-2").await;
+    assert!(
+        paired["mastered"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|skill| skill["skill"] == "pistol_squat"),
+        "{paired}"
+    );
+    let (_, _, skill) = stack.get_json(&user, "/v1/skills/pistol_squat").await;
+    assert_eq!(skill["state"], "mastered", "{skill}");
+}

@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::batch::{self, Typed};
+use super::workouts::side_from;
 use crate::clients::neon::{
     IsolationLevel, NeonClient, NeonError, QueryResult, Row, Statement, TransactionOptions,
 };
@@ -14,7 +15,6 @@ pub use crate::domain::stats::{
     Achieved, ExerciseInfo, ExerciseSession, LoadRecord, PersonalRecord,
 };
 use crate::domain::stats::{ExerciseWork, SidedWork, Sidedness, Volume, VolumeCategory};
-use crate::domain::workout::Side;
 use crate::ports::{Clock, StatsStore, StoreError, SummaryFacts, Transport};
 
 fn category_from(row: &Row) -> Result<VolumeCategory, NeonError> {
@@ -54,14 +54,7 @@ pub fn exercise_work_from(result: &QueryResult) -> Result<Vec<ExerciseWork>, Neo
     for row in &result.rows {
         let workout_id: Uuid = row.get("workout_id")?;
         let exercise_id: String = row.get("exercise_id")?;
-        let side = row
-            .get::<Option<String>>("side")?
-            .map(|raw| {
-                Side::parse(&raw)
-                    .ok_or_else(|| NeonError::decode("workout_sets.side holds an unknown side"))
-            })
-            .transpose()?;
-        let sidedness = Sidedness::new(row.get("each_side")?, side);
+        let sidedness = Sidedness::new(row.get("each_side")?, side_from(row)?);
         let reps: i64 = row.get("reps")?;
         let volume = Volume::new(u64::try_from(reps).unwrap_or(0), row.get("seconds")?);
         // Rows come ordered by workout and exercise: one entry per pair.

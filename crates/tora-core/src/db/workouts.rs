@@ -295,7 +295,7 @@ pub fn workouts_from(result: QueryResult) -> Result<Vec<StoredWorkout>, NeonErro
 const SELECT_SETS_OF_EXERCISES: &str = "\
 select s.workout_id, s.exercise_id, s.reps, s.seconds::float8 as seconds,
        s.added_kg::float8 as added_kg, s.assist_kg::float8 as assist_kg, s.assisted,
-       s.each_side
+       s.each_side, s.side
 from workout_sets s
 where s.user_id = $1::uuid
   and s.exercise_id = any($2::text[])
@@ -331,6 +331,16 @@ pub fn select_sets_of_exercises_statement(
     )
 }
 
+/// A set's `side` column.
+pub(crate) fn side_from(row: &Row) -> Result<Option<Side>, NeonError> {
+    row.get::<Option<String>>("side")?
+        .map(|raw| {
+            Side::parse(&raw)
+                .ok_or_else(|| NeonError::decode("workout_sets.side holds an unknown side"))
+        })
+        .transpose()
+}
+
 pub fn historical_sets_from(result: QueryResult) -> Result<Vec<HistoricalSet>, NeonError> {
     result
         .rows
@@ -348,6 +358,7 @@ pub fn historical_sets_from(result: QueryResult) -> Result<Vec<HistoricalSet>, N
                     assist_kg: row.get("assist_kg")?,
                     assisted: row.get("assisted")?,
                     each_side: row.get("each_side")?,
+                    side: side_from(row)?,
                     ..SetFields::default()
                 },
             })

@@ -21,14 +21,15 @@ use uuid::Uuid;
 
 use crate::domain::catalog::{Catalog, Skill};
 use crate::domain::coaching::Target;
-use crate::domain::workout::SetFields;
+use crate::domain::workout::{SetFields, Side};
 
 /// What one session must contain to master a skill.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Goal {
     pub sets: u32,
     pub target: GoalTarget,
-    /// The reps or seconds are per side: only sets logged "each side" count.
+    /// The reps or seconds are per side: only sets logged "each side" count, or a
+    /// left set paired with a right set.
     pub each_side: bool,
 }
 
@@ -43,7 +44,12 @@ impl Goal {
     /// count: the goal is the unassisted skill. A range counts by its lower end, the
     /// part that was surely done.
     pub fn set_qualifies(&self, set: &SetFields) -> bool {
-        if !set.unassisted() || (self.each_side && !set.each_side) {
+        (!self.each_side || set.each_side) && self.reaches(set)
+    }
+
+    /// Whether a set, on whatever side, is unassisted and reaches the target.
+    fn reaches(&self, set: &SetFields) -> bool {
+        if !set.unassisted() {
             return false;
         }
         match self.target {
@@ -60,7 +66,17 @@ impl Goal {
     }
 
     pub fn qualifying_sets(&self, session: &[SetFields]) -> u32 {
-        let count = session.iter().filter(|set| self.set_qualifies(set)).count();
+        let mut count = session.iter().filter(|set| self.set_qualifies(set)).count();
+        if self.each_side {
+            // A left set and a right set that both reach the target are one set per side.
+            let reaching = |side: Side| {
+                session
+                    .iter()
+                    .filter(|set| set.side == Some(side) && self.reaches(set))
+                    .count()
+            };
+            count += reaching(Side::Left).min(reaching(Side::Right));
+        }
         u32::try_from(count).unwrap_or(u32::MAX)
     }
 
@@ -74,15 +90,36 @@ impl Goal {
         if target <= 0.0 || self.sets == 0 {
             return 0.0;
         }
-        let mut amounts: Vec<f64> = session
-            .iter()
-            .filter(|set| !set.assisted && (!self.each_side || set.each_side))
-            .map(|set| match self.target {
+        let amount = |set: &SetFields| {
+            let done = match self.target {
                 GoalTarget::Reps(_) => set.reps.map_or(0.0, f64::from),
                 GoalTarget::Seconds(_) => set.seconds.unwrap_or(0.0),
-            })
-            .map(|amount| amount.min(target))
+            };
+            done.min(target)
+        };
+        let mut amounts: Vec<f64> = session
+            .iter()
+            .filter(|set| set.unassisted() && (!self.each_side || set.each_side))
+            .map(amount)
             .collect();
+        if self.each_side {
+            // Left and right sets pair up, best with best; a pair counts its weaker side.
+            let side_amounts = |side: Side| {
+                let mut amounts: Vec<f64> = session
+                    .iter()
+                    .filter(|set| set.unassisted() && set.side == Some(side))
+                    .map(amount)
+                    .collect();
+                amounts.sort_by(|a, b| b.total_cmp(a));
+                amounts
+            };
+            let (left, right) = (side_amounts(Side::Left), side_amounts(Side::Right));
+            amounts.extend(
+                left.iter()
+                    .zip(&right)
+                    .map(|(left, right)| left.min(*right)),
+            );
+        }
         amounts.sort_by(|a, b| b.total_cmp(a));
         let best: f64 = amounts.iter().take(self.sets as usize).sum();
         (best / (target * f64::from(self.sets))).clamp(0.0, 1.0)
@@ -713,6 +750,33 @@ mod tests {
         };
         assert!(archer.met_by(&[per_side, per_side, per_side]));
         assert!(!archer.met_by(&[reps(6), reps(6), reps(6)]));
+        // Three sets on each side, logged one side at a time, are the goal too.
+        let on = |side, done| SetFields {
+            side: Some(side),
+            ..reps(done)
+        };
+        let (left, right) = (Side::Left, Side::Right);
+        let sided = [
+            on(left, 6),
+            on(right, 6),
+            on(left, 6),
+            on(right, 6),
+            per_side,
+        ];
+        assert!(archer.met_by(&sided));
+        // Four left sets and two right ones are two sets per side.
+        let lopsided = [
+            on(left, 6),
+            on(left, 6),
+            on(left, 6),
+            on(left, 6),
+            on(right, 6),
+            on(right, 6),
+        ];
+        assert!(!archer.met_by(&lopsided));
+        assert_eq!(archer.qualifying_sets(&lopsided), 2);
+        // A pair counts its weaker side: 6 and 3 is half a set of 6.
+        assert_eq!(archer.progress(&[on(left, 6), on(right, 3)]), 0.5 / 3.0);
     }
 
     #[test]

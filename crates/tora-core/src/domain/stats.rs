@@ -461,13 +461,13 @@ pub fn session_volume(sets: &[SetFields], counting: SideCounting) -> Volume {
 }
 
 /// The index of a session's top set: unassisted before assisted, then the heaviest
-/// added load (less counterweight is heavier), then the most reps, then the longest
-/// hold; the earliest set wins a tie.
+/// load (added load less assistance: less help is heavier), then the most reps, then
+/// the longest hold; the earliest set wins a tie.
 pub fn top_set(sets: &[SetFields]) -> Option<usize> {
     let rank = |set: &SetFields| {
         (
             set.unassisted(),
-            set.added_kg.unwrap_or(0.0),
+            set.added_kg.unwrap_or(0.0) - set.assist_kg.unwrap_or(0.0),
             set.reps.unwrap_or(0),
             set.seconds.unwrap_or(0.0),
         )
@@ -936,11 +936,21 @@ mod tests {
                 ],
                 Some(1),
             ),
-            // ...and less counterweight is better.
+            // ...and less assistance is better.
             (
                 vec![
-                    set(Some(8), None, Some(-20.0)),
-                    set(Some(5), None, Some(-10.0)),
+                    SetFields {
+                        reps: Some(8),
+                        assist_kg: Some(20.0),
+                        assisted: true,
+                        ..SetFields::default()
+                    },
+                    SetFields {
+                        reps: Some(5),
+                        assist_kg: Some(10.0),
+                        assisted: true,
+                        ..SetFields::default()
+                    },
                 ],
                 Some(1),
             ),
