@@ -264,7 +264,7 @@ async fn loads_are_checked_and_a_refused_set_stores_nothing() {
     assert!(stored_sets(&stack, &user, "pistol_squat").await.is_empty());
 
     // A negative added_kg, as assistance was written before, is stored as assist_kg.
-    let (status, _, workout) = stack
+    let (status, _, body) = stack
         .send_json(
             &user,
             Method::POST,
@@ -274,9 +274,9 @@ async fn loads_are_checked_and_a_refused_set_stores_nothing() {
             ]}]}),
         )
         .await;
-    assert_eq!(status, 201, "{workout}");
+    assert_eq!(status, 201, "{body}");
     assert_eq!(
-        workout["entries"][0]["sets"][0],
+        body["workout"]["entries"][0]["sets"][0],
         json!({"reps": 6, "assist_kg": 22.5, "load_unit": "kg", "assisted": true})
     );
     let stored = stored_sets(&stack, &user, "dip").await;
