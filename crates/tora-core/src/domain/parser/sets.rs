@@ -225,8 +225,10 @@ fn parsed_set(
     if modifiers.load.is_some() && (modifiers.assisted || modifiers.bodyweight) {
         return unclear();
     }
-    // "left" and "each side" at once; "-10kg" without a word saying it is help.
-    if (modifiers.side.is_some() && modifiers.each_side != EachSide::No)
+    // "left" and "each side" at once; a side for an exercise done with both sides at
+    // once ("dips 3x10 right" says something else); "-10kg" without a word saying it
+    // is help.
+    if (modifiers.side.is_some() && (modifiers.each_side != EachSide::No || !traits.one_sided))
         || (modifiers.assist.is_some() && !modifiers.assisted)
     {
         return unclear();
