@@ -64,7 +64,7 @@ pub(super) struct Spanned<'c> {
 /// with the names of similar length; past the budget (only long texts full of unknown
 /// words reach it) unknown words stay unknown, which can make a message unsure but
 /// never a wrong workout. It bounds the CPU a message can take on the Worker.
-const TYPO_LOOKUPS_PER_MESSAGE: usize = 200;
+const TYPO_LOOKUPS_PER_MESSAGE: usize = 64;
 
 pub(super) fn read_names<'c>(tokens: &[Lexed], catalog: &'c Catalog) -> Vec<Spanned<'c>> {
     let words: Vec<Option<Word>> = tokens
