@@ -301,6 +301,17 @@ impl Stack {
         assert_eq!(response.status(), 200);
     }
 
+    /// The user's CSV export (`GET /v1/me/export?format=csv`), which must succeed.
+    pub async fn export_csv(&self, user: &TestUser) -> String {
+        let response = self
+            .authed(Method::GET, "/v1/me/export?format=csv", user)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
     /// `POST /v1/workouts`, which must succeed; returns the stored workout.
     pub async fn log_workout(&self, user: &TestUser, body: &Value) -> Value {
         let (status, _, answer) = self

@@ -311,14 +311,7 @@ async fn a_new_user_exports_empty_sections_and_unknown_formats_are_refused() {
     assert_eq!(body["credit_ledger"][0]["reason"], "starter_grant");
     assert_eq!(body["credit_ledger"][0]["delta"], stack.starter_credits);
 
-    let text = stack
-        .authed(Method::GET, "/v1/me/export?format=csv", &user)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = stack.export_csv(&user).await;
     let rows = tora_test_support::csv::parse(&text).unwrap();
     // Ten headers, nine gaps, the starter grant and the profile row.
     assert_eq!(rows.len(), 21, "{text}");
@@ -368,14 +361,7 @@ async fn twenty_thousand_sets_export_whole_and_formulas_stay_inert() {
     sorted.sort_unstable();
     assert_eq!(times, sorted, "oldest first across pages");
 
-    let text = stack
-        .authed(Method::GET, "/v1/me/export?format=csv", &user)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = stack.export_csv(&user).await;
     let rows = tora_test_support::csv::parse(&text).unwrap();
     assert_eq!(
         rows.iter().filter(|row| row[0] == "workout_set").count(),

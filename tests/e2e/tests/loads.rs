@@ -162,18 +162,15 @@ async fn one_sided_sets_pair_once_in_volume_unless_each_side_is_counted() {
     assert_eq!(stored[1][3], "right");
 
     // Split squats done on each side, three sets of six.
-    let (status, _, workout) = stack
-        .send_json(
+    stack
+        .log_workout(
             &user,
-            Method::POST,
-            "/v1/workouts",
             &json!({"entries": [{"exercise": "split_squat", "sets": [
                 {"reps": 6, "each_side": true}, {"reps": 6, "each_side": true},
                 {"reps": 6, "each_side": true}
             ]}]}),
         )
         .await;
-    assert_eq!(status, 201, "{workout}");
 
     // By default the pair counts as its larger side (5) and each-side sets once (18).
     let (status, _, summary) = stack.get_json(&user, "/v1/stats/summary?weeks=1").await;
@@ -264,19 +261,16 @@ async fn loads_are_checked_and_a_refused_set_stores_nothing() {
     assert!(stored_sets(&stack, &user, "pistol_squat").await.is_empty());
 
     // A negative added_kg, as assistance was written before, is stored as assist_kg.
-    let (status, _, body) = stack
-        .send_json(
+    let workout = stack
+        .log_workout(
             &user,
-            Method::POST,
-            "/v1/workouts",
             &json!({"entries": [{"exercise": "dip", "sets": [
                 {"reps": 6, "added_kg": -22.5, "load_unit": "kg"}
             ]}]}),
         )
         .await;
-    assert_eq!(status, 201, "{body}");
     assert_eq!(
-        body["workout"]["entries"][0]["sets"][0],
+        workout["entries"][0]["sets"][0],
         json!({"reps": 6, "assist_kg": 22.5, "load_unit": "kg", "assisted": true})
     );
     let stored = stored_sets(&stack, &user, "dip").await;
@@ -292,14 +286,7 @@ async fn loads_are_checked_and_a_refused_set_stores_nothing() {
         export["workouts"][0]["entries"][0]["sets"][0]["assist_kg"],
         22.5
     );
-    let text = stack
-        .authed(Method::GET, "/v1/me/export?format=csv", &user)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = stack.export_csv(&user).await;
     let rows = tora_test_support::csv::parse(&text).unwrap();
     let header = &rows[0];
     let column = |name: &str| header.iter().position(|cell| cell == name).unwrap();

@@ -443,14 +443,7 @@ async fn the_export_includes_memories() {
         "{body}"
     );
 
-    let text = stack
-        .authed(Method::GET, "/v1/me/export?format=csv", &user)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = stack.export_csv(&user).await;
     let rows = tora_test_support::csv::parse(&text).unwrap();
     let memory = rows.iter().find(|row| row[0] == "memory").unwrap();
     assert_eq!(memory[1], memories[0]["id"].as_str().unwrap());

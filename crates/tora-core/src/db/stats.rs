@@ -95,14 +95,15 @@ pub fn workout_times_from(result: &QueryResult) -> Result<Vec<DateTime<Utc>>, Ne
 }
 
 /// Per exercise the person logged: how often, and the first time each record was set.
-/// Records count unassisted sets only (not marked assisted, no assistance), as
-/// `SetFields::unassisted` does: best reps in one set, longest hold, heaviest added
-/// load (with the reps or seconds done with it). Assisted sets have their own record:
+/// Records count unassisted sets only, as `SetFields::unassisted` does (`assisted` is
+/// enough here: the table's checks make `assist_kg` imply it and keep `added_kg` from
+/// being negative): best reps in one set, longest hold, heaviest added load (with the
+/// reps or seconds done with it). Assisted sets have their own record:
 /// the least assistance, then the most reps or longest hold with it.
 const SELECT_PERSONAL_RECORDS: &str = "\
 with sets as (
     select s.exercise_id, s.reps, s.seconds, s.added_kg, s.assist_kg, s.load_unit,
-           not s.assisted and s.assist_kg is null and coalesce(s.added_kg, 0) >= 0 as unassisted,
+           not s.assisted as unassisted,
            w.id as workout_id, w.performed_at
     from workout_sets s join workouts w on w.id = s.workout_id
     where s.user_id = $1::uuid
