@@ -1,7 +1,8 @@
 use garde::Validate;
 use http::{Response, StatusCode};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
+use super::workouts::{not_null, present_or_null};
 use super::{json, no_content, resolve};
 use crate::app::accounts;
 use crate::auth::AuthenticatedSubject;
@@ -80,18 +81,18 @@ pub struct UpdateMeRequest {
     #[garde(skip)]
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 60))]
     pub display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "string_not_null")]
+    #[serde(default, deserialize_with = "not_null")]
     #[garde(inner(length(max = 8)))]
     #[cfg_attr(feature = "openapi", schema(pattern = "^(kg|lb)$", nullable = false))]
     pub units: Option<String>,
-    #[serde(default, deserialize_with = "string_not_null")]
+    #[serde(default, deserialize_with = "not_null")]
     #[garde(inner(length(min = 1, max = 64)))]
     #[cfg_attr(
         feature = "openapi",
         schema(min_length = 1, max_length = 64, nullable = false)
     )]
     pub timezone: Option<String>,
-    #[serde(default, deserialize_with = "string_not_null")]
+    #[serde(default, deserialize_with = "not_null")]
     #[garde(inner(length(max = 16)))]
     #[cfg_attr(
         feature = "openapi",
@@ -99,51 +100,20 @@ pub struct UpdateMeRequest {
     )]
     pub coach_style: Option<String>,
     /// Training days a week, 1 to 7; `null` removes the goal.
-    #[serde(default, deserialize_with = "number_or_null")]
+    #[serde(default, deserialize_with = "present_or_null")]
     #[garde(skip)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 7))]
     pub weekly_goal_days: Option<Option<i64>>,
     /// Distinct weekdays (`mon` … `sun`) planned for rest; `[]` plans none.
-    #[serde(default, deserialize_with = "list_not_null")]
+    #[serde(default, deserialize_with = "not_null")]
     #[garde(inner(length(max = 7)))]
     #[cfg_attr(feature = "openapi", schema(max_items = 7, nullable = false))]
     pub rest_days: Option<Vec<String>>,
     /// Count every side's work in volume; `false` counts a left+right pair once.
-    #[serde(default, deserialize_with = "bool_not_null")]
+    #[serde(default, deserialize_with = "not_null")]
     #[garde(skip)]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub count_sides_separately: Option<bool>,
-}
-
-/// A flag that is either given or absent; `null` is refused.
-fn bool_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-    bool::deserialize(deserializer).map(Some)
-}
-
-/// Distinguishes `"weekly_goal_days": null` (remove it) from an absent field.
-fn number_or_null<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(deserializer).map(Some)
-}
-
-/// A list that is either given or absent; `null` is refused.
-fn list_not_null<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Vec<String>>, D::Error> {
-    Vec::<String>::deserialize(deserializer).map(Some)
-}
-
-/// Distinguishes `"display_name": null` (clear it) from an absent field (keep it).
-fn present_or_null<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
-}
-
-/// Units and timezone always have a value; `null` is refused rather than ignored.
-fn string_not_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    String::deserialize(deserializer).map(Some)
 }
 
 impl UpdateMeRequest {

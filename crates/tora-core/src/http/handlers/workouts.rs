@@ -230,16 +230,19 @@ pub struct EditWorkoutRequest {
     pub entries: Option<Vec<EntryRequest>>,
 }
 
-fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+/// A field that is either given or absent; `null` is refused rather than ignored.
+pub(super) fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
 }
 
-fn present_or_null<'de, D: Deserializer<'de>>(
+/// Distinguishes a field sent as `null` (`Some(None)`: clear it) from an absent one
+/// (`None`: keep it).
+pub(super) fn present_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// Notes through the text rule; absent notes stay absent.
