@@ -7,5 +7,6 @@ pub mod migrate;
 pub mod neon_local;
 pub mod openapi;
 pub mod parse;
+pub mod random_faults;
 pub mod s3_double;
 pub mod tokens;

@@ -643,6 +643,57 @@ async fn faults_are_served_in_order_to_matching_requests_then_cleared() {
 }
 
 #[tokio::test]
+async fn random_faults_hit_about_their_share_until_cleared_and_bad_specs_are_refused() {
+    let address = start(accepted()).await;
+    let refused = control(
+        address,
+        "POST",
+        "/__faults",
+        &json!({"random": {"share": 0.5, "kinds": []}}),
+    )
+    .await;
+    assert_eq!(refused.status, 400);
+    let on = control(
+        address,
+        "POST",
+        "/__faults",
+        &json!({"random": {"share": 0.5, "kinds": ["throttle", "unavailable"], "seed": 9}}),
+    )
+    .await;
+    assert_eq!(on.status, 200);
+    let path = converse_path(NOVA);
+    let request = workout_tool_request("3x8 pull-ups");
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(
+            call(address, &Signer::default(), &path, &request)
+                .await
+                .status,
+        );
+    }
+    let failed = statuses.iter().filter(|status| **status != 200).count();
+    assert!((8..=32).contains(&failed), "{statuses:?}");
+    assert!(
+        statuses.contains(&429) && statuses.contains(&503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|status| [200, 429, 503].contains(status))
+    );
+    control(address, "DELETE", "/__faults", &Value::Null).await;
+    for _ in 0..10 {
+        assert_eq!(
+            call(address, &Signer::default(), &path, &request)
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
 async fn titan_embeddings_are_normalised_deterministic_and_near_for_similar_texts() {
     let address = start(accepted()).await;
     let path = invoke_path(TITAN);

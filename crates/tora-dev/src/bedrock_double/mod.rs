@@ -33,7 +33,11 @@
 //!   `ModelTimeoutException`), `slow` (`delay_ms`, default 2000, then the normal
 //!   answer), `text_instead_of_tool`, `schema_breaking_tool_call`; a fault may carry
 //!   its own `scope`/`operation`. Answers `{"queued": n}`.
-//! - `GET /__faults` lists the queue; `DELETE /__faults` empties it.
+//! - `POST /__faults` `{"random": {"share": 0.1, "kinds": [k...], "seed": n, "delay_ms": ms}}`
+//!   gives that share of all later model requests a fault of a kind picked from the
+//!   list (queued faults go first), for load runs.
+//! - `GET /__faults` lists the queue; `DELETE /__faults` empties it and stops random
+//!   faults.
 //! - `GET /__calls` lists every model request received, oldest first: `{operation,
 //!   model_id, status, auth ("sigv4"|"api_key"|"rejected"), signature_verified,
 //!   error_type, fault, input_tokens, output_tokens}`; `DELETE /__calls` forgets them.
@@ -58,6 +62,8 @@ use hyper_util::rt::TokioIo;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use crate::random_faults::{RandomFaults, RandomFaultsSpec};
 use tokio::net::TcpListener;
 use tora_core::ports::Clock as _;
 
@@ -167,7 +173,10 @@ pub enum Operation {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct QueueFaults {
+    #[serde(default)]
     next: Vec<Fault>,
+    #[serde(default)]
+    random: Option<RandomFaultsSpec<FaultKind>>,
     #[serde(default)]
     scope: Option<String>,
     #[serde(default)]
@@ -192,6 +201,7 @@ pub struct Call {
 struct State {
     accepted: Accepted,
     faults: Mutex<Vec<Fault>>,
+    random: Mutex<Option<RandomFaults<FaultKind>>>,
     calls: Mutex<Vec<Call>>,
 }
 
@@ -199,6 +209,11 @@ impl State {
     fn faults(&self) -> MutexGuard<'_, Vec<Fault>> {
         // A poisoned lock only means a panicking handler; the queue is still sound.
         self.faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+    fn random(&self) -> MutexGuard<'_, Option<RandomFaults<FaultKind>>> {
+        self.random
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -227,6 +242,7 @@ pub async fn serve_on(listener: TcpListener, accepted: Accepted) -> anyhow::Resu
     let state = Arc::new(State {
         accepted,
         faults: Mutex::new(Vec::new()),
+        random: Mutex::new(None),
         calls: Mutex::new(Vec::new()),
     });
     loop {
@@ -293,10 +309,19 @@ fn control_faults(state: &State, method: &Method, body: &[u8]) -> Response<Full<
         Method::GET => json_response(StatusCode::OK, &json!(*state.faults()), control_id),
         Method::DELETE => {
             state.faults().clear();
+            *state.random() = None;
             json_response(StatusCode::OK, &json!({"queued": 0}), control_id)
         }
-        Method::POST => match serde_json::from_slice::<QueueFaults>(body) {
-            Ok(queue) => {
+        Method::POST => match serde_json::from_slice::<QueueFaults>(body)
+            .map_err(|error| error.to_string())
+            .and_then(|queue| {
+                let random = queue.random.clone().map(RandomFaults::new).transpose()?;
+                Ok((queue, random))
+            }) {
+            Ok((queue, random)) => {
+                if let Some(random) = random {
+                    *state.random() = Some(random);
+                }
                 let mut faults = state.faults();
                 for mut fault in queue.next {
                     fault.scope = fault.scope.or_else(|| queue.scope.clone());
@@ -307,7 +332,7 @@ fn control_faults(state: &State, method: &Method, body: &[u8]) -> Response<Full<
             }
             Err(error) => json_response(
                 StatusCode::BAD_REQUEST,
-                &json!({"message": format!("expected {{\"next\": [{{\"kind\": ...}}], \"scope\"?, \"operation\"?}}: {error}")}),
+                &json!({"message": format!("expected {{\"next\": [{{\"kind\": ...}}], \"scope\"?, \"operation\"?, \"random\"?}}: {error}")}),
                 control_id,
             ),
         },
@@ -526,8 +551,21 @@ fn take_fault(state: &State, operation: Operation, prompt: &str) -> Option<Fault
                 .scope
                 .as_deref()
                 .is_none_or(|scope| prompt.contains(scope))
-    })?;
-    Some(faults.remove(index))
+    });
+    match index {
+        Some(index) => Some(faults.remove(index)),
+        None => {
+            let mut random = state.random();
+            let random = random.as_mut()?;
+            let kind = random.draw()?;
+            Some(Fault {
+                kind,
+                delay_ms: random.delay_ms(),
+                scope: None,
+                operation: None,
+            })
+        }
+    }
 }
 
 fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response<Full<Bytes>> {

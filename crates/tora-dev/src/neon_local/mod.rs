@@ -24,8 +24,13 @@
 //! contains its `scope` and, when `param` is given, one of whose params is exactly
 //! `param` (a user's id, say, so tests running at once do not take each other's): `unavailable` answers 500 without running anything (the database is
 //! unreachable), `lost_response` runs the request (a batch commits) and then answers
-//! 500 as if the connection broke before the answer arrived. `DELETE /__faults`
-//! empties the queue. Like the rest, it listens on loopback only.
+//! 500 as if the connection broke before the answer arrived, `slow` waits `delay_ms`
+//! (default 200) and then runs the request normally. For load runs, `POST /__faults`
+//! `{"random": {"share": 0.1, "kinds": [k...], "seed": n, "delay_ms": ms}}` gives that
+//! share of all later `/sql` requests a fault of a kind picked from the list (queued
+//! faults go first). `DELETE /__faults` empties the queue and stops random faults.
+//! `GET /__stats` counts the `/sql` requests served and the faults injected, by kind
+//! (the bench's round trips per route). Like the rest, it listens on loopback only.
 //!
 //! Code map: `request` (headers, connection string, body), `encode` (params), `wire` (the
 //! Postgres session), `pool`, `sql` (single statement and batch), `decode` (result JSON),
@@ -55,6 +60,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::random_faults::{RandomFaults, RandomFaultsSpec};
 use errors::NeonError;
 use pool::Pool;
 use request::{Options, Payload};
@@ -78,10 +84,7 @@ pub async fn serve(listen: SocketAddr, database_url: &str) -> anyhow::Result<()>
         config.describe(),
         if max_open == 1 { "" } else { "s" }
     );
-    let state = Arc::new(State {
-        pool: Pool::new(config, max_open),
-        faults: std::sync::Mutex::default(),
-    });
+    let state = Arc::new(State::new(Pool::new(config, max_open)));
     loop {
         let (stream, _peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -143,6 +146,15 @@ fn is_pglite(version: &wire::QueryOutput) -> bool {
 struct State {
     pool: Pool,
     faults: std::sync::Mutex<Vec<Fault>>,
+    random: std::sync::Mutex<Option<RandomFaults<FaultKind>>>,
+    stats: std::sync::Mutex<Stats>,
+}
+
+/// What `GET /__stats` reports.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct Stats {
+    sql_requests: u64,
+    injected: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// A failure injected into one future request.
@@ -154,6 +166,9 @@ struct Fault {
     /// A value one of the request's params must be.
     #[serde(default)]
     param: Option<String>,
+    /// How long a `slow` fault waits.
+    #[serde(default)]
+    delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -161,11 +176,52 @@ struct Fault {
 enum FaultKind {
     Unavailable,
     LostResponse,
+    Slow,
 }
 
+impl FaultKind {
+    fn name(self) -> &'static str {
+        match self {
+            FaultKind::Unavailable => "unavailable",
+            FaultKind::LostResponse => "lost_response",
+            FaultKind::Slow => "slow",
+        }
+    }
+}
+
+/// The wait of a `slow` fault that names none.
+const DEFAULT_SLOW_MS: u64 = 200;
+
 impl State {
+    fn new(pool: Pool) -> Self {
+        Self {
+            pool,
+            faults: std::sync::Mutex::default(),
+            random: std::sync::Mutex::default(),
+            stats: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The fault for this request, and a slow one's wait: a queued fault first, else a
+    /// random one when they are on. Counts the request and the fault.
+    fn fault_for(&self, payload: &Payload) -> Option<(FaultKind, u64)> {
+        let fault = self.take_fault(payload).or_else(|| {
+            let mut random = self.random.lock().ok()?;
+            let random = random.as_mut()?;
+            let kind = random.draw()?;
+            Some((kind, random.delay_ms().unwrap_or(DEFAULT_SLOW_MS)))
+        });
+        if let Ok(mut stats) = self.stats.lock() {
+            stats.sql_requests += 1;
+            if let Some((kind, _)) = fault {
+                *stats.injected.entry(kind.name()).or_default() += 1;
+            }
+        }
+        fault
+    }
+
     /// Takes the first queued fault whose scope one of `payload`'s statements contains.
-    fn take_fault(&self, payload: &Payload) -> Option<FaultKind> {
+    fn take_fault(&self, payload: &Payload) -> Option<(FaultKind, u64)> {
         let queries: Vec<&request::QueryData> = match payload {
             Payload::Single(query) => vec![query],
             Payload::Batch(batch) => batch.queries.iter().collect(),
@@ -182,13 +238,18 @@ impl State {
                         .any(|value| value.as_deref() == Some(param.as_str()))
                 })
         })?;
-        Some(faults.remove(index).kind)
+        let fault = faults.remove(index);
+        Some((fault.kind, fault.delay_ms.unwrap_or(DEFAULT_SLOW_MS)))
     }
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FaultRequest {
+    #[serde(default)]
     next: Vec<Fault>,
+    #[serde(default)]
+    random: Option<RandomFaultsSpec<FaultKind>>,
 }
 
 async fn faults_response<B>(state: Arc<State>, request: Request<B>) -> Response<Full<Bytes>>
@@ -201,17 +262,31 @@ where
     };
     if request.method() == Method::DELETE {
         faults.clear();
+        if let Ok(mut random) = state.random.lock() {
+            *random = None;
+        }
     } else {
         let body = match read_body(request.into_body()).await {
             Ok(body) => body,
             Err(error) => return plain_response(error.status(), error.to_json()),
         };
-        match serde_json::from_slice::<FaultRequest>(&body) {
-            Ok(queued) => faults.extend(queued.next),
+        let queued = serde_json::from_slice::<FaultRequest>(&body)
+            .map_err(|error| error.to_string())
+            .and_then(|queued| {
+                let random = queued.random.map(RandomFaults::new).transpose()?;
+                Ok((queued.next, random))
+            });
+        match queued {
+            Ok((next, random)) => {
+                faults.extend(next);
+                if let (Some(random), Ok(mut shared)) = (random, state.random.lock()) {
+                    *shared = Some(random);
+                }
+            }
             Err(error) => {
                 return plain_response(
                     StatusCode::BAD_REQUEST,
-                    serde_json::json!({"message": error.to_string()}).to_string(),
+                    serde_json::json!({"message": error}).to_string(),
                 );
             }
         }
@@ -223,6 +298,18 @@ where
     plain_response(
         StatusCode::OK,
         serde_json::json!({"queued": queued}).to_string(),
+    )
+}
+
+fn stats_response(state: &State) -> Response<Full<Bytes>> {
+    let stats = state
+        .stats
+        .lock()
+        .map(|stats| stats.clone())
+        .unwrap_or_default();
+    plain_response(
+        StatusCode::OK,
+        serde_json::to_string(&stats).unwrap_or_default(),
     )
 }
 
@@ -251,6 +338,7 @@ where
         (&Method::POST, "/sql") => sql_response(state, request).await,
         (&Method::OPTIONS, "/sql") => preflight_response(),
         (&Method::POST | &Method::DELETE, "/__faults") => faults_response(state, request).await,
+        (&Method::GET, "/__stats") => stats_response(&state),
         _ => plain_response(StatusCode::BAD_REQUEST, "\"query is not supported\"".into()),
     };
 
@@ -350,7 +438,11 @@ where
         Payload::Batch(_) => batch_headers(&options),
         Payload::Single(_) => Vec::new(),
     };
-    let fault = state.take_fault(&payload);
+    let fault = state.fault_for(&payload);
+    if let Some((FaultKind::Slow, delay_ms)) = fault {
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+    }
+    let fault = fault.map(|(kind, _)| kind);
     if fault == Some(FaultKind::Unavailable) {
         return Err(NeonError::Internal(
             "injected fault: the database is unreachable".into(),
@@ -436,10 +528,7 @@ mod tests {
             "postgres://u:p@127.0.0.1:{port}/db?sslmode=disable"
         ))
         .unwrap();
-        Arc::new(State {
-            pool: Pool::new(config, 1),
-            faults: std::sync::Mutex::default(),
-        })
+        Arc::new(State::new(Pool::new(config, 1)))
     }
 
     #[tokio::test]
@@ -463,12 +552,71 @@ mod tests {
         assert_eq!(state.take_fault(&payload("select $1", "u-1")), None);
         assert_eq!(
             state.take_fault(&payload("insert into t values ($1)", "u-1")),
-            Some(FaultKind::Unavailable)
+            Some((FaultKind::Unavailable, DEFAULT_SLOW_MS))
         );
         assert_eq!(
             state.take_fault(&payload("insert into t values ($1)", "u-1")),
             None
         );
+    }
+
+    #[tokio::test]
+    async fn random_faults_take_their_share_are_counted_and_stop_when_cleared() {
+        let state = state_without_database();
+        let control = |method: Method, path: &str, body: &str| {
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Full::new(Bytes::from(body.to_owned())))
+                .unwrap()
+        };
+        let refused = handle(
+            Arc::clone(&state),
+            control(
+                Method::POST,
+                "/__faults",
+                r#"{"random": {"share": 2, "kinds": ["slow"]}}"#,
+            ),
+        )
+        .await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        let on = handle(
+            Arc::clone(&state),
+            control(
+                Method::POST,
+                "/__faults",
+                r#"{"random": {"share": 1, "kinds": ["unavailable"], "seed": 3}}"#,
+            ),
+        )
+        .await;
+        assert_eq!(on.status(), StatusCode::OK);
+        let message = |response: Response<Full<Bytes>>| async move {
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
+            body["message"].as_str().unwrap().to_owned()
+        };
+        for _ in 0..3 {
+            let answer = handle(
+                Arc::clone(&state),
+                sql_request(&[], r#"{"query": "select 1", "params": []}"#),
+            )
+            .await;
+            assert_eq!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(message(answer).await.contains("injected fault"));
+        }
+        let stats = handle(Arc::clone(&state), control(Method::GET, "/__stats", "")).await;
+        let bytes = stats.into_body().collect().await.unwrap().to_bytes();
+        let stats: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(stats["sql_requests"], 3);
+        assert_eq!(stats["injected"]["unavailable"], 3);
+        handle(Arc::clone(&state), control(Method::DELETE, "/__faults", "")).await;
+        // No fault now: the request gets as far as the (absent) database.
+        let answer = handle(
+            Arc::clone(&state),
+            sql_request(&[], r#"{"query": "select 1", "params": []}"#),
+        )
+        .await;
+        assert!(!message(answer).await.contains("injected fault"));
     }
 
     fn sql_request(headers: &[(&str, &str)], body: impl Into<Bytes>) -> Request<Full<Bytes>> {
