@@ -169,16 +169,49 @@ start_s3_double() {
 }
 
 # start_wrangler PORT INSPECTOR_PORT VAR=VALUE...: the built worker under `wrangler dev`.
+# WRANGLER_CONFIG (default wrangler.toml) and WRANGLER_LOG (default wrangler) pick
+# another configuration and log name, for a second instance.
 start_wrangler() {
   local port="$1" inspector="$2"; shift 2
-  local vars=() pair
+  local vars=() pair name="${WRANGLER_LOG:-wrangler}"
   for pair in "$@"; do vars+=(--var "${pair%%=*}:${pair#*=}"); done
-  say "starting wrangler dev on http://127.0.0.1:$port"
+  say "starting wrangler dev ($name) on http://127.0.0.1:$port"
   # The worker was just built; wrangler's own build step only checks for it.
-  TORA_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false start wrangler "$TOOLS_BIN/wrangler" dev \
+  TORA_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false start "$name" "$TOOLS_BIN/wrangler" dev \
+    --config "${WRANGLER_CONFIG:-$ROOT/wrangler.toml}" \
     --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
     --show-interactive-dev-session=false --test-scheduled "${vars[@]}"
-  wait_for_port "$port" wrangler "$LAST_PID" 120
+  wait_for_port "$port" "$name" "$LAST_PID" 120
+}
+
+# write_load_config FILE: a wrangler configuration for the load run's own instance of
+# the built worker: the product's, but with rate limits that traffic from one machine
+# cannot reach (the product's would rightly refuse a 2,000-message run from one
+# address). The limits themselves are tested by the end-to-end suite.
+write_load_config() {
+  local file="$1" date
+  date="$(awk -F'"' '/^compatibility_date/ { print $2; exit }' "$ROOT/wrangler.toml")"
+  cat >"$file" <<EOF
+name = "tora-api-load"
+main = "$ROOT/build/index.js"
+compatibility_date = "$date"
+
+[triggers]
+crons = ["*/5 * * * *"]
+
+[vars]
+RATE_LIMIT_PERIOD_SECONDS = "60"
+
+[[ratelimits]]
+name = "PER_IP_LIMITER"
+namespace_id = "1101"
+simple = { limit = 1000000, period = 60 }
+
+[[ratelimits]]
+name = "PER_USER_LIMITER"
+namespace_id = "1102"
+simple = { limit = 1000000, period = 60 }
+EOF
 }
 
 # The static checks' Python tools, each list in a virtualenv of its own under .tora/

@@ -74,35 +74,37 @@ start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_jwks "$JWKS_PORT" "$RUN_DIR/jwks-keys.json"
 start_bedrock_double "$BEDROCK_PORT" "$AWS_KEY_ID" "$AWS_SECRET"
 start_s3_double "$S3_PORT" "$S3_KEY_ID" "$S3_SECRET" "$RUN_DIR/s3"
-start_wrangler "$API_PORT" "$INSPECTOR_PORT" \
-  "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql" \
-  "DATABASE_URL=postgresql://tora:tora@localhost/tora" \
-  "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE" \
-  "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" "JWKS_UNKNOWN_KID_REFETCH_SECONDS=0" \
-  "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100" \
-  "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET" \
-  "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1" \
-  "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET" \
-  "S3_ENDPOINT=http://127.0.0.1:$S3_PORT/$S3_BUCKET" "S3_BUCKET=$S3_BUCKET" "S3_REGION=us-east-1" \
-  "S3_ACCESS_KEY_ID=$S3_KEY_ID" "S3_SECRET_ACCESS_KEY=$S3_SECRET" \
-  "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1" \
+# The worker's settings, for the instance the suites use and the load run's own.
+WORKER_VARS=(
+  "NEON_SQL_URL=http://127.0.0.1:$NEON_PORT/sql"
+  "DATABASE_URL=postgresql://tora:tora@localhost/tora"
+  "JWT_HS256_SECRET=$SECRET" "JWT_ISSUER=$ISSUER" "JWT_AUDIENCE=$AUDIENCE"
+  "JWKS_URL=http://127.0.0.1:$JWKS_PORT/.well-known/jwks.json" "JWKS_UNKNOWN_KID_REFETCH_SECONDS=0"
+  "CORS_ALLOWED_ORIGINS=https://app.tora.test" "STARTER_CREDITS=100"
+  "TOKENS_PER_CREDIT=3000" "SUBJECT_HASH_KEY=$SUBJECT_HASH_KEY" "ADMIN_API_SECRET=$ADMIN_SECRET"
+  "BEDROCK_ENDPOINT=http://127.0.0.1:$BEDROCK_PORT" "BEDROCK_REGION=us-east-1"
+  "AWS_ACCESS_KEY_ID=$AWS_KEY_ID" "AWS_SECRET_ACCESS_KEY=$AWS_SECRET"
+  "S3_ENDPOINT=http://127.0.0.1:$S3_PORT/$S3_BUCKET" "S3_BUCKET=$S3_BUCKET" "S3_REGION=us-east-1"
+  "S3_ACCESS_KEY_ID=$S3_KEY_ID" "S3_SECRET_ACCESS_KEY=$S3_SECRET"
+  "CHAT_MODEL_WAIT_MS=5000" "PENDING_MAX_ATTEMPTS=3" "PENDING_RETRY_BASE_SECONDS=1"
   "VIDEO_CDN_DOMAIN=$VIDEO_CDN_DOMAIN"
+)
+start_wrangler "$API_PORT" "$INSPECTOR_PORT" "${WORKER_VARS[@]}"
 
 say "Neon protocol conformance (official @neondatabase/serverless driver)"
 NEON_LOCAL_URL="http://127.0.0.1:$NEON_PORT" node --test tests/neon-conformance/conformance.mjs
 
 say "end-to-end tests against the built worker"
-BASE_URL="http://127.0.0.1:$API_PORT" \
-TORA_NEON_URL="http://127.0.0.1:$NEON_PORT" \
-TORA_JWT_SECRET="$SECRET" TORA_JWT_ISSUER="$ISSUER" TORA_JWT_AUDIENCE="$AUDIENCE" \
-TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.json" \
-TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
-TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
-TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
-TORA_S3_URL="http://127.0.0.1:$S3_PORT/$S3_BUCKET" TORA_S3_ACCESS_KEY_ID="$S3_KEY_ID" \
-TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
-TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN" \
-TORA_OPENAPI_CHECKED="$RUN_DIR/openapi-checked.txt" \
+export TORA_NEON_URL="http://127.0.0.1:$NEON_PORT" \
+  TORA_JWT_SECRET="$SECRET" TORA_JWT_ISSUER="$ISSUER" TORA_JWT_AUDIENCE="$AUDIENCE" \
+  TORA_JWKS_URL="http://127.0.0.1:$JWKS_PORT" TORA_JWKS_KEYS="$RUN_DIR/jwks-keys.json" \
+  TORA_STARTER_CREDITS=100 TORA_CORS_ORIGIN="https://app.tora.test" \
+  TORA_TOKENS_PER_CREDIT=3000 TORA_ADMIN_SECRET="$ADMIN_SECRET" \
+  TORA_BEDROCK_URL="http://127.0.0.1:$BEDROCK_PORT" \
+  TORA_S3_URL="http://127.0.0.1:$S3_PORT/$S3_BUCKET" TORA_S3_ACCESS_KEY_ID="$S3_KEY_ID" \
+  TORA_S3_SECRET_ACCESS_KEY="$S3_SECRET" TORA_S3_REGION=us-east-1 \
+  TORA_VIDEO_CDN_DOMAIN="$VIDEO_CDN_DOMAIN"
+BASE_URL="http://127.0.0.1:$API_PORT" TORA_OPENAPI_CHECKED="$RUN_DIR/openapi-checked.txt" \
   cargo test --locked -p tora-e2e -- --test-threads 4
 # Each response the suite read was checked against the OpenAPI document; every
 # operation must have been seen answering a success and a problem.
@@ -127,5 +129,18 @@ SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py" \
 # Operator routes with the admin secret (no links lead there: no stateful phase).
 schemathesis_run --include-tag admin --phases examples,coverage,fuzzing \
   -H "authorization: Bearer $ADMIN_SECRET"
+
+# Load, then the same load under faults, on an instance of the built worker of its own
+# whose rate limits one machine cannot reach; each ends by checking the database.
+LOAD_PORT="$(free_port)"; LOAD_INSPECTOR_PORT="$(free_port)"
+write_load_config "$RUN_DIR/wrangler.load.toml"
+WRANGLER_CONFIG="$RUN_DIR/wrangler.load.toml" WRANGLER_LOG=wrangler-load \
+  start_wrangler "$LOAD_PORT" "$LOAD_INSPECTOR_PORT" "${WORKER_VARS[@]}"
+cargo build --locked -p tora-e2e --bin load_run
+LOAD_RUN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/load_run"
+say "load: 2,000 chat messages from 50 users over 32 connections, retries included"
+BASE_URL="http://127.0.0.1:$LOAD_PORT" timeout 600 "$LOAD_RUN" --messages 2000 --users 50 --connections 32
+say "faults: 1,000 chat messages while the database and the model fail or stall at random"
+BASE_URL="http://127.0.0.1:$LOAD_PORT" timeout 600 "$LOAD_RUN" --messages 1000 --users 25 --connections 32 --faults
 
 say "all tests passed"
