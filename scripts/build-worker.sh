@@ -19,6 +19,9 @@ wasm=build/index_bg.wasm
 [ -f "$wasm" ] || { echo "worker-build produced no $wasm" >&2; exit 1; }
 # Function names only serve stack traces (panics still log their message and source
 # line); TORA_KEEP_WASM_NAMES=1 keeps them for debugging.
+# A copy with its names stays in target/ for the bench's size breakdown (twiggy).
+mkdir -p target/wasm-with-names
+cp "$wasm" target/wasm-with-names/index_bg.wasm
 if [ "${TORA_KEEP_WASM_NAMES:-}" != "1" ]; then
   node scripts/strip-wasm-names.mjs "$wasm"
 fi

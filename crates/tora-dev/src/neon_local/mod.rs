@@ -30,7 +30,11 @@
 //! share of all later `/sql` requests a fault of a kind picked from the list (queued
 //! faults go first). `DELETE /__faults` empties the queue and stops random faults.
 //! `GET /__stats` counts the `/sql` requests served and the faults injected, by kind
-//! (the bench's round trips per route). Like the rest, it listens on loopback only.
+//! (the bench's round trips per route). `POST /__record` starts keeping every `/sql`
+//! request body with the answer it got; `GET /__record` returns them in order
+//! (`[{"request": {...}, "status": 200, "response": {...}}]`), forgets them and stops:
+//! the bench replays them to time the worker's own code without a database. Like the
+//! rest, it listens on loopback only.
 //!
 //! Code map: `request` (headers, connection string, body), `encode` (params), `wire` (the
 //! Postgres session), `pool`, `sql` (single statement and batch), `decode` (result JSON),
@@ -148,6 +152,8 @@ struct State {
     faults: std::sync::Mutex<Vec<Fault>>,
     random: std::sync::Mutex<Option<RandomFaults<FaultKind>>>,
     stats: std::sync::Mutex<Stats>,
+    /// `Some` while recording.
+    recorded: std::sync::Mutex<Option<Vec<serde_json::Value>>>,
 }
 
 /// What `GET /__stats` reports.
@@ -199,6 +205,7 @@ impl State {
             faults: std::sync::Mutex::default(),
             random: std::sync::Mutex::default(),
             stats: std::sync::Mutex::default(),
+            recorded: std::sync::Mutex::default(),
         }
     }
 
@@ -301,6 +308,33 @@ where
     )
 }
 
+fn record_response(state: &State, method: &Method) -> Response<Full<Bytes>> {
+    let Ok(mut recorded) = state.recorded.lock() else {
+        return plain_response(StatusCode::INTERNAL_SERVER_ERROR, "\"poisoned\"".into());
+    };
+    if *method == Method::POST {
+        *recorded = Some(Vec::new());
+        return plain_response(StatusCode::OK, "{\"recording\": true}".into());
+    }
+    let pairs = recorded.take().unwrap_or_default();
+    plain_response(StatusCode::OK, serde_json::Value::Array(pairs).to_string())
+}
+
+/// Keeps one request and its answer while recording.
+fn record(state: &State, request: &Bytes, status: StatusCode, response: &str) {
+    let Ok(mut recorded) = state.recorded.lock() else {
+        return;
+    };
+    if let Some(pairs) = recorded.as_mut() {
+        let parse = |bytes: &[u8]| serde_json::from_slice(bytes).unwrap_or(serde_json::Value::Null);
+        pairs.push(serde_json::json!({
+            "request": parse(request),
+            "status": status.as_u16(),
+            "response": parse(response.as_bytes()),
+        }));
+    }
+}
+
 fn stats_response(state: &State) -> Response<Full<Bytes>> {
     let stats = state
         .stats
@@ -339,6 +373,7 @@ where
         (&Method::OPTIONS, "/sql") => preflight_response(),
         (&Method::POST | &Method::DELETE, "/__faults") => faults_response(state, request).await,
         (&Method::GET, "/__stats") => stats_response(&state),
+        (&Method::POST | &Method::GET, "/__record") => record_response(&state, &method),
         _ => plain_response(StatusCode::BAD_REQUEST, "\"query is not supported\"".into()),
     };
 
@@ -433,7 +468,21 @@ where
     request::connection_info(&parts.headers)?;
     let options = Options::from_headers(&parts.headers)?;
     let body = read_body(body).await?;
-    let payload = Payload::parse(&body)?;
+    let result = run_sql(Arc::clone(&state), options, &body).await;
+    match &result {
+        Ok((answer, _)) => record(&state, &body, StatusCode::OK, answer),
+        Err(error) => record(&state, &body, error.status(), &error.to_json()),
+    }
+    result
+}
+
+/// Runs a read request body: parse, faults, then the statements.
+async fn run_sql(
+    state: Arc<State>,
+    options: Options,
+    body: &Bytes,
+) -> Result<(String, Vec<(HeaderName, HeaderValue)>), NeonError> {
+    let payload = Payload::parse(body)?;
     let echoed = match &payload {
         Payload::Batch(_) => batch_headers(&options),
         Payload::Single(_) => Vec::new(),
