@@ -7,7 +7,7 @@
 import { type Catalog, catalog, nameKey } from './catalog';
 import type { Row, Statement } from './db';
 import { type FieldError, Problem, validation } from './problem';
-import { type SetFields, type SkillRecord, type State, type Target, logSession, nextTargets } from './skills';
+import { type SetFields, type SkillRecord, type Target, logSession, nextTargets } from './skills';
 import {
   BALANCE,
   COMPLETE_MESSAGE,
@@ -122,13 +122,6 @@ export function openStatements(
     [SELECT_STATES_BY_SUBJECT, [subject]],
     [SELECT_RECENT_VOLUME_BY_SUBJECT, [subject]],
   ];
-}
-
-export function skillRecords(rows: Row[]): Map<string, SkillRecord> {
-  const state = (row: Row): State => (row.state === 'mastered' ? (row.inferred ? 'inferred' : 'proven') : row.state);
-  return new Map(
-    rows.map((row) => [row.skill_id, { state: state(row), practised: row.practised, bestProgress: row.best_progress }]),
-  );
 }
 
 // --- the answer ---------------------------------------------------------------------------

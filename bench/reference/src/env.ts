@@ -14,6 +14,17 @@ export interface Env {
   STARTER_CREDITS?: string;
   /** Tokens one credit buys (default 3000); balances are kept in tokens. */
   TOKENS_PER_CREDIT?: string;
+  /** The rate limit window, sent as `retry-after` on 429 (default 60). */
+  RATE_LIMIT_PERIOD_SECONDS?: string;
+  /** Workers Rate Limiting bindings: every request by client IP, then each caller by
+   *  subject. Unbound, requests are not limited (ours does the same). */
+  PER_IP_LIMITER?: RateLimiter;
+  PER_USER_LIMITER?: RateLimiter;
+}
+
+/** The call shape of a Workers Rate Limiting binding. */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
 export const tokensPerCredit = (env: Env) => Number(env.TOKENS_PER_CREDIT?.trim() || 3000);
@@ -21,8 +32,22 @@ export const starterCredits = (env: Env) => Number(env.STARTER_CREDITS?.trim() |
 
 /** A setting ours requires: without it every request is a 500, as ours answers a
  *  deployment whose configuration is incomplete. */
-export function required(env: Env, name: Exclude<keyof Env, 'STARTER_CREDITS' | 'TOKENS_PER_CREDIT'>): string {
+export function required(
+  env: Env,
+  name: 'NEON_SQL_URL' | 'DATABASE_URL' | 'JWT_HS256_SECRET' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'SUBJECT_HASH_KEY',
+): string {
   const value = env[name];
   if (!value?.trim()) throw new Error(`configuration: setting ${name} is missing`);
   return value;
+}
+
+/** Whether `limiter` lets `key` through; fail open, as ours: a missing binding or a
+ *  limiter error must not take the API down. */
+export async function allowed(limiter: RateLimiter | undefined, key: string): Promise<boolean> {
+  if (!limiter) return true;
+  try {
+    return (await limiter.limit({ key })).success;
+  } catch {
+    return true;
+  }
 }

@@ -6,19 +6,11 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { type Caller, authenticate } from './auth';
 import { catalog, goalText } from './catalog';
-import {
-  type Answer,
-  logStatements,
-  openStatements,
-  parseChatBody,
-  readWorkout,
-  skillRecords,
-  workoutAnswer,
-} from './chat';
+import { type Answer, logStatements, openStatements, parseChatBody, readWorkout, workoutAnswer } from './chat';
 import { Db, type Row, databaseProblem, sqlState } from './db';
-import { type Env, tokensPerCredit } from './env';
-import { Problem } from './problem';
-import { isMastered, nextTargets, publicState, roundProgress, standing } from './skills';
+import { type Env, allowed, tokensPerCredit } from './env';
+import { Problem, rateLimited } from './problem';
+import { isMastered, nextTargets, publicState, roundProgress, skillRecords, standing } from './skills';
 import {
   PING,
   SELECT_MESSAGE_BY_SUBJECT,
@@ -54,7 +46,10 @@ app.use('*', async (c, next) => {
   const requestId = crypto.randomUUID();
   c.set('requestId', requestId);
   c.set('db', new Db(c.env));
-  await next();
+  // Every request counts against its client's address first, as in ours.
+  const ip = c.req.header('cf-connecting-ip')?.trim();
+  if (await allowed(c.env.PER_IP_LIMITER, ip && ip.length <= 64 ? ip : 'unknown')) await next();
+  else c.res = problemResponse(c, rateLimited(ratePeriod(c.env)));
   c.res.headers.set('x-request-id', requestId);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
   const db = c.get('db');
@@ -86,9 +81,14 @@ function problemResponse(c: Context<App>, problem: Problem, cause?: unknown) {
 app.onError((error, c) => problemResponse(c, error instanceof Problem ? error : databaseProblem(error), error));
 app.notFound((c) => problemResponse(c, new Problem(404, 'not-found', 'There is nothing at this path.')));
 
-/** A bearer token ours would accept; the caller is `c.get('caller')`. */
+const ratePeriod = (env: Env) => Number(env.RATE_LIMIT_PERIOD_SECONDS?.trim() || 60);
+
+/** A bearer token ours would accept, then the caller's own rate limit; the caller is
+ *  `c.get('caller')`. */
 const requireUser: MiddlewareHandler<App> = async (c, next) => {
-  c.set('caller', await authenticate(c.req.header('authorization'), c.env));
+  const caller = await authenticate(c.req.header('authorization'), c.env);
+  if (!(await allowed(c.env.PER_USER_LIMITER, caller.subject))) throw rateLimited(ratePeriod(c.env));
+  c.set('caller', caller);
   await next();
 };
 

@@ -15,6 +15,7 @@ const TITLES: Record<number, string> = {
   413: 'Request body too large',
   415: 'Unsupported media type',
   422: 'Invalid request',
+  429: 'Too many requests',
   501: 'Not implemented',
   503: 'Service unavailable',
 };
@@ -72,3 +73,14 @@ export const databaseUnavailable = () =>
   );
 
 export const internal = () => new Problem(500, 'internal', 'Something went wrong on our side; it has been logged.');
+
+export const rateLimited = (retryAfterSecs: number) =>
+  new Problem(
+    429,
+    'rate-limited',
+    `Slow down; try again in ${retryAfterSecs} seconds.`,
+    {},
+    {
+      'retry-after': String(retryAfterSecs),
+    },
+  );

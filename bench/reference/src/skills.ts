@@ -6,6 +6,7 @@
 //   a proven skill requires it, directly or not (inferred);
 // - next targets are never below what the person trains.
 import { type Catalog, type Goal, type Skill, goalText } from './catalog';
+import type { Row } from './db';
 
 /** Ordered by progress; `inferred` and `proven` are both shown as `mastered`. */
 export type State = 'locked' | 'available' | 'unlocked' | 'inferred' | 'proven';
@@ -18,6 +19,14 @@ export interface SkillRecord {
   state: State;
   practised: boolean;
   bestProgress: number;
+}
+
+/** The `user_skill_states` rows as read (ours: db/skills.rs `states_from`). */
+export function skillRecords(rows: Row[]): Map<string, SkillRecord> {
+  const state = (row: Row): State => (row.state === 'mastered' ? (row.inferred ? 'inferred' : 'proven') : row.state);
+  return new Map(
+    rows.map((row) => [row.skill_id, { state: state(row), practised: row.practised, bestProgress: row.best_progress }]),
+  );
 }
 
 export interface SetFields {
