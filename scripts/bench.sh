@@ -174,18 +174,8 @@ for n in $(seq 1 30); do
     "http://127.0.0.1:$OURS_PORT/v1/chat"
 done
 
-# Chat bodies, one drawn at random per request (oha -Z): fresh ids (a repeat, which
-# is rare among this many, is a replay), the same few workouts.
-node -e '
-  const names = ["pull ups", "push ups", "dips", "squats", "rows"];
-  const out = [];
-  for (let n = 0; n < 400000; n++) {
-    const sets = 2 + (n % 4), reps = 5 + (n % 10);
-    out.push(JSON.stringify({message: `${names[n % names.length]} ${sets}x${reps}`,
-                             client_message_id: `bench-${process.argv[1]}-${n}`}));
-  }
-  require("fs").writeFileSync(process.argv[2], out.join("\n") + "\n");
-' "$(date +%s)" "$RUN_DIR/chat-bodies.txt"
+# Chat bodies, one drawn at random per request (oha -Z).
+node bench/chat-bodies.mjs "$(date +%s)" "$RUN_DIR/chat-bodies.txt"
 
 neon_requests() { curl -sf "$NEON/__stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).sql_requests))'; }
 
