@@ -178,27 +178,56 @@ fn local_wrangler_binds_only_what_the_code_reads() {
     assert_agree("wrangler.toml (local)", problems);
 }
 
-/// The `NAME=value` pairs a script hands `start_wrangler` (its `--var`s).
+/// The `NAME=value` pairs a script hands `start_wrangler` (its `--var`s): written in the
+/// call, or in a bash array the call expands (`"${WORKER_VARS[@]}"`).
 fn script_vars(script: &str) -> BTreeSet<String> {
     let text = read(script);
     let start = text
         .find("start_wrangler ")
         .unwrap_or_else(|| panic!("{script} never calls start_wrangler"));
-    let mut names = BTreeSet::new();
-    for line in text[start..].lines() {
-        let mut rest = line;
-        while let Some(quote) = rest.find('"') {
-            rest = &rest[quote + 1..];
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-                .collect();
-            if !name.is_empty() && rest[name.len()..].starts_with('=') {
-                names.insert(name);
-            }
-        }
+    let call = continued_lines(&text[start..]);
+    let mut names = pairs(&call);
+    if let Some(array) = call
+        .split("\"${")
+        .nth(1)
+        .and_then(|rest| rest.split_once("[@]}"))
+        .map(|(name, _)| name)
+    {
+        let definition = text
+            .find(&format!("{array}=("))
+            .unwrap_or_else(|| panic!("{script} expands {array} but never defines it"));
+        let body = &text[definition..];
+        let end = body.find("\n)").unwrap_or(body.len());
+        names.extend(pairs(&body[..end]));
+    }
+    names
+}
+
+/// A command's text up to the first line that does not end in `\`.
+fn continued_lines(text: &str) -> String {
+    let mut call = String::new();
+    for line in text.lines() {
+        call.push_str(line);
+        call.push('\n');
         if !line.trim_end().ends_with('\\') {
             break;
+        }
+    }
+    call
+}
+
+/// The names of the `"NAME=..."` words in `text`.
+fn pairs(text: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = text;
+    while let Some(quote) = rest.find('"') {
+        rest = &rest[quote + 1..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        if !name.is_empty() && rest[name.len()..].starts_with('=') {
+            names.insert(name);
         }
     }
     names
