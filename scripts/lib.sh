@@ -169,16 +169,16 @@ start_s3_double() {
 }
 
 # start_wrangler PORT INSPECTOR_PORT VAR=VALUE...: the built worker under `wrangler dev`.
-# WRANGLER_CONFIG (default wrangler.toml) and WRANGLER_LOG (default wrangler) pick
+# TORA_WRANGLER_CONFIG (default wrangler.toml) and TORA_WRANGLER_NAME (default wrangler) pick
 # another configuration and log name, for a second instance.
 start_wrangler() {
   local port="$1" inspector="$2"; shift 2
-  local vars=() pair name="${WRANGLER_LOG:-wrangler}"
+  local vars=() pair name="${TORA_WRANGLER_NAME:-wrangler}"
   for pair in "$@"; do vars+=(--var "${pair%%=*}:${pair#*=}"); done
   say "starting wrangler dev ($name) on http://127.0.0.1:$port"
   # The worker was just built; wrangler's own build step only checks for it.
   TORA_SKIP_BUILD=1 WRANGLER_SEND_METRICS=false start "$name" "$TOOLS_BIN/wrangler" dev \
-    --config "${WRANGLER_CONFIG:-$ROOT/wrangler.toml}" \
+    --config "${TORA_WRANGLER_CONFIG:-$ROOT/wrangler.toml}" \
     --ip 127.0.0.1 --port "$port" --inspector-port "$inspector" \
     --show-interactive-dev-session=false --test-scheduled "${vars[@]}"
   wait_for_port "$port" "$name" "$LAST_PID" 120

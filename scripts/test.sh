@@ -134,7 +134,7 @@ schemathesis_run --include-tag admin --phases examples,coverage,fuzzing \
 # whose rate limits one machine cannot reach; each ends by checking the database.
 LOAD_PORT="$(free_port)"; LOAD_INSPECTOR_PORT="$(free_port)"
 write_load_config "$RUN_DIR/wrangler.load.toml"
-WRANGLER_CONFIG="$RUN_DIR/wrangler.load.toml" WRANGLER_LOG=wrangler-load \
+TORA_WRANGLER_CONFIG="$RUN_DIR/wrangler.load.toml" TORA_WRANGLER_NAME=wrangler-load \
   start_wrangler "$LOAD_PORT" "$LOAD_INSPECTOR_PORT" "${WORKER_VARS[@]}"
 cargo build --locked -p tora-e2e --bin load_run
 LOAD_RUN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/load_run"

@@ -7,10 +7,11 @@ mod platform;
 mod webcrypto;
 mod zones;
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use tora_core::auth::JwksCache;
-use tora_core::config::Config;
+use tora_core::config::{Config, ConfigError};
 use tora_core::http::Platform;
 use tora_core::ports::Ids;
 use worker::{
@@ -23,6 +24,24 @@ use platform::{WorkerBody, WorkerPlatform};
 thread_local! {
     /// The identity provider's keys, shared by every request this isolate serves.
     static JWKS: Rc<JwksCache> = Rc::new(JwksCache::new());
+    /// The settings, read on the isolate's first request: a deployment's vars and
+    /// secrets cannot change while an isolate runs (a new version gets new isolates),
+    /// and reading them is some forty calls into JavaScript, which the bench found
+    /// was a share of every request's CPU time.
+    static CONFIG: RefCell<Option<Rc<Result<Config, ConfigError>>>> = const { RefCell::new(None) };
+}
+
+/// This isolate's settings (a broken configuration stays broken, and every request
+/// answers 500 naming it, as before).
+fn config(env: &Env) -> Rc<Result<Config, ConfigError>> {
+    CONFIG.with(|cached| {
+        if let Some(config) = cached.borrow().as_ref() {
+            return Rc::clone(config);
+        }
+        let config = Rc::new(Config::from_lookup(|name| setting(env, name)));
+        *cached.borrow_mut() = Some(Rc::clone(&config));
+        config
+    })
 }
 
 /// Reads a setting: secrets (`wrangler secret put`, `.dev.vars`) first, then plain vars.
@@ -37,7 +56,7 @@ fn setting(env: &Env, name: &str) -> Option<String> {
 async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<Response> {
     panics::install_once();
     zones::install_once();
-    let config = Config::from_lookup(|name| setting(&env, name));
+    let config = config(&env);
     let platform = WorkerPlatform::new(&env);
     let jwks = JWKS.with(Rc::clone);
 
@@ -57,10 +76,10 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
         }
     };
     let handled =
-        tora_core::http::handle::<_, WorkerBody>(converted, config.as_ref(), &jwks, &platform)
+        tora_core::http::handle::<_, WorkerBody>(converted, (*config).as_ref(), &jwks, &platform)
             .await;
     console_log!("{}", handled.log.to_line());
-    if let Ok(config) = &config {
+    if let Ok(config) = config.as_ref() {
         // Promised work runs after the response, kept alive by `waitUntil`.
         for job in handled.jobs {
             let config = config.clone();
@@ -79,11 +98,11 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
             });
         }
     }
-    match (handled.stream, config) {
+    match (handled.stream, config.as_ref()) {
         (Some(stream), Ok(config)) => platform::to_streaming_response(
             handled.response,
             stream,
-            config,
+            config.clone(),
             platform.owned_io(),
             handled.log.request_id.clone(),
         ),
@@ -97,7 +116,7 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
 async fn scheduled(event: ScheduledEvent, env: Env, _context: ScheduleContext) {
     panics::install_once();
     zones::install_once();
-    match Config::from_lookup(|name| setting(&env, name)) {
+    match config(&env).as_ref() {
         Ok(config) => {
             let platform = WorkerPlatform::new(&env);
             let (transport, clock) = platform.owned_io();
@@ -108,7 +127,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _context: ScheduleContext) {
                 sleep: &clock,
                 ids: &ids,
             };
-            let line = tora_core::jobs::run_scheduled(&config, &io, &event.cron()).await;
+            let line = tora_core::jobs::run_scheduled(config, &io, &event.cron()).await;
             console_log!("{line}");
         }
         Err(error) => console_error!(
