@@ -121,6 +121,8 @@ result() { printf '{"kind":"%s",%s}\n' "$1" "$2" >>"$RESULTS"; }
 compact() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))))' "$1"; }
 
 say "bundling the reference (Hono, @neondatabase/serverless, jose)"
+# Its statements must still be ours, byte for byte, or the comparison says nothing.
+node bench/reference/check-sql.mjs
 node bench/reference/build.mjs "$RUN_DIR/reference.js"
 
 say "sizes"
