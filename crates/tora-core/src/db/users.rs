@@ -16,7 +16,7 @@ use crate::domain::profile::{
     CoachStyle, DisplayName, ProfileChange, RestDays, Timezone, Units, WeeklyGoal,
 };
 use crate::domain::skills::SkillRecord;
-use crate::ports::{AccountStore, Clock, ObjectsToErase, StoreError, Transport};
+use crate::ports::{AccountStore, Clock, ObjectsToErase, StoreError, StoreErrorKind, Transport};
 
 impl User {
     pub(crate) fn from_row(row: &Row) -> Result<Self, NeonError> {
@@ -146,7 +146,7 @@ async fn update_profile(
     db: &impl Sql,
     user_id: Uuid,
     change: &ProfileChange,
-) -> Result<User, NeonError> {
+) -> Result<User, StoreError> {
     let display_name: Option<&DisplayName> = change.display_name.as_ref().and_then(Option::as_ref);
     let result = db
         .query(Statement::new(
@@ -168,8 +168,18 @@ async fn update_profile(
                 change.count_sides_separately.into(),
             ],
         ))
-        .await?;
-    User::from_row(&result.one()?)
+        .await
+        .map_err(StoreError::from)?;
+    // No row: the account was erased (`DELETE /v1/me`) between reading the caller and
+    // this update. A retry provisions it afresh and applies the change; it is not a
+    // fault of ours, so not a 500.
+    let Some(row) = result.first() else {
+        return Err(StoreError::new(
+            StoreErrorKind::RetryableConflict,
+            "the account was erased while its profile was being changed",
+        ));
+    };
+    Ok(User::from_row(&row)?)
 }
 
 /// Every table holding a user's rows, children first. `on delete cascade` would do
@@ -271,7 +281,7 @@ impl<T: Transport, C: Clock> AccountStore for NeonClient<'_, T, C> {
         user_id: Uuid,
         change: &ProfileChange,
     ) -> Result<User, StoreError> {
-        Ok(update_profile(self, user_id, change).await?)
+        update_profile(self, user_id, change).await
     }
 
     async fn erase(

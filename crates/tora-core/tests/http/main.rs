@@ -27,6 +27,9 @@ const USER_ID: &str = "0b7e4c2a-1111-4222-8333-444455556666";
 struct FakeNeon {
     bodies: RefCell<Vec<Value>>,
     down: Cell<bool>,
+    /// The account is gone by the time a profile update runs (erased by a concurrent
+    /// `DELETE /v1/me`): the update matches no row.
+    erased_before_update: Cell<bool>,
 }
 
 fn user_row(units: &str, display_name: Value) -> Value {
@@ -125,6 +128,12 @@ impl Transport for FakeNeon {
         );
         let body: Value = serde_json::from_slice(request.body()).unwrap();
         self.bodies.borrow_mut().push(body.clone());
+        let sql = body["query"].as_str().unwrap_or_default();
+        if self.erased_before_update.get() && sql.starts_with("update users") {
+            return Ok(Response::new(
+                result(&USER_COLUMNS, vec![]).to_string().into_bytes(),
+            ));
+        }
         let answer = match body["queries"].as_array() {
             Some(queries) => queries
                 .iter()
@@ -436,6 +445,26 @@ async fn bodies_over_the_route_limit_are_413_declared_or_not() {
             .iter()
             .any(|sql| sql.starts_with("update")),
         "nothing was updated"
+    );
+}
+
+#[tokio::test]
+async fn a_profile_change_racing_the_accounts_erasure_is_a_retryable_409_not_a_500() {
+    let app = App::new();
+    app.platform.neon.erased_before_update.set(true);
+    let request = authed("PATCH", "/v1/me")
+        .header("content-type", "application/json")
+        .body(br#"{"units": "lb", "count_sides_separately": true}"#.to_vec())
+        .unwrap();
+    let handled = app.send(request).await;
+    assert_problem(&handled, 409, "conflict-retry");
+    assert!(
+        app.platform
+            .neon
+            .statements()
+            .iter()
+            .any(|sql| sql.starts_with("update users")),
+        "the update ran and matched nothing"
     );
 }
 
