@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::batch::{self, Typed, Writes};
 use super::credits::settle_statement;
-use super::object_deletions::{deletion_columns, optional_pending};
+use super::object_deletions::{after_request_attempt, deletion_columns, optional_pending};
 use crate::clients::neon::{
     NeonClient, NeonError, Param, QueryResult, Row, Statement, TransactionOptions,
 };
@@ -43,8 +43,10 @@ const DELETE_MEAL: &str = concat!(
 /// Queues the meal's photo for deletion, unless another meal was read from the same
 /// photo. Runs before the meal goes: it finds the photo through the meal.
 const QUEUE_MEAL_PHOTO: &str = concat!(
-    "insert into object_deletions (id, scope, object_key, settle_after)
-select $3::uuid, 'object', u.object_key, 'epoch'::timestamptz
+    "insert into object_deletions (id, scope, object_key, settle_after, next_attempt_at)
+select $3::uuid, 'object', u.object_key, 'epoch'::timestamptz, ",
+    after_request_attempt!(),
+    "
 from meals m join uploads u on u.id = m.upload_id and u.user_id = m.user_id
 where m.id = $1::uuid and m.user_id = $2::uuid
   and not exists (select 1 from meals other where other.upload_id = m.upload_id and other.id <> m.id)

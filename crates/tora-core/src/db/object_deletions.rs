@@ -17,12 +17,25 @@ macro_rules! deletion_columns {
 }
 pub(crate) use deletion_columns;
 
+/// When a deletion queued by a request is first due for the cron: the request tries it
+/// at once, and a cron run in the meantime would work the same keys beside it (and
+/// take the bucket's answers meant for the request's attempt). Longer than any attempt
+/// takes; if the request dies before recording its outcome, the cron is next.
+macro_rules! after_request_attempt {
+    () => {
+        "now() + interval '2 minutes'"
+    };
+}
+pub(crate) use after_request_attempt;
+
 /// Queues the erasure of a user's whole prefix, only if they ever asked for an
 /// upload: without one nothing of theirs can be in the bucket. It settles after the
 /// last upload URL handed to them is dead. Runs before their uploads are deleted.
 pub const QUEUE_OWNER_PREFIX: &str = concat!(
-    "insert into object_deletions (id, scope, object_key, settle_after)
-select $1::uuid, 'prefix', $2::text, coalesce(max(expires_at), 'epoch'::timestamptz)
+    "insert into object_deletions (id, scope, object_key, settle_after, next_attempt_at)
+select $1::uuid, 'prefix', $2::text, coalesce(max(expires_at), 'epoch'::timestamptz), ",
+    after_request_attempt!(),
+    "
 from uploads where user_id = $3::uuid
 having count(*) > 0
 returning ",
