@@ -14,3 +14,4 @@ pub mod http;
 pub mod jobs;
 pub mod ports;
 pub mod secret;
+pub mod sorting;

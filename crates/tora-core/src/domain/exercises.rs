@@ -65,7 +65,7 @@ pub fn search<'c>(catalog: &'c Catalog, filter: &ExerciseFilter) -> Vec<&'c Exer
         .iter()
         .filter(|exercise| filter.matches(exercise))
         .collect();
-    found.sort_by(|left, right| {
+    crate::sorting::sort_by(&mut found, |left, right| {
         left.name()
             .to_lowercase()
             .cmp(&right.name().to_lowercase())

@@ -318,7 +318,7 @@ pub fn largest_ask_prompt(catalog: &Catalog) -> String {
         .iter()
         .map(|skill| skill_description(catalog, skill))
         .collect();
-    notes.sort_by_key(|note| std::cmp::Reverse(note.len()));
+    crate::sorting::sort_by_key(&mut notes, |note| std::cmp::Reverse(note.len()));
     for note in notes.iter().take(MAX_SKILLS) {
         prompt.push_str("- ");
         prompt.push_str(note);

@@ -110,7 +110,7 @@ impl Goal {
                     .filter(|set| set.unassisted() && set.side == Some(side))
                     .map(amount)
                     .collect();
-                amounts.sort_by(|a, b| b.total_cmp(a));
+                crate::sorting::sort_by(&mut amounts, |a, b| b.total_cmp(a));
                 amounts
             };
             let (left, right) = (side_amounts(Side::Left), side_amounts(Side::Right));
@@ -120,7 +120,7 @@ impl Goal {
                     .map(|(left, right)| left.min(*right)),
             );
         }
-        amounts.sort_by(|a, b| b.total_cmp(a));
+        crate::sorting::sort_by(&mut amounts, |a, b| b.total_cmp(a));
         let best: f64 = amounts.iter().take(self.sets as usize).sum();
         (best / (target * f64::from(self.sets))).clamp(0.0, 1.0)
     }
@@ -327,7 +327,7 @@ pub fn transitions(
     );
     let mut unlocked = changes.unlocked.clone();
     // Stable: what follows from no new mastery keeps tree order, after the rest.
-    unlocked.sort_by_key(|id| order.get(id.as_str()).copied().unwrap_or((usize::MAX, 0)));
+    crate::sorting::sort_by_key(&mut unlocked, |id| order.get(id.as_str()).copied().unwrap_or((usize::MAX, 0)));
     changes.unlocked = unlocked;
     changes
 }
@@ -626,7 +626,7 @@ pub fn next_targets(catalog: &Catalog, standing: &Standing, trained: &[&str]) ->
                 && (state_of(id).is_some_and(SkillState::is_open) || trains(id))
         })
         .collect();
-    candidates.sort_by(|a, b| progress_of(b.id()).total_cmp(&progress_of(a.id())));
+    crate::sorting::sort_by(&mut candidates, |a, b| progress_of(b.id()).total_cmp(&progress_of(a.id())));
     let candidate_ids: Vec<&str> = candidates.iter().map(|skill| skill.id()).collect();
     let follows = |parent: &str, id: &str| {
         catalog
@@ -666,7 +666,7 @@ pub fn next_targets(catalog: &Catalog, standing: &Standing, trained: &[&str]) ->
         .map(|skill| (reason(skill), skill))
         .collect();
     // Stable, over candidates already nearest to goal first and then in tree order.
-    ranked.sort_by(|(reason_a, a), (reason_b, b)| {
+    crate::sorting::sort_by(&mut ranked, |(reason_a, a), (reason_b, b)| {
         reason_a.cmp(reason_b).then_with(|| match reason_a {
             // Equally near their goals: in the order trained.
             Reason::JustTrained => progress_of(b.id())

@@ -238,6 +238,6 @@ pub(crate) fn group(
             }),
         }
     }
-    workouts.sort_by_key(|workout| workout.started_at);
+    crate::sorting::sort_by_key(&mut workouts, |workout| workout.started_at);
     workouts
 }

@@ -170,11 +170,11 @@ pub fn plan<'c>(
     let mut skipped: Vec<SkippedGroup> = skipped
         .into_iter()
         .map(|(reason, mut lines)| {
-            lines.sort_unstable();
+            crate::sorting::sort_by_key(&mut lines, |line| *line);
             SkippedGroup { reason, lines }
         })
         .collect();
-    skipped.sort_by_key(|group| group.lines.first().copied());
+    crate::sorting::sort_by_key(&mut skipped, |group| group.lines.first().copied());
     ImportPlan {
         workouts,
         exercises,
