@@ -9,6 +9,7 @@
 //! indirection costs nothing that shows.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `items` by `compare`, keeping equal items in their order (like
 /// `slice::sort_by`).
@@ -64,8 +65,8 @@ fn merge_sort(
     let (mut l, mut r) = (0, 0);
     for slot in order.iter_mut() {
         // Left wins ties: that keeps the sort stable.
-        let take_left = r == right.len()
-            || (l < left.len() && compare(left[l], right[r]) != Ordering::Greater);
+        let take_left =
+            r == right.len() || (l < left.len() && compare(left[l], right[r]) != Ordering::Greater);
         if take_left {
             *slot = left[l];
             l += 1;
@@ -90,6 +91,48 @@ fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
         order[current] = current;
     }
 }
+
+/// Building a `BTreeMap` or `BTreeSet` with `collect()` sorts the items first, with
+/// another copy of the standard sort for each item type; inserting them one by one
+/// needs none. A later item with an equal key wins, as with `collect()`.
+pub trait CollectTree: Iterator + Sized {
+    fn collect_map<K: Ord, V>(self) -> BTreeMap<K, V>
+    where
+        Self: Iterator<Item = (K, V)>,
+    {
+        let mut map = BTreeMap::new();
+        for (key, value) in self {
+            map.insert(key, value);
+        }
+        map
+    }
+
+    fn collect_set<T: Ord>(self) -> BTreeSet<T>
+    where
+        Self: Iterator<Item = T>,
+    {
+        let mut set = BTreeSet::new();
+        for item in self {
+            set.insert(item);
+        }
+        set
+    }
+
+    /// The map of the pairs, or the first error among them.
+    fn try_collect_map<K: Ord, V, E>(self) -> Result<BTreeMap<K, V>, E>
+    where
+        Self: Iterator<Item = Result<(K, V), E>>,
+    {
+        let mut map = BTreeMap::new();
+        for pair in self {
+            let (key, value) = pair?;
+            map.insert(key, value);
+        }
+        Ok(map)
+    }
+}
+
+impl<I: Iterator> CollectTree for I {}
 
 #[cfg(test)]
 mod tests {
@@ -117,6 +160,20 @@ mod tests {
             standard.sort_by(|a, b| b.cmp(a));
             prop_assert_eq!(ours, standard);
         }
+    }
+
+    #[test]
+    fn trees_keep_the_last_of_equal_keys_like_collect() {
+        let pairs = [("dip", 1), ("pull-up", 2), ("dip", 3)];
+        let collected: BTreeMap<_, _> = pairs.into_iter().collect();
+        assert_eq!(pairs.into_iter().collect_map(), collected);
+        let set: BTreeSet<_> = pairs.iter().map(|pair| pair.0).collect();
+        assert_eq!(pairs.iter().map(|pair| pair.0).collect_set(), set);
+        let failed: Result<BTreeMap<&str, i32>, &str> =
+            [Ok(("dip", 1)), Err("broken"), Err("later")]
+                .into_iter()
+                .try_collect_map();
+        assert_eq!(failed, Err("broken"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! file again creates nothing, and a request cut off part-way is finished by posting
 //! the file again.
 
+use crate::sorting::CollectTree;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -215,7 +216,7 @@ async fn redecide(
         .skills()
         .iter()
         .map(|skill| skill.id().to_owned())
-        .collect();
+        .collect_set();
     let ids: Vec<&str> = all.iter().map(String::as_str).collect();
     let (stored, history) = store.history_without_import(user_id, &ids, without).await?;
     Ok(skills::reevaluate(catalog, &stored, &all, &history))

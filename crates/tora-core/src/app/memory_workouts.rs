@@ -169,7 +169,9 @@ impl WorkoutStore for MemoryWorkouts {
             ));
         }
         let mut workouts = self.of(user_id);
-        crate::sorting::sort_by_key(&mut workouts, |workout| std::cmp::Reverse((workout.performed_at, workout.id)));
+        crate::sorting::sort_by_key(&mut workouts, |workout| {
+            std::cmp::Reverse((workout.performed_at, workout.id))
+        });
         workouts.truncate(limit as usize);
         Ok(workouts)
     }

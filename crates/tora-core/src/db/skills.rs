@@ -1,5 +1,6 @@
 //! Per-user skill states.
 
+use crate::sorting::CollectTree;
 use std::collections::BTreeMap;
 
 use serde_json::json;
@@ -52,7 +53,7 @@ pub fn states_from(result: &QueryResult) -> Result<BTreeMap<String, SkillRecord>
                 },
             ))
         })
-        .collect()
+        .try_collect_map()
 }
 
 /// How a write treats a state that is already stored.

@@ -14,6 +14,7 @@
 //! same key. Typos are forgiven by a small Damerau-Levenshtein distance that grows
 //! with the length of the name, and never when two exercises are equally close.
 
+use crate::sorting::CollectTree;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -527,7 +528,7 @@ pub(crate) fn edit_distance_within(left: &[char], right: &[char], limit: usize) 
 fn positions<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
     ids.enumerate()
         .map(|(index, id)| (id.to_owned(), index))
-        .collect()
+        .collect_map()
 }
 
 fn exercise_names(exercise: &Exercise) -> impl Iterator<Item = &str> {
@@ -689,7 +690,8 @@ fn split_list(field: &str) -> Vec<String> {
 
 /// Every prerequisite is a skill, and no skill requires itself through others.
 fn check_prerequisites(skills: &[Skill]) -> Result<(), CatalogError> {
-    let by_id: BTreeMap<&str, &Skill> = skills.iter().map(|skill| (skill.id(), skill)).collect();
+    let by_id: BTreeMap<&str, &Skill> =
+        skills.iter().map(|skill| (skill.id(), skill)).collect_map();
     for skill in skills {
         for prerequisite in &skill.prerequisites {
             if !by_id.contains_key(prerequisite.as_str()) {
@@ -799,7 +801,7 @@ fn build_exercises(
     aliases: Vec<(String, Vec<String>)>,
     guides: Vec<(String, Guide)>,
 ) -> Result<Vec<Exercise>, CatalogError> {
-    let mut guides: BTreeMap<String, Guide> = guides.into_iter().collect();
+    let mut guides: BTreeMap<String, Guide> = guides.into_iter().collect_map();
     let mut guide_of = |id: &str| {
         guides
             .remove(id)

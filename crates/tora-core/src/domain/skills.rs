@@ -15,6 +15,7 @@
 //! Next targets are always a step up from what the person trains, never something
 //! below it (see [`next_targets`]).
 
+use crate::sorting::CollectTree;
 use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
@@ -253,8 +254,10 @@ pub fn states<'a>(
     history: &History,
 ) -> BTreeMap<String, SkillState> {
     let tree: Vec<&SkillNode> = tree.into_iter().collect();
-    let by_id: BTreeMap<&str, &SkillNode> =
-        tree.iter().map(|node| (node.id.as_str(), *node)).collect();
+    let by_id: BTreeMap<&str, &SkillNode> = tree
+        .iter()
+        .map(|node| (node.id.as_str(), *node))
+        .collect_map();
     let inferred = requirements(
         |id| by_id.get(id).map(|node| node.prerequisites.as_slice()),
         &history.proven,
@@ -279,7 +282,7 @@ pub fn states<'a>(
             };
             (skill.id.clone(), state)
         })
-        .collect()
+        .collect_map()
 }
 
 /// What changed between two evaluations, for the coaching reply. Each list is in
@@ -327,7 +330,9 @@ pub fn transitions(
     );
     let mut unlocked = changes.unlocked.clone();
     // Stable: what follows from no new mastery keeps tree order, after the rest.
-    crate::sorting::sort_by_key(&mut unlocked, |id| order.get(id.as_str()).copied().unwrap_or((usize::MAX, 0)));
+    crate::sorting::sort_by_key(&mut unlocked, |id| {
+        order.get(id.as_str()).copied().unwrap_or((usize::MAX, 0))
+    });
     changes.unlocked = unlocked;
     changes
 }
@@ -421,7 +426,7 @@ fn facts_from(stored: &BTreeMap<String, SkillRecord>) -> BTreeMap<String, Facts>
                 },
             )
         })
-        .collect()
+        .collect_map()
 }
 
 fn history_of(facts: &BTreeMap<String, Facts>) -> History {
@@ -430,7 +435,7 @@ fn history_of(facts: &BTreeMap<String, Facts>) -> History {
             .iter()
             .filter(|(_, facts)| keep(facts))
             .map(|(id, _)| id.clone())
-            .collect()
+            .collect_set()
     };
     History {
         proven: ids(|facts| facts.proven),
@@ -447,7 +452,7 @@ fn standing_of(tree: &[SkillNode], facts: &BTreeMap<String, Facts>) -> Standing 
             .iter()
             .filter(|(_, facts)| facts.best_progress > 0.0)
             .map(|(id, facts)| (id.clone(), facts.best_progress))
-            .collect(),
+            .collect_map(),
     }
 }
 
@@ -626,7 +631,9 @@ pub fn next_targets(catalog: &Catalog, standing: &Standing, trained: &[&str]) ->
                 && (state_of(id).is_some_and(SkillState::is_open) || trains(id))
         })
         .collect();
-    crate::sorting::sort_by(&mut candidates, |a, b| progress_of(b.id()).total_cmp(&progress_of(a.id())));
+    crate::sorting::sort_by(&mut candidates, |a, b| {
+        progress_of(b.id()).total_cmp(&progress_of(a.id()))
+    });
     let candidate_ids: Vec<&str> = candidates.iter().map(|skill| skill.id()).collect();
     let follows = |parent: &str, id: &str| {
         catalog
@@ -639,7 +646,7 @@ pub fn next_targets(catalog: &Catalog, standing: &Standing, trained: &[&str]) ->
         .iter()
         .filter(|skill| trains(skill.id()))
         .map(Skill::category)
-        .collect();
+        .collect_set();
     let reason = |skill: &Skill| {
         let id = skill.id();
         if trained.contains(&id) {

@@ -1,5 +1,6 @@
 //! A logged workout: entries of sets, each set valid by construction.
 
+use crate::sorting::CollectTree;
 use chrono::{DateTime, Utc};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -348,7 +349,7 @@ impl Workout {
         self.catalog_exercises()
             .into_iter()
             .map(|id| (id.to_owned(), self.sets_of(id)))
-            .collect()
+            .collect_map()
     }
 
     /// Every set of one catalog exercise, across entries.

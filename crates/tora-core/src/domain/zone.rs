@@ -110,7 +110,9 @@ pub fn local_offsets(
         .map(|instant| offsets.offset_at(zone, instant))
         .collect();
     candidates.extend(derived);
-    crate::sorting::sort_by_key(&mut candidates, |offset| std::cmp::Reverse(offset.local_minus_utc()));
+    crate::sorting::sort_by_key(&mut candidates, |offset| {
+        std::cmp::Reverse(offset.local_minus_utc())
+    });
     candidates.dedup();
     let valid: Vec<FixedOffset> = candidates
         .into_iter()

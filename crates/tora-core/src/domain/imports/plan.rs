@@ -3,6 +3,7 @@
 //! every row left out with the reason. A dry run shows this plan; a real import
 //! stores its workouts. Nothing here reads or writes storage.
 
+use crate::sorting::CollectTree;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
@@ -27,7 +28,7 @@ pub enum CustomExercises {
 
 impl CustomExercises {
     pub fn named<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        Self::Named(names.into_iter().map(str::to_lowercase).collect())
+        Self::Named(names.into_iter().map(str::to_lowercase).collect_set())
     }
 
     fn confirms(&self, name: &str) -> bool {
@@ -141,7 +142,7 @@ pub fn plan<'c>(
     let by_name: BTreeMap<&str, &PlannedExercise<'c>> = exercises
         .iter()
         .map(|exercise| (exercise.name.as_str(), exercise))
-        .collect();
+        .collect_map();
     let mut skipped: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for row in &parsed.skipped {
         skip(&mut skipped, row.reason.describe(), row.line);

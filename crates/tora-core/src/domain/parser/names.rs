@@ -1,6 +1,7 @@
 //! Finds exercise names in the token stream (the longest catalog name wins, then a
 //! typo of one) and gives every other word its keyword.
 
+use crate::sorting::CollectTree;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -272,7 +273,7 @@ fn extra_name(key: &str) -> Option<&'static str> {
         EXTRA_NAMES
             .iter()
             .map(|(name, id)| (name_key(name), *id))
-            .collect()
+            .collect_map()
     })
     .get(key)
     .copied()

@@ -1,5 +1,6 @@
 //! `/v1/workouts`: structured logging, history, edits and deletes.
 
+use crate::sorting::CollectTree;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -127,7 +128,7 @@ impl SkillChangesView {
                 .writes
                 .iter()
                 .map(|(id, row)| (id.clone(), row.state.as_str()))
-                .collect(),
+                .collect_map(),
         }
     }
 }
