@@ -144,13 +144,7 @@ OURS_PORT="$(free_port)"; REFERENCE_PORT="$(free_port)"
 SECRET="bench-$(node -e 'console.log(require("crypto").randomBytes(16).toString("hex"))')"
 ISSUER="https://auth.tora.test/auth/v1"
 AUDIENCE="authenticated"
-if [ -n "${DATABASE_URL:-}" ]; then
-  BACKEND_URL="$DATABASE_URL"
-else
-  start_database "$RUN_DIR/pgdata" "$DB_PORT"
-  BACKEND_URL="postgresql://postgres:postgres@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
-fi
-run_migrations "$BACKEND_URL"
+use_database "$RUN_DIR/pgdata" "$DB_PORT"
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
 NEON="http://127.0.0.1:$NEON_PORT"
 

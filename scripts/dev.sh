@@ -45,14 +45,7 @@ AWS_SECRET="$(cat "$STATE_DIR/bedrock-secret")"
 
 trap 'echo; say "stopping"; stop_all' EXIT INT TERM
 
-if [ -n "${DATABASE_URL:-}" ]; then
-  say "using DATABASE_URL instead of the embedded Postgres"
-  BACKEND_URL="$DATABASE_URL"
-else
-  start_database "$STATE_DIR/pgdata" "$DB_PORT"
-  BACKEND_URL="postgresql://postgres:postgres@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
-fi
-run_migrations "$BACKEND_URL"
+use_database "$STATE_DIR/pgdata" "$DB_PORT"
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_bedrock_double "$BEDROCK_PORT" "$AWS_KEY_ID" "$AWS_SECRET"
 # The bucket reuses the local AWS key pair (S3_* keys unset: the worker falls back).

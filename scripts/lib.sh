@@ -123,6 +123,21 @@ start_database() {
   wait_for_port "$port" pglite "$LAST_PID" 120
 }
 
+# use_database DATA_DIR PORT: the database at DATABASE_URL when it is set, else the
+# embedded Postgres on PORT with its data in DATA_DIR; migrated either way. Sets
+# BACKEND_URL, the address the local Neon endpoint forwards to.
+use_database() {
+  local data_dir="$1" port="$2"
+  if [ -n "${DATABASE_URL:-}" ]; then
+    say "using DATABASE_URL instead of the embedded Postgres"
+    BACKEND_URL="$DATABASE_URL"
+  else
+    start_database "$data_dir" "$port"
+    BACKEND_URL="postgresql://postgres:postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  fi
+  run_migrations "$BACKEND_URL"
+}
+
 # start_neon_local PORT DATABASE_URL
 start_neon_local() {
   local port="$1" database_url="$2"

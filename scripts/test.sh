@@ -62,13 +62,7 @@ S3_KEY_ID="AKIDLOCALS3TEST"
 S3_SECRET="$(node -e 'console.log(require("crypto").randomBytes(30).toString("base64"))')"
 S3_BUCKET="tora-uploads"
 
-if [ -n "${DATABASE_URL:-}" ]; then
-  BACKEND_URL="$DATABASE_URL"
-else
-  start_database "$RUN_DIR/pgdata" "$DB_PORT"
-  BACKEND_URL="postgresql://postgres:postgres@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
-fi
-run_migrations "$BACKEND_URL"
+use_database "$RUN_DIR/pgdata" "$DB_PORT"
 run_migrations "$BACKEND_URL" # a second run must be a no-op
 start_neon_local "$NEON_PORT" "$BACKEND_URL"
 start_jwks "$JWKS_PORT" "$RUN_DIR/jwks-keys.json"
