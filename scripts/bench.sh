@@ -205,8 +205,22 @@ done
 # criterion times `handle` on those answers natively.
 say "recording each route's database answers for the CPU-time bench"
 mkdir -p "$RUN_DIR/recorded"
+# The chats just sent leave jobs the worker finishes after answering; a recording taken
+# while they still reach the database would hold their queries beside the route's.
+wait_for_quiet_database() {
+  local before after
+  after="$(neon_requests)"
+  for _ in $(seq 1 60); do
+    sleep 1
+    before="$after"
+    after="$(neon_requests)"
+    if [ "$before" = "$after" ]; then return 0; fi
+  done
+  fail "the worker kept querying the database for a minute after the load"
+}
 record() {
   local route="$1" method="$2" path="$3" body="$4"
+  wait_for_quiet_database
   curl -sf -X POST "$NEON/__record" >/dev/null
   if [ -n "$body" ]; then
     curl -sf -o /dev/null -X "$method" -H "$AUTH" -H 'content-type: application/json' -d "$body" \
@@ -227,11 +241,15 @@ record workouts GET /v1/workouts ""
 record chat POST /v1/chat '{"message":"pull ups 3x8","client_message_id":"bench-recorded"}'
 
 say "CPU time of our code per route (criterion, native)"
+# Figures of an earlier run must not stand in for a route that fails in this one.
+rm -rf "${CARGO_TARGET_DIR:-$ROOT/target}/criterion/route"
 TORA_BENCH_RECORDED="$RUN_DIR/recorded" TORA_BENCH_TOKEN="$TOKEN" \
 JWT_HS256_SECRET="$SECRET" JWT_ISSUER="$ISSUER" JWT_AUDIENCE="$AUDIENCE" \
-  cargo bench --locked -q -p tora-dev --bench routes 2>/dev/null | grep -E "^route/|time:" || true
+  cargo bench --locked -q -p tora-dev --bench routes 2>"$RUN_DIR/criterion.log" | grep -E "^route/|time:" || true
 for route in health skills workouts chat; do
   estimates="${CARGO_TARGET_DIR:-$ROOT/target}/criterion/route/$route/new/estimates.json"
+  # A route whose replay failed has no estimates: say why instead of a broken table.
+  [ -f "$estimates" ] || { tail -n 20 "$RUN_DIR/criterion.log" >&2; fail "no CPU-time figure for $route"; }
   result cpu "\"route\":\"$route\",\"estimates\":$(compact "$estimates")"
 done
 
