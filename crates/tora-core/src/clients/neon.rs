@@ -263,16 +263,14 @@ impl FromSql for chrono::DateTime<chrono::Utc> {
     fn from_sql(value: &Value) -> Result<Self, &'static str> {
         // Postgres text output of timestamptz: `2024-01-02 03:04:05.678+00`.
         let text = value.as_str().ok_or("a timestamptz")?;
-        chrono::DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%#z")
-            .map(|moment| moment.with_timezone(&chrono::Utc))
-            .map_err(|_| "a timestamptz")
+        crate::domain::date_text::parse_postgres_timestamptz(text).ok_or("a timestamptz")
     }
 }
 
 impl FromSql for chrono::NaiveDate {
     fn from_sql(value: &Value) -> Result<Self, &'static str> {
         let text = value.as_str().ok_or("a date")?;
-        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "a date")
+        crate::domain::date_text::parse_date(text).ok_or("a date")
     }
 }
 

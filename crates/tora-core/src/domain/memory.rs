@@ -101,10 +101,7 @@ impl Embedding {
 /// with its sets, e.g. `2026-12-01: Pull-up 3×8, Parallel bar dip 10/8/8`, and the
 /// start of the notes. At most [`MAX_SUMMARY_CHARS`] characters.
 pub fn training_summary(workout: &StoredWorkout, timezone: Timezone) -> String {
-    let date = workout
-        .performed_at
-        .with_timezone(&timezone)
-        .format("%Y-%m-%d");
+    let date = workout.performed_at.with_timezone(&timezone).date_naive();
     let mut parts: Vec<String> = Vec::new();
     let mut run: Vec<String> = Vec::new();
     let mut current: Option<&str> = None;

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod coaching;
 pub mod corrections;
 pub mod credits;
+pub mod date_text;
 pub mod exercises;
 pub mod export;
 pub mod extraction;

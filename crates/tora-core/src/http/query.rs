@@ -2,7 +2,7 @@
 
 use std::ops::RangeInclusive;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 use super::error::{ApiError, FieldError};
 use crate::domain::profile::Timezone;
@@ -108,8 +108,8 @@ impl Query {
             within_supported_years(name, Some(moment))?;
             return Ok(Some(moment));
         }
-        let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| invalid(name, "must be a date (2026-11-25) or an RFC 3339 time"))?;
+        let date = crate::domain::date_text::parse_date(raw)
+            .ok_or_else(|| invalid(name, "must be a date (2026-11-25) or an RFC 3339 time"))?;
         if !SUPPORTED_YEARS.contains(&date.year()) {
             return Err(outside_supported_years(name));
         }

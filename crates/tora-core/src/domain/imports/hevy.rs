@@ -145,15 +145,7 @@ fn read_numbers(
 
 /// `14 Jan 2024, 18:05` as Hevy writes it, or an ISO-like date and time.
 fn parse_time(raw: &str) -> Option<NaiveDateTime> {
-    [
-        "%d %b %Y, %H:%M",
-        "%d %b %Y, %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-    ]
-    .iter()
-    .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+    crate::domain::date_text::parse_import_time(raw)
 }
 
 #[cfg(test)]

@@ -324,7 +324,7 @@ fn session_key(parsed: &ParsedImport, imported: &ImportedWorkout) -> String {
     let mut hash = Sha256::new();
     hash.update(parsed.source.as_str());
     hash.update("\n");
-    hash.update(imported.started_at.format("%Y-%m-%dT%H:%M:%S").to_string());
+    hash.update(crate::domain::date_text::iso_seconds(imported.started_at));
     hash.update("\n");
     hash.update(imported.title.trim());
     hex::encode(hash.finalize())

@@ -177,14 +177,7 @@ fn read_set(
 
 /// `2024-01-15 17:30:00`, without seconds, or with a `T`.
 fn parse_time(raw: &str) -> Option<NaiveDateTime> {
-    [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ]
-    .iter()
-    .find_map(|format| NaiveDateTime::parse_from_str(raw, format).ok())
+    crate::domain::date_text::parse_import_time(raw)
 }
 
 #[cfg(test)]

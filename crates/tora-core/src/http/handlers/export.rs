@@ -903,9 +903,7 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 /// A workout's row, then a row per set.
 /// An instant as the person's wall clock showed it.
 fn local_time(at: DateTime<Utc>, user: &User) -> String {
-    at.with_timezone(&user.timezone)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    crate::domain::date_text::wall_clock(at.with_timezone(&user.timezone).naive_local())
 }
 
 fn workout_rows(out: &mut Output, workout: &StoredWorkout, user: &User) {

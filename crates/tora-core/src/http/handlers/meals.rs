@@ -8,7 +8,7 @@
 //! today where the caller is) → `{date, timezone, meals, totals}`. `DELETE
 //! /v1/meals/{id}` → 204.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -231,8 +231,8 @@ pub(super) async fn meal_day<P: Platform>(
     let requested = query
         .get("date")
         .map(|raw| {
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .map_err(|_| invalid("date", "must be a date like 2026-12-03"))
+            crate::domain::date_text::parse_date(raw)
+                .ok_or_else(|| invalid("date", "must be a date like 2026-12-03"))
         })
         .transpose()?;
     if let Some(date) = requested {

@@ -107,7 +107,8 @@ impl From<&CategoryVolumes> for CategoriesView {
 }
 
 fn date(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
+    // NaiveDate's Display is `YYYY-MM-DD` for the supported years.
+    day.to_string()
 }
 
 #[derive(Debug, Serialize)]
