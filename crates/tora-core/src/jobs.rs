@@ -187,6 +187,9 @@ pub async fn run_job<T: Transport, C: Clock, S: Sleep, I: Ids>(
                             "skipped: the balance does not cover the embedding".to_owned()
                         }
                         Remembered::AlreadyPaid => "already paid for".to_owned(),
+                        Remembered::InProgress => {
+                            "skipped: another attempt is remembering it".to_owned()
+                        }
                     })
                     .map_err(|error| error.to_string())
             }

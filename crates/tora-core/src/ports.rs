@@ -681,6 +681,9 @@ pub struct HeldCredits {
     pub units: Credits,
     /// Whether the hold is still open (not settled, not released).
     pub open: bool,
+    /// Whether this reserve took it. `false`: an earlier or concurrent attempt with
+    /// the same key did, and may still be making its call.
+    pub taken_now: bool,
 }
 
 /// What a reserve did.

@@ -116,6 +116,7 @@ impl CreditStore for FakeCredits {
             .iter()
             .find(|(_, (user, key))| *user == hold.user_id && key == hold.idempotency_key)
             .map_or(hold.id, |(id, _)| *id);
+        let taken_now = id == hold.id;
         let reserved = self
             .account(hold.user_id)
             .reserve(hold.idempotency_key, hold.price);
@@ -128,6 +129,7 @@ impl CreditStore for FakeCredits {
                     id,
                     units: held.units,
                     open: held.state == HoldState::Open,
+                    taken_now,
                 })
             }
             Err(refused) => Reserved::Insufficient(refused),

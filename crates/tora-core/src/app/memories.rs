@@ -60,6 +60,10 @@ pub enum Remembered {
     Unaffordable,
     /// This version of the workout was paid for before (its hold is closed).
     AlreadyPaid,
+    /// Another attempt holds this version's credits and makes the call: two jobs
+    /// remembering the same workout at once (a message and its simultaneous retry)
+    /// embed it once. If that attempt fails, its hold expires and is given back.
+    InProgress,
 }
 
 fn embedding(values: Vec<f32>) -> Result<Embedding, LlmError> {
@@ -110,6 +114,9 @@ pub async fn remember<S: MemoryStore + CreditStore>(
     };
     if !held.open {
         return Ok(Remembered::AlreadyPaid);
+    }
+    if !held.taken_now {
+        return Ok(Remembered::InProgress);
     }
     // A failed call leaves its hold to expire and be given back whole.
     let completion = llm.embed(&summary).await?;

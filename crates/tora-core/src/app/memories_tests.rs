@@ -274,6 +274,8 @@ impl Llm for FakeLlm {
 
     async fn embed(&self, text: &str) -> Result<crate::ports::Completion<Vec<f32>>, LlmError> {
         self.embedded.borrow_mut().push(text.to_owned());
+        // A real call takes a while: another job can run in the meantime.
+        tokio::task::yield_now().await;
         Ok(crate::ports::Completion {
             value: vec![0.1; 256],
             usage: EMBED_USAGE,
@@ -309,6 +311,28 @@ async fn a_workout_is_remembered_once_and_its_embedding_charged_to_its_owner() {
     assert_eq!(again, Remembered::Unchanged);
     assert_eq!(llm.embedded.borrow().len(), 1);
     assert_eq!(store.charges(OWNER).len(), 1);
+}
+
+#[tokio::test]
+async fn two_jobs_remembering_the_same_workout_at_once_embed_it_once() {
+    let store = FakeStore::with_balances(&[(OWNER, 100_000)]);
+    let llm = FakeLlm::default();
+    let ids = ids();
+    let (first, second) = tokio::join!(
+        remember(&store, &llm, &ids, "req-1", OWNER, WORKOUT),
+        remember(&store, &llm, &ids, "req-2", OWNER, WORKOUT),
+    );
+    assert_eq!(
+        first.unwrap(),
+        Remembered::Stored {
+            charged: EMBED_USAGE.cost()
+        }
+    );
+    assert_eq!(second.unwrap(), Remembered::InProgress);
+    assert_eq!(llm.embedded.borrow().len(), 1);
+    assert_eq!(store.charges(OWNER), [Credits::from_units(-12)]);
+    assert_eq!(store.held(OWNER), Credits::ZERO);
+    assert_eq!(store.memories.borrow().len(), 1);
 }
 
 #[tokio::test]

@@ -208,6 +208,8 @@ fn read_hold(hold: &CreditHold<'_>) -> Typed<Reserved> {
                     id,
                     units: Credits::from_units(row.get("units")?),
                     open: row.get("open")?,
+                    // Filled in by the caller, who knows the id it tried to take.
+                    taken_now: false,
                 }),
                 // The price is filled in by the caller, who knows it.
                 None => Reserved::Insufficient(Insufficient {
@@ -219,13 +221,18 @@ fn read_hold(hold: &CreditHold<'_>) -> Typed<Reserved> {
     )
 }
 
+/// Completes what `read_hold` read with what only the caller knows: the price, and
+/// whether the stored hold is the one this reserve tried to take.
 fn with_price(reserved: Reserved, hold: &CreditHold<'_>) -> Reserved {
     match reserved {
         Reserved::Insufficient(refused) => Reserved::Insufficient(Insufficient {
             price: hold.price,
             ..refused
         }),
-        held => held,
+        Reserved::Held(held) => Reserved::Held(HeldCredits {
+            taken_now: held.id == hold.id,
+            ..held
+        }),
     }
 }
 

@@ -642,9 +642,10 @@ async fn main() {
     }
     // Model calls: each charged its tokens, capped at what was held (a prompt estimate
     // that fell short is the product's loss, not the user's); every chat call the
-    // double answered recorded once with the tokens it reported. Embeddings may be
-    // recorded fewer times than made: two jobs remembering the same workout at once
-    // (a message and its simultaneous retry) both embed it, and only one is charged.
+    // double answered recorded once with the tokens it reported. Embeddings are held
+    // to at most what was answered: two jobs remembering the same workout at once
+    // embed it once (the second finds the first's hold), but a job whose call was
+    // answered and whose write then failed is not charged.
     let ledger = stack
         .sql(
             "select l.model like '%embed%',
